@@ -1,0 +1,23 @@
+//! Domain types and rules of agentic-deals.
+//!
+//! Everything here is pure: no I/O, no async runtime, no web or database framework. Values that
+//! arrive from the outside world are parsed into these types once, at the boundary, so the rest
+//! of the system can rely on them being valid ("parse, don't validate").
+
+pub mod criteria;
+pub mod email;
+pub mod enums;
+pub mod error;
+pub mod money;
+pub mod page;
+pub mod password;
+pub mod role;
+
+pub use criteria::{GoalCriteria, GoalCriteriaInput};
+pub use email::Email;
+pub use enums::{Availability, Condition, DealSort, GoalStatus, ListingStatus, Priority};
+pub use error::{FieldError, ValidationErrors};
+pub use money::{Currency, Money};
+pub use page::Pagination;
+pub use password::Password;
+pub use role::{Permission, Role};
