@@ -1,1 +1,99 @@
-//! placeholder
+//! Persistence for agentic-deals on SQLite (embedded default) or PostgreSQL (production).
+//!
+//! One SeaORM entity model and one set of repository functions serve both backends; the only
+//! per-backend code is in the migrations (full-text search, partitioning) and in the full-text
+//! predicate of the deal search.
+
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod repo;
+pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+pub use error::StoreError;
+pub use settings::DbSettings;
+
+/// Which rows a caller may touch: their own, or everyone's (administrators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only rows owned by this user.
+    Owner(uuid::Uuid),
+    /// Every row.
+    All,
+}
+
+/// The current time at the precision both backends store (microseconds).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A connected database with the repository operations of the application.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects with the given settings. SQLite files are created with their directory, and put in
+    /// WAL mode.
+    pub async fn connect(settings: &DbSettings) -> Result<Self, StoreError> {
+        if let Some(path) = settings.sqlite_path()
+            && let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Config(format!("cannot create database directory {}: {e}", dir.display()))
+            })?;
+        }
+        let mut opts = ConnectOptions::new(settings.url_with_create_mode());
+        let max = if settings.is_sqlite() {
+            settings.pool_size.clamp(1, 8)
+        } else {
+            settings.pool_size + settings.max_overflow
+        };
+        opts.max_connections(max)
+            .min_connections(settings.min_connections.min(max))
+            .acquire_timeout(settings.pool_timeout())
+            .connect_timeout(settings.pool_timeout())
+            .max_lifetime(settings.pool_recycle())
+            .idle_timeout(std::time::Duration::from_secs(600))
+            .sqlx_logging(false);
+        if let Some(schema) = &settings.schema {
+            opts.set_schema_search_path(schema.clone());
+        }
+        let db = Database::connect(opts).await?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Ok(Self { db })
+    }
+
+    /// Applies pending migrations and creates the price-point partitions around now.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        migration::partitions::ensure_price_partitions(&self.db, now()).await?;
+        Ok(())
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// The underlying connection, for code that builds its own queries.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}

@@ -1,0 +1,17 @@
+//! SeaORM entities: one module per table, the same model on SQLite and PostgreSQL.
+//!
+//! The derive macros generate public items (`Column`, `ActiveModel`, …) that cannot carry docs, so
+//! the missing-docs lint is off here; each table is described at the top of its module.
+#![allow(missing_docs)]
+
+pub mod deal_analysis;
+pub mod goal;
+pub mod goal_match;
+pub mod listing;
+pub mod notification;
+pub mod price_point;
+pub mod product;
+pub mod refresh_family;
+pub mod refresh_token;
+pub mod tracker;
+pub mod user;

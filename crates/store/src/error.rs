@@ -1,0 +1,45 @@
+//! Errors of the storage layer. Unique-constraint violations become [`StoreError::Conflict`] here,
+//! in one place, so callers never inspect driver messages.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// Failure of a storage operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or is not visible to the caller).
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be read back into domain types.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database settings are unusable.
+    #[error("database configuration: {0}")]
+    Config(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Conflict(msg),
+            _ => match e {
+                DbErr::RecordNotFound(_) => StoreError::NotFound,
+                other => StoreError::Db(other),
+            },
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<StoreError>> for StoreError {
+    fn from(e: sea_orm::TransactionError<StoreError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(inner) => inner,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Schema migrations, run on boot and by `deals migrate`.
+//!
+//! Tables are declared once with the SeaQuery builder and rendered for each backend. The two places
+//! where the backends differ on purpose are written out per backend: full-text search (PostgreSQL
+//! `tsvector` + GIN, SQLite FTS5 with triggers) and price points (a table partitioned by month on
+//! PostgreSQL, a plain table on SQLite).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_initial;
+pub mod partitions;
+
+/// Every migration of the application, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,272 @@
+//! Goals and the deals matched to them.
+
+use chrono::{DateTime, Utc};
+use deals_core::{GoalCriteria, GoalStatus, Pagination, Priority};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::Page;
+use crate::entity::{goal, goal_match, listing};
+use crate::{Scope, Store, StoreError, now};
+
+/// A goal to create.
+#[derive(Debug, Clone)]
+pub struct NewGoal {
+    /// Owner.
+    pub user_id: Uuid,
+    /// Short title.
+    pub title: String,
+    /// The user's own words, when given.
+    pub query: Option<String>,
+    /// Structured criteria.
+    pub criteria: GoalCriteria,
+    /// Priority.
+    pub priority: Priority,
+    /// Optional deadline.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Most matches to keep.
+    pub max_matches: i32,
+    /// Score (0..1) from which the user is alerted.
+    pub notify_threshold: f64,
+    /// Price the user hopes for, in minor units.
+    pub target_price_minor: Option<i64>,
+}
+
+/// Changes to a goal; `None` leaves a field as it is. Nullable fields use `Option<Option<_>>`:
+/// `Some(None)` clears them.
+#[derive(Debug, Clone, Default)]
+pub struct GoalChanges {
+    /// New title.
+    pub title: Option<String>,
+    /// New criteria.
+    pub criteria: Option<GoalCriteria>,
+    /// New status.
+    pub status: Option<GoalStatus>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New or cleared deadline.
+    pub deadline: Option<Option<DateTime<Utc>>>,
+    /// New match limit.
+    pub max_matches: Option<i32>,
+    /// New alert threshold.
+    pub notify_threshold: Option<f64>,
+    /// New or cleared target price.
+    pub target_price_minor: Option<Option<i64>>,
+}
+
+/// A listing matched to a goal, with why it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchedDeal {
+    /// The listing.
+    pub listing: listing::Model,
+    /// The match.
+    pub matched: goal_match::Model,
+}
+
+fn owned(scope: Scope) -> sea_orm::Condition {
+    match scope {
+        Scope::Owner(user_id) => sea_orm::Condition::all().add(goal::Column::UserId.eq(user_id)),
+        Scope::All => sea_orm::Condition::all(),
+    }
+}
+
+fn criteria_json(c: &GoalCriteria) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(c).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn match_to_listing() -> RelationDef {
+    goal_match::Entity::belongs_to(listing::Entity)
+        .from(goal_match::Column::ListingId)
+        .to(listing::Column::Id)
+        .into()
+}
+
+impl Store {
+    /// Stores a new goal as `active`.
+    pub async fn create_goal(&self, new: NewGoal) -> Result<goal::Model, StoreError> {
+        let at = now();
+        let currency = new.criteria.currency.as_str().to_owned();
+        let model = goal::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(new.user_id),
+            title: Set(new.title),
+            query: Set(new.query),
+            criteria: Set(criteria_json(&new.criteria)?),
+            status: Set(GoalStatus::Active.as_str().to_owned()),
+            priority: Set(new.priority.as_str().to_owned()),
+            deadline: Set(new.deadline),
+            max_matches: Set(new.max_matches),
+            notify_threshold: Set(new.notify_threshold),
+            target_price_minor: Set(new.target_price_minor),
+            currency: Set(currency),
+            matches_found: Set(0),
+            created_at: Set(at),
+            updated_at: Set(at),
+        };
+        Ok(model.insert(self.conn()).await?)
+    }
+
+    /// One goal visible in `scope`.
+    pub async fn get_goal(&self, scope: Scope, id: Uuid) -> Result<goal::Model, StoreError> {
+        goal::Entity::find_by_id(id)
+            .filter(owned(scope))
+            .one(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Goals visible in `scope`, newest first, optionally of one status.
+    pub async fn list_goals(
+        &self,
+        scope: Scope,
+        status: Option<GoalStatus>,
+        page: Pagination,
+    ) -> Result<Page<goal::Model>, StoreError> {
+        let mut query = goal::Entity::find().filter(owned(scope));
+        if let Some(s) = status {
+            query = query.filter(goal::Column::Status.eq(s.as_str()));
+        }
+        let total = query.clone().count(self.conn()).await?;
+        let items = query
+            .order_by_desc(goal::Column::CreatedAt)
+            .order_by_desc(goal::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(self.conn())
+            .await?;
+        Ok(Page { items, total })
+    }
+
+    /// Applies `changes` to a goal visible in `scope`.
+    pub async fn update_goal(&self, scope: Scope, id: Uuid, changes: GoalChanges) -> Result<goal::Model, StoreError> {
+        let txn = self.conn().begin().await?;
+        let current = goal::Entity::find_by_id(id)
+            .filter(owned(scope))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut model: goal::ActiveModel = current.into();
+        if let Some(v) = changes.title {
+            model.title = Set(v);
+        }
+        if let Some(v) = changes.criteria {
+            model.currency = Set(v.currency.as_str().to_owned());
+            model.criteria = Set(criteria_json(&v)?);
+        }
+        if let Some(v) = changes.status {
+            model.status = Set(v.as_str().to_owned());
+        }
+        if let Some(v) = changes.priority {
+            model.priority = Set(v.as_str().to_owned());
+        }
+        if let Some(v) = changes.deadline {
+            model.deadline = Set(v);
+        }
+        if let Some(v) = changes.max_matches {
+            model.max_matches = Set(v);
+        }
+        if let Some(v) = changes.notify_threshold {
+            model.notify_threshold = Set(v);
+        }
+        if let Some(v) = changes.target_price_minor {
+            model.target_price_minor = Set(v);
+        }
+        model.updated_at = Set(now());
+        let updated = model.update(&txn).await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes a goal visible in `scope` with its matches.
+    pub async fn delete_goal(&self, scope: Scope, id: Uuid) -> Result<(), StoreError> {
+        let result = goal::Entity::delete_many()
+            .filter(goal::Column::Id.eq(id))
+            .filter(owned(scope))
+            .exec(self.conn())
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Matches a listing to a goal (once: matching again updates score and reasons) and keeps
+    /// `matches_found` equal to the number of matches. Returns the match.
+    pub async fn match_listing(
+        &self,
+        goal_id: Uuid,
+        listing_id: Uuid,
+        match_score: f64,
+        reasons: serde_json::Value,
+        source: &str,
+    ) -> Result<goal_match::Model, StoreError> {
+        let txn = self.conn().begin().await?;
+        let existing = goal_match::Entity::find()
+            .filter(goal_match::Column::GoalId.eq(goal_id))
+            .filter(goal_match::Column::ListingId.eq(listing_id))
+            .one(&txn)
+            .await?;
+        let saved = match existing {
+            Some(m) => {
+                let mut am: goal_match::ActiveModel = m.into();
+                am.match_score = Set(match_score);
+                am.reasons = Set(reasons);
+                am.update(&txn).await?
+            }
+            None => {
+                let m = goal_match::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    goal_id: Set(goal_id),
+                    listing_id: Set(listing_id),
+                    match_score: Set(match_score),
+                    reasons: Set(reasons),
+                    source: Set(source.to_owned()),
+                    created_at: Set(now()),
+                }
+                .insert(&txn)
+                .await?;
+                goal::Entity::update_many()
+                    .col_expr(goal::Column::MatchesFound, Expr::col(goal::Column::MatchesFound).add(1))
+                    .col_expr(goal::Column::UpdatedAt, Expr::value(now()))
+                    .filter(goal::Column::Id.eq(goal_id))
+                    .exec(&txn)
+                    .await?;
+                m
+            }
+        };
+        txn.commit().await?;
+        Ok(saved)
+    }
+
+    /// Deals matched to a goal visible in `scope`, best score first (unscored last), then best match.
+    pub async fn goal_deals(
+        &self,
+        scope: Scope,
+        goal_id: Uuid,
+        page: Pagination,
+    ) -> Result<Page<MatchedDeal>, StoreError> {
+        self.get_goal(scope, goal_id).await?;
+        let query = goal_match::Entity::find()
+            .filter(goal_match::Column::GoalId.eq(goal_id))
+            .join(JoinType::InnerJoin, match_to_listing());
+        let total = query.clone().count(self.conn()).await?;
+        let rows = query
+            .select_also(listing::Entity)
+            .order_by_with_nulls(listing::Column::Score, Order::Desc, NullOrdering::Last)
+            .order_by_desc(goal_match::Column::MatchScore)
+            .order_by_asc(goal_match::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(self.conn())
+            .await?;
+        let items = rows
+            .into_iter()
+            .filter_map(|(matched, listing)| listing.map(|listing| MatchedDeal { listing, matched }))
+            .collect();
+        Ok(Page { items, total })
+    }
+}

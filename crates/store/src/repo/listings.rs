@@ -1,0 +1,357 @@
+//! Listings (deals), their price history, canonical products, and the public deal search.
+
+use chrono::{DateTime, Utc};
+use deals_core::{Availability, Condition, DealSort, ListingStatus, Pagination};
+use sea_orm::sea_query::{Expr, NullOrdering, Order};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition as Where, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::Page;
+use crate::entity::{listing, price_point, product};
+use crate::{Store, StoreError, now};
+
+/// A listing as observed at a market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewListing {
+    /// Canonical product, when known.
+    pub product_id: Option<Uuid>,
+    /// Market name, e.g. `amazon`.
+    pub market: String,
+    /// The market's own id for the offer.
+    pub external_id: String,
+    /// Where to buy.
+    pub url: String,
+    /// Title at the market.
+    pub title: String,
+    /// Brand, lower-cased.
+    pub brand: Option<String>,
+    /// Category, lower-cased.
+    pub category: Option<String>,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// List or "was" price in minor units.
+    pub original_price_minor: Option<i64>,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Item condition.
+    pub condition: Condition,
+    /// Seller.
+    pub seller_name: Option<String>,
+    /// Seller rating, 0–5.
+    pub seller_rating: Option<f64>,
+    /// Stock state.
+    pub availability: Availability,
+    /// Shipping cost in minor units.
+    pub shipping_minor: Option<i64>,
+    /// Picture.
+    pub image_url: Option<String>,
+    /// When this observation was made.
+    pub seen_at: DateTime<Utc>,
+}
+
+/// Result of [`Store::upsert_listing`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upserted {
+    /// The stored listing.
+    pub listing: listing::Model,
+    /// Whether the listing was new.
+    pub created: bool,
+    /// Whether the price differs from the previous observation (always true when created).
+    pub price_changed: bool,
+}
+
+/// Filters, order and page of the public deal search.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealQuery {
+    /// Full-text query; `or` between words means either.
+    pub text: Option<String>,
+    /// Exact category.
+    pub category: Option<String>,
+    /// Exact market.
+    pub market: Option<String>,
+    /// Lowest price in minor units.
+    pub min_price: Option<i64>,
+    /// Highest price in minor units.
+    pub max_price: Option<i64>,
+    /// Condition.
+    pub condition: Option<Condition>,
+    /// Order of results.
+    pub sort: Option<DealSort>,
+    /// Page.
+    pub page: Pagination,
+}
+
+/// Words of a free-text query, lower-cased; `or` is kept as the alternative operator.
+pub fn query_terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .take(16)
+        .collect()
+}
+
+/// An FTS5 MATCH expression for `terms`: each word quoted (no operator injection), implicit AND,
+/// `OR` where the user wrote `or` between two words.
+pub fn fts5_expression(terms: &[String]) -> String {
+    let mut out = Vec::new();
+    for (i, t) in terms.iter().enumerate() {
+        let between = i > 0 && i + 1 < terms.len();
+        if t == "or" && between && terms[i - 1] != "or" {
+            out.push("OR".to_owned());
+        } else if t != "or" || !between {
+            out.push(format!("\"{t}\""));
+        }
+    }
+    out.join(" ")
+}
+
+/// Basis points of discount of `price` against `original` (`None` without a higher original).
+pub fn discount_bp(price: i64, original: Option<i64>) -> Option<i32> {
+    let original = original?;
+    (original > price && original > 0).then(|| ((original - price) * 10_000 / original) as i32)
+}
+
+impl Store {
+    /// Inserts a listing or refreshes the one with the same market and external id, recording a
+    /// price point when the price is new or changed. One transaction.
+    pub async fn upsert_listing(&self, new: NewListing) -> Result<Upserted, StoreError> {
+        let txn = self.conn().begin().await?;
+        let existing = listing::Entity::find()
+            .filter(listing::Column::Market.eq(&new.market))
+            .filter(listing::Column::ExternalId.eq(&new.external_id))
+            .one(&txn)
+            .await?;
+        let at = now();
+        let (saved, created, price_changed) = match existing {
+            Some(current) => {
+                let price_changed = current.price_minor != new.price_minor;
+                let mut m: listing::ActiveModel = current.into();
+                if new.product_id.is_some() {
+                    m.product_id = Set(new.product_id);
+                }
+                m.url = Set(new.url);
+                m.title = Set(new.title);
+                m.brand = Set(new.brand);
+                m.category = Set(new.category);
+                m.price_minor = Set(new.price_minor);
+                m.original_price_minor = Set(new.original_price_minor);
+                m.discount_bp = Set(discount_bp(new.price_minor, new.original_price_minor));
+                m.currency = Set(new.currency.clone());
+                m.condition = Set(new.condition.as_str().to_owned());
+                m.seller_name = Set(new.seller_name);
+                m.seller_rating = Set(new.seller_rating);
+                m.availability = Set(new.availability.as_str().to_owned());
+                m.shipping_minor = Set(new.shipping_minor);
+                m.image_url = Set(new.image_url);
+                m.status = Set(ListingStatus::Active.as_str().to_owned());
+                m.last_seen_at = Set(new.seen_at);
+                m.updated_at = Set(at);
+                (m.update(&txn).await?, false, price_changed)
+            }
+            None => {
+                let m = listing::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    product_id: Set(new.product_id),
+                    market: Set(new.market),
+                    external_id: Set(new.external_id),
+                    url: Set(new.url),
+                    title: Set(new.title),
+                    brand: Set(new.brand),
+                    category: Set(new.category),
+                    price_minor: Set(new.price_minor),
+                    original_price_minor: Set(new.original_price_minor),
+                    discount_bp: Set(discount_bp(new.price_minor, new.original_price_minor)),
+                    currency: Set(new.currency.clone()),
+                    condition: Set(new.condition.as_str().to_owned()),
+                    seller_name: Set(new.seller_name),
+                    seller_rating: Set(new.seller_rating),
+                    availability: Set(new.availability.as_str().to_owned()),
+                    shipping_minor: Set(new.shipping_minor),
+                    image_url: Set(new.image_url),
+                    score: Set(None),
+                    status: Set(ListingStatus::Active.as_str().to_owned()),
+                    first_seen_at: Set(new.seen_at),
+                    last_seen_at: Set(new.seen_at),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                };
+                (m.insert(&txn).await?, true, true)
+            }
+        };
+        if price_changed {
+            insert_price_point(&txn, saved.id, new.seen_at, new.price_minor, &new.currency).await?;
+        }
+        txn.commit().await?;
+        Ok(Upserted { listing: saved, created, price_changed })
+    }
+
+    /// One listing.
+    pub async fn get_listing(&self, id: Uuid) -> Result<listing::Model, StoreError> {
+        listing::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Sets the current score of a listing (0..1).
+    pub async fn set_listing_score(&self, id: Uuid, score: f64) -> Result<(), StoreError> {
+        let r = listing::Entity::update_many()
+            .col_expr(listing::Column::Score, Expr::value(score))
+            .col_expr(listing::Column::UpdatedAt, Expr::value(now()))
+            .filter(listing::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        if r.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records a price observation; a second observation at the same instant is ignored.
+    pub async fn record_price(
+        &self,
+        listing_id: Uuid,
+        at: DateTime<Utc>,
+        price_minor: i64,
+        currency: &str,
+    ) -> Result<(), StoreError> {
+        insert_price_point(self.conn(), listing_id, at, price_minor, currency).await
+    }
+
+    /// Price points of a listing since `since`, oldest first.
+    pub async fn price_history(
+        &self,
+        listing_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<price_point::Model>, StoreError> {
+        Ok(price_point::Entity::find()
+            .filter(price_point::Column::ListingId.eq(listing_id))
+            .filter(price_point::Column::At.gte(since))
+            .order_by_asc(price_point::Column::At)
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Active listings matching `q`, in the requested order.
+    pub async fn search_listings(&self, q: &DealQuery) -> Result<Page<listing::Model>, StoreError> {
+        let mut cond = Where::all().add(listing::Column::Status.eq(ListingStatus::Active.as_str()));
+        if let Some(text) = &q.text {
+            let terms = query_terms(text);
+            if !terms.is_empty() {
+                cond = cond.add(match self.backend() {
+                    DbBackend::Postgres => Expr::cust_with_values(
+                        "\"listings\".\"search_vector\" @@ websearch_to_tsquery('english', $1)",
+                        [terms.join(" ")],
+                    ),
+                    _ => Expr::cust_with_values(
+                        "\"listings\".rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)",
+                        [fts5_expression(&terms)],
+                    ),
+                });
+            }
+        }
+        if let Some(c) = &q.category {
+            cond = cond.add(listing::Column::Category.eq(c.to_lowercase()));
+        }
+        if let Some(m) = &q.market {
+            cond = cond.add(listing::Column::Market.eq(m.to_lowercase()));
+        }
+        if let Some(c) = q.condition {
+            cond = cond.add(listing::Column::Condition.eq(c.as_str()));
+        }
+        if let Some(p) = q.min_price {
+            cond = cond.add(listing::Column::PriceMinor.gte(p));
+        }
+        if let Some(p) = q.max_price {
+            cond = cond.add(listing::Column::PriceMinor.lte(p));
+        }
+        let query = listing::Entity::find().filter(cond);
+        let total = query.clone().count(self.conn()).await?;
+        let query = match q.sort.unwrap_or(DealSort::Score) {
+            DealSort::Score => query.order_by_with_nulls(listing::Column::Score, Order::Desc, NullOrdering::Last),
+            DealSort::Price => query.order_by_asc(listing::Column::PriceMinor),
+            DealSort::Discount => {
+                query.order_by_with_nulls(listing::Column::DiscountBp, Order::Desc, NullOrdering::Last)
+            }
+            DealSort::Newest => query.order_by_desc(listing::Column::FirstSeenAt),
+        };
+        let items = query
+            .order_by_asc(listing::Column::Id)
+            .offset(q.page.offset())
+            .limit(q.page.per_page)
+            .all(self.conn())
+            .await?;
+        Ok(Page { items, total })
+    }
+
+    /// Finds the product with this GTIN or creates it.
+    pub async fn find_or_create_product(&self, new: product::Model) -> Result<product::Model, StoreError> {
+        if let Some(gtin) = &new.gtin
+            && let Some(found) = product::Entity::find()
+                .filter(product::Column::Gtin.eq(gtin))
+                .one(self.conn())
+                .await?
+        {
+            return Ok(found);
+        }
+        let am: product::ActiveModel = new.into();
+        Ok(am.insert(self.conn()).await?)
+    }
+
+    /// Number of listings.
+    pub async fn count_listings(&self) -> Result<u64, StoreError> {
+        Ok(listing::Entity::find().count(self.conn()).await?)
+    }
+}
+
+async fn insert_price_point<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    listing_id: Uuid,
+    at: DateTime<Utc>,
+    price_minor: i64,
+    currency: &str,
+) -> Result<(), StoreError> {
+    let point = price_point::ActiveModel {
+        listing_id: Set(listing_id),
+        at: Set(at),
+        price_minor: Set(price_minor),
+        currency: Set(currency.to_owned()),
+    };
+    price_point::Entity::insert(point)
+        .on_conflict_do_nothing()
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn query_terms_drop_punctuation_and_operators() {
+        assert_eq!(query_terms("Sony WH-1000XM5 \"NEAR\"*"), t(&["sony", "wh", "1000xm5", "near"]));
+    }
+
+    #[test]
+    fn fts5_expression_quotes_every_term_and_keeps_or() {
+        assert_eq!(fts5_expression(&t(&["sony", "or", "bose", "headphones"])), "\"sony\" OR \"bose\" \"headphones\"");
+        assert_eq!(fts5_expression(&t(&["or"])), "\"or\"");
+        assert_eq!(fts5_expression(&t(&["tv", "or"])), "\"tv\" \"or\"");
+    }
+
+    #[test]
+    fn discount_in_basis_points() {
+        assert_eq!(discount_bp(7_500, Some(10_000)), Some(2_500));
+        assert_eq!(discount_bp(10_000, Some(10_000)), None);
+        assert_eq!(discount_bp(12_000, Some(10_000)), None);
+        assert_eq!(discount_bp(5_000, None), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! Repository operations, grouped by aggregate. Every function takes the [`crate::Store`] and,
+//! where rows belong to a user, a [`crate::Scope`] so that another user's row is simply not found.
+
+pub mod goals;
+pub mod listings;
+pub mod sessions;
+pub mod users;
+
+/// A page of rows and the total number of rows matching the query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// Rows matching the query across all pages.
+    pub total: u64,
+}

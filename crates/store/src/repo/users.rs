@@ -1,0 +1,92 @@
+//! Users: create, find, list, and promote.
+
+use deals_core::{Email, Pagination, Role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use super::Page;
+use crate::entity::user;
+use crate::{Store, StoreError, now};
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Normalised e-mail address.
+    pub email: Email,
+    /// Display name.
+    pub name: Option<String>,
+    /// PHC-format password hash (argon2id or bcrypt).
+    pub password_hash: String,
+    /// Role of the account.
+    pub role: Role,
+}
+
+impl Store {
+    /// Creates a user; a taken e-mail address is a [`StoreError::Conflict`].
+    pub async fn create_user(&self, new: NewUser) -> Result<user::Model, StoreError> {
+        let at = now();
+        let model = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(new.email.as_str().to_owned()),
+            name: Set(new.name),
+            password_hash: Set(new.password_hash),
+            role: Set(new.role.as_str().to_owned()),
+            created_at: Set(at),
+            updated_at: Set(at),
+        };
+        Ok(model.insert(self.conn()).await?)
+    }
+
+    /// The user with this e-mail address.
+    pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<user::Model>, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(self.conn())
+            .await?)
+    }
+
+    /// The user with this id.
+    pub async fn get_user(&self, id: Uuid) -> Result<user::Model, StoreError> {
+        user::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// All users, oldest first.
+    pub async fn list_users(&self, page: Pagination) -> Result<Page<user::Model>, StoreError> {
+        let query = user::Entity::find();
+        let total = query.clone().count(self.conn()).await?;
+        let items = query
+            .order_by_asc(user::Column::CreatedAt)
+            .order_by_asc(user::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(self.conn())
+            .await?;
+        Ok(Page { items, total })
+    }
+
+    /// Changes a user's role and password hash (used by `deals admin create-admin` on an existing
+    /// account).
+    pub async fn update_user_credentials(
+        &self,
+        id: Uuid,
+        role: Role,
+        password_hash: String,
+    ) -> Result<user::Model, StoreError> {
+        let model = user::ActiveModel {
+            id: Set(id),
+            role: Set(role.as_str().to_owned()),
+            password_hash: Set(password_hash),
+            updated_at: Set(now()),
+            ..Default::default()
+        };
+        Ok(model.update(self.conn()).await?)
+    }
+
+    /// Number of users.
+    pub async fn count_users(&self) -> Result<u64, StoreError> {
+        Ok(user::Entity::find().count(self.conn()).await?)
+    }
+}
