@@ -1,0 +1,10 @@
+//! Authentication and authorisation: password hashing, access tokens (JWT HS256), opaque
+//! refresh tokens, and the extractors that enforce roles on every route.
+
+pub mod extract;
+pub mod jwt;
+pub mod password;
+pub mod refresh;
+
+pub use extract::{AdminUser, AuthUser};
+pub use jwt::{Claims, JwtKeys};

@@ -1,0 +1,400 @@
+//! Configuration: embedded defaults < optional TOML file (`--config`) < `DEALS_*` environment
+//! variables (nested keys joined with `__`, e.g. `DEALS_DATABASE__URL`).
+//!
+//! The loaded [`Settings`] value is passed down explicitly; nothing reads a global.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The development JWT secret built into the binary; refused when `env = "production"`.
+pub const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-0123456789";
+
+/// A secret value: shown as `[redacted]` by `Debug` and when the configuration is printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}
+
+/// Deployment environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer machine: the built-in secret is allowed.
+    Development,
+    /// A real deployment: secrets must be set.
+    Production,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// All settings of the binary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `development` or `production`.
+    pub env: Environment,
+    /// Directory for the SQLite files and logs.
+    pub data_dir: PathBuf,
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Redis (rate limits and cache across replicas); unset means in-process.
+    pub redis: RedisSettings,
+    /// Tokens.
+    pub auth: AuthSettings,
+    /// Request limits.
+    pub rate_limit: RateLimitSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Demo data.
+    pub seed: SeedSettings,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Seconds before a request is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub body_limit_bytes: usize,
+    /// Origins allowed by CORS; `*` allows any; empty allows none (same-origin only).
+    pub cors_allowed_origins: Vec<String>,
+    /// Trust `X-Real-IP` / `X-Forwarded-For` for the client address (only behind a proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// Database settings (pool defaults from the original deployment).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/deals.db`.
+    pub url: Secret,
+    /// Steady pool size.
+    pub pool_size: u32,
+    /// Extra connections under load.
+    pub max_overflow: u32,
+    /// Seconds to wait for a connection.
+    pub pool_timeout_secs: u64,
+    /// Seconds before a connection is replaced.
+    pub pool_recycle_secs: u64,
+    /// Run migrations at start-up.
+    pub migrate_on_start: bool,
+}
+
+/// Redis settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0`; empty means no Redis (in-process backends).
+    pub url: Secret,
+    /// Prefix of every key this deployment writes.
+    pub key_prefix: String,
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HS256 signing secret (at least 32 bytes).
+    pub jwt_secret: Secret,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: u64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl_secs: u64,
+}
+
+/// Rate limits, per minute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Turn limiting off entirely.
+    pub enabled: bool,
+    /// Requests per minute per client address without a token.
+    pub anonymous_per_minute: u32,
+    /// Requests per minute per signed-in user.
+    pub user_per_minute: u32,
+    /// Attempts per minute per client address on register, login and refresh.
+    pub auth_per_minute: u32,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` or `json`.
+    pub format: LogFormat,
+    /// `tracing` filter directive, e.g. `info,deals_app=debug`.
+    pub level: String,
+    /// Also write to rotating files under `<data_dir>/logs`.
+    pub file: bool,
+    /// Size of one log file before rotation, in bytes.
+    pub file_max_bytes: usize,
+    /// Rotated files kept.
+    pub file_max_files: usize,
+}
+
+/// Demo data settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSettings {
+    /// Load demo data into an empty database at start-up.
+    pub demo_on_empty: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            data_dir: PathBuf::from("./data"),
+            server: ServerSettings {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+                request_timeout_secs: 30,
+                body_limit_bytes: 1024 * 1024,
+                cors_allowed_origins: vec![],
+                trust_forwarded_for: false,
+            },
+            database: DatabaseSettings {
+                url: Secret::new(""),
+                pool_size: 20,
+                max_overflow: 10,
+                pool_timeout_secs: 30,
+                pool_recycle_secs: 1800,
+                migrate_on_start: true,
+            },
+            redis: RedisSettings { url: Secret::new(""), key_prefix: "deals:".into() },
+            auth: AuthSettings {
+                jwt_secret: Secret::new(DEV_JWT_SECRET),
+                access_ttl_secs: 30 * 60,
+                refresh_ttl_secs: 7 * 24 * 3600,
+            },
+            rate_limit: RateLimitSettings {
+                enabled: true,
+                anonymous_per_minute: 120,
+                user_per_minute: 600,
+                auth_per_minute: 20,
+            },
+            log: LogSettings {
+                format: LogFormat::Pretty,
+                level: "info".into(),
+                file: false,
+                file_max_bytes: 10 * 1024 * 1024,
+                file_max_files: 5,
+            },
+            seed: SeedSettings { demo_on_empty: true },
+        }
+    }
+}
+
+/// Why the configuration cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, before extraction.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        // `Serialized` of a `Secret` writes "[redacted]", so the secrets' defaults are restored
+        // right after the defaults, before the file and the environment.
+        let defaults = Settings::default();
+        let mut fig = Figment::from(Serialized::defaults(&defaults))
+            .merge(Serialized::default("auth.jwt_secret", defaults.auth.jwt_secret.expose()))
+            .merge(Serialized::default("database.url", ""))
+            .merge(Serialized::default("redis.url", ""));
+        if let Some(path) = file {
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig.merge(
+            Env::prefixed("DEALS_")
+                .split("__")
+                .ignore(&["test_database_url", "test_redis_url", "test_backend"]),
+        )
+    }
+
+    /// Extracts and checks settings from `fig`.
+    pub fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = fig.extract().map_err(|e| {
+            let e = e.into_iter().next().map(|e| e.to_string()).unwrap_or_default();
+            ConfigError(e.replace('\n', " "))
+        })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Checks rules that types alone cannot express.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let secret = self.auth.jwt_secret.expose();
+        if self.env == Environment::Production && secret == DEV_JWT_SECRET {
+            return Err(ConfigError(
+                "auth.jwt_secret (DEALS_AUTH__JWT_SECRET) must be set when env is production; the built-in development secret is refused".into(),
+            ));
+        }
+        if secret.len() < 32 {
+            return Err(ConfigError("auth.jwt_secret (DEALS_AUTH__JWT_SECRET) must be at least 32 bytes".into()));
+        }
+        let url = self.database.url.expose();
+        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError("database.url (DEALS_DATABASE__URL) must start with sqlite: or postgres://".into()));
+        }
+        let redis = self.redis.url.expose();
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+            return Err(ConfigError("redis.url (DEALS_REDIS__URL) must start with redis:// or rediss://".into()));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError("database.pool_size must be at least 1".into()));
+        }
+        if self.rate_limit.enabled
+            && [self.rate_limit.anonymous_per_minute, self.rate_limit.user_per_minute, self.rate_limit.auth_per_minute]
+                .contains(&0)
+        {
+            return Err(ConfigError("rate_limit.*_per_minute must be at least 1 while rate_limit.enabled is true".into()));
+        }
+        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs <= self.auth.access_ttl_secs {
+            return Err(ConfigError("auth.refresh_ttl_secs must exceed auth.access_ttl_secs, which must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        let url = self.database.url.expose();
+        if url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("deals.db").display())
+        } else {
+            url.to_owned()
+        }
+    }
+
+    /// The Redis URL when Redis is configured.
+    pub fn redis_url(&self) -> Option<&str> {
+        Some(self.redis.url.expose()).filter(|u| !u.is_empty())
+    }
+
+    /// Pool settings for the store.
+    pub fn db_settings(&self) -> deals_store::DbSettings {
+        let mut s = deals_store::DbSettings::new(self.database_url());
+        s.pool_size = self.database.pool_size;
+        s.max_overflow = self.database.max_overflow;
+        s.pool_timeout_secs = self.database.pool_timeout_secs;
+        s.pool_recycle_secs = self.database.pool_recycle_secs;
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn env_overrides_file_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("deals.toml", "[server]\nlisten = \"0.0.0.0:9000\"\nrequest_timeout_secs = 5\n")?;
+            jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "7");
+            jail.set_env("DEALS_DATABASE__URL", "postgres://db/deals");
+            let s = Settings::load(Some(Path::new("deals.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.listen.port(), 9000);
+            assert_eq!(s.server.request_timeout_secs, 7);
+            assert_eq!(s.database_url(), "postgres://db/deals");
+            assert_eq!(s.auth.jwt_secret.expose(), DEV_JWT_SECRET);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_product() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.listen.to_string(), "127.0.0.1:8000");
+            assert_eq!(s.database_url(), "sqlite://./data/deals.db");
+            assert!(s.redis_url().is_none());
+            assert_eq!((s.database.pool_size, s.database.max_overflow), (20, 10));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "soon");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("request_timeout_secs"), "{e}");
+            assert!(!e.contains('\n'));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DEALS_ENV", "production");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("auth.jwt_secret"), "{e}");
+            jail.set_env("DEALS_AUTH__JWT_SECRET", "a-real-secret-of-at-least-thirty-two-bytes");
+            assert!(Settings::load(None).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_printed() {
+        let mut s = Settings::default();
+        s.database.url = Secret::new("postgres://user:pw@db/deals");
+        let shown = format!("{s:?} {}", serde_json::to_string(&s).unwrap_or_default());
+        assert!(!shown.contains("pw@db") && !shown.contains(DEV_JWT_SECRET));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DEALS_SERVER__LISTN", "0.0.0.0:1");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("listn"), "{e}");
+            Ok(())
+        });
+    }
+}

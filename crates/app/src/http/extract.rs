@@ -1,0 +1,116 @@
+//! Body and query extractors whose failures are problem documents naming the field: 415 for a
+//! non-JSON body, 413 for an oversized one, 400 for malformed JSON, 422 for a wrong type or a
+//! missing field.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::AppError;
+
+/// A JSON body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+/// A query string.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Turns a path-aware serde error into 422 (data) or 400 (syntax).
+fn deserialize_error(path: String, inner: String, is_data: bool, root: &str) -> AppError {
+    if !is_data {
+        return AppError::BadRequest(format!("malformed {root}: {inner}"));
+    }
+    let field = if let Some(rest) = inner.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+    } else if let Some(rest) = inner.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+    } else if path == "." {
+        root.to_owned()
+    } else {
+        path
+    };
+    let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+    AppError::invalid(&field, message)
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !is_json(ct) {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::BadRequest("could not read the request body".into())
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let is_data = inner.classify() == serde_json::error::Category::Data;
+                Err(deserialize_error(path, inner.to_string(), is_data, "body"))
+            }
+        }
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                deserialize_error(path, e.into_inner().to_string(), true, "query")
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_named() {
+        match deserialize_error(".".into(), "missing field `email` at line 1 column 2".into(), true, "body") {
+            AppError::Validation(v) => {
+                assert_eq!(v.errors[0].field, "email");
+                assert_eq!(v.errors[0].message, "missing field `email`");
+            }
+            other => panic!("{other:?}"),
+        }
+        match deserialize_error("criteria".into(), "unknown field `max_prce`, expected one of".into(), true, "body") {
+            AppError::Validation(v) => assert_eq!(v.errors[0].field, "criteria.max_prce"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Shared application state handed to every handler: the store and the backends chosen from
+//! configuration at start-up.
+
+use std::sync::Arc;
+
+use deals_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use redis::aio::ConnectionManager;
+
+use crate::auth::JwtKeys;
+use crate::cache::Cache;
+use crate::config::Settings;
+use crate::ratelimit::RateLimiter;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The effective settings.
+    pub settings: Arc<Settings>,
+    /// Token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Response cache (moka or Redis).
+    pub cache: Arc<dyn Cache>,
+    /// Rate limiter (governor or Redis).
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Redis connection when configured, for readiness checks.
+    pub redis: Option<ConnectionManager>,
+    /// Prometheus exporter.
+    pub metrics: PrometheusHandle,
+}
