@@ -34,7 +34,12 @@ pub trait Cache: Send + Sync {
 struct PerEntryTtl;
 
 impl Expiry<String, (Arc<Vec<u8>>, Duration)> for PerEntryTtl {
-    fn expire_after_create(&self, _: &String, v: &(Arc<Vec<u8>>, Duration), _: std::time::Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _: &String,
+        v: &(Arc<Vec<u8>>, Duration),
+        _: std::time::Instant,
+    ) -> Option<Duration> {
         Some(v.1)
     }
 }
@@ -47,7 +52,12 @@ pub struct MemoryCache {
 impl MemoryCache {
     /// A cache holding at most `capacity` entries.
     pub fn new(capacity: u64) -> Self {
-        Self { inner: Moka::builder().max_capacity(capacity).expire_after(PerEntryTtl).build() }
+        Self {
+            inner: Moka::builder()
+                .max_capacity(capacity)
+                .expire_after(PerEntryTtl)
+                .build(),
+        }
     }
 }
 
@@ -57,7 +67,9 @@ impl Cache for MemoryCache {
         self.inner.get(key).await.map(|(v, _)| v.as_ref().clone())
     }
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
-        self.inner.insert(key.to_owned(), (Arc::new(value), ttl)).await;
+        self.inner
+            .insert(key.to_owned(), (Arc::new(value), ttl))
+            .await;
     }
     async fn delete(&self, key: &str) {
         self.inner.invalidate(key).await;
@@ -76,7 +88,10 @@ pub struct RedisCache {
 impl RedisCache {
     /// A cache on an established connection.
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
-        Self { conn, prefix: prefix.into() }
+        Self {
+            conn,
+            prefix: prefix.into(),
+        }
     }
 
     fn key(&self, key: &str) -> String {

@@ -201,7 +201,10 @@ impl Default for Settings {
                 pool_recycle_secs: 1800,
                 migrate_on_start: true,
             },
-            redis: RedisSettings { url: Secret::new(""), key_prefix: "deals:".into() },
+            redis: RedisSettings {
+                url: Secret::new(""),
+                key_prefix: "deals:".into(),
+            },
             auth: AuthSettings {
                 jwt_secret: Secret::new(DEV_JWT_SECRET),
                 access_ttl_secs: 30 * 60,
@@ -220,7 +223,9 @@ impl Default for Settings {
                 file_max_bytes: 10 * 1024 * 1024,
                 file_max_files: 5,
             },
-            seed: SeedSettings { demo_on_empty: true },
+            seed: SeedSettings {
+                demo_on_empty: true,
+            },
         }
     }
 }
@@ -242,23 +247,30 @@ impl Settings {
         // right after the defaults, before the file and the environment.
         let defaults = Settings::default();
         let mut fig = Figment::from(Serialized::defaults(&defaults))
-            .merge(Serialized::default("auth.jwt_secret", defaults.auth.jwt_secret.expose()))
+            .merge(Serialized::default(
+                "auth.jwt_secret",
+                defaults.auth.jwt_secret.expose(),
+            ))
             .merge(Serialized::default("database.url", ""))
             .merge(Serialized::default("redis.url", ""));
         if let Some(path) = file {
             fig = fig.merge(Toml::file_exact(path));
         }
-        fig.merge(
-            Env::prefixed("DEALS_")
-                .split("__")
-                .ignore(&["test_database_url", "test_redis_url", "test_backend"]),
-        )
+        fig.merge(Env::prefixed("DEALS_").split("__").ignore(&[
+            "test_database_url",
+            "test_redis_url",
+            "test_backend",
+        ]))
     }
 
     /// Extracts and checks settings from `fig`.
     pub fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = fig.extract().map_err(|e| {
-            let e = e.into_iter().next().map(|e| e.to_string()).unwrap_or_default();
+            let e = e
+                .into_iter()
+                .next()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             ConfigError(e.replace('\n', " "))
         })?;
         settings.check()?;
@@ -274,27 +286,48 @@ impl Settings {
             ));
         }
         if secret.len() < 32 {
-            return Err(ConfigError("auth.jwt_secret (DEALS_AUTH__JWT_SECRET) must be at least 32 bytes".into()));
+            return Err(ConfigError(
+                "auth.jwt_secret (DEALS_AUTH__JWT_SECRET) must be at least 32 bytes".into(),
+            ));
         }
         let url = self.database.url.expose();
-        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(ConfigError("database.url (DEALS_DATABASE__URL) must start with sqlite: or postgres://".into()));
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database.url (DEALS_DATABASE__URL) must start with sqlite: or postgres://".into(),
+            ));
         }
         let redis = self.redis.url.expose();
         if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
-            return Err(ConfigError("redis.url (DEALS_REDIS__URL) must start with redis:// or rediss://".into()));
+            return Err(ConfigError(
+                "redis.url (DEALS_REDIS__URL) must start with redis:// or rediss://".into(),
+            ));
         }
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }
         if self.rate_limit.enabled
-            && [self.rate_limit.anonymous_per_minute, self.rate_limit.user_per_minute, self.rate_limit.auth_per_minute]
-                .contains(&0)
+            && [
+                self.rate_limit.anonymous_per_minute,
+                self.rate_limit.user_per_minute,
+                self.rate_limit.auth_per_minute,
+            ]
+            .contains(&0)
         {
-            return Err(ConfigError("rate_limit.*_per_minute must be at least 1 while rate_limit.enabled is true".into()));
+            return Err(ConfigError(
+                "rate_limit.*_per_minute must be at least 1 while rate_limit.enabled is true"
+                    .into(),
+            ));
         }
-        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs <= self.auth.access_ttl_secs {
-            return Err(ConfigError("auth.refresh_ttl_secs must exceed auth.access_ttl_secs, which must be positive".into()));
+        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs <= self.auth.access_ttl_secs
+        {
+            return Err(ConfigError(
+                "auth.refresh_ttl_secs must exceed auth.access_ttl_secs, which must be positive"
+                    .into(),
+            ));
         }
         Ok(())
     }
@@ -333,7 +366,10 @@ mod tests {
     #[test]
     fn env_overrides_file_overrides_defaults() {
         Jail::expect_with(|jail| {
-            jail.create_file("deals.toml", "[server]\nlisten = \"0.0.0.0:9000\"\nrequest_timeout_secs = 5\n")?;
+            jail.create_file(
+                "deals.toml",
+                "[server]\nlisten = \"0.0.0.0:9000\"\nrequest_timeout_secs = 5\n",
+            )?;
             jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "7");
             jail.set_env("DEALS_DATABASE__URL", "postgres://db/deals");
             let s = Settings::load(Some(Path::new("deals.toml"))).map_err(|e| e.to_string())?;
@@ -374,7 +410,10 @@ mod tests {
             jail.set_env("DEALS_ENV", "production");
             let e = Settings::load(None).unwrap_err().to_string();
             assert!(e.contains("auth.jwt_secret"), "{e}");
-            jail.set_env("DEALS_AUTH__JWT_SECRET", "a-real-secret-of-at-least-thirty-two-bytes");
+            jail.set_env(
+                "DEALS_AUTH__JWT_SECRET",
+                "a-real-secret-of-at-least-thirty-two-bytes",
+            );
             assert!(Settings::load(None).is_ok());
             Ok(())
         });

@@ -100,9 +100,11 @@ impl RateLimiter for MemoryLimiter {
             Bucket::User => &self.user,
             Bucket::Auth => &self.auth,
         };
-        limiter.check_key(&key.to_owned()).map_err(|not_until| Limited {
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+        limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| Limited {
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+            })
     }
 }
 
@@ -116,7 +118,11 @@ pub struct RedisLimiter {
 impl RedisLimiter {
     /// A limiter on an established connection.
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>, limits: Limits) -> Self {
-        Self { conn, prefix: prefix.into(), limits }
+        Self {
+            conn,
+            prefix: prefix.into(),
+            limits,
+        }
     }
 }
 
@@ -125,7 +131,10 @@ const WINDOW_SECS: u64 = 60;
 #[async_trait]
 impl RateLimiter for RedisLimiter {
     async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Limited> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
         let window = now / WINDOW_SECS;
         let redis_key = format!("{}rl:{}:{key}:{window}", self.prefix, bucket.as_str());
         let mut conn = self.conn.clone();
@@ -156,7 +165,11 @@ mod tests {
 
     fn limits(n: u32) -> Limits {
         let n = NonZeroU32::new(n).unwrap();
-        Limits { anonymous: n, user: n, auth: n }
+        Limits {
+            anonymous: n,
+            user: n,
+            auth: n,
+        }
     }
 
     #[tokio::test]
@@ -166,8 +179,16 @@ mod tests {
             assert!(l.check(Bucket::Anonymous, "1.2.3.4").await.is_ok());
         }
         let refused = l.check(Bucket::Anonymous, "1.2.3.4").await.unwrap_err();
-        assert!(refused.retry_after > Duration::ZERO && refused.retry_after <= Duration::from_secs(20));
-        assert!(l.check(Bucket::Anonymous, "5.6.7.8").await.is_ok(), "other keys are independent");
-        assert!(l.check(Bucket::User, "1.2.3.4").await.is_ok(), "buckets are independent");
+        assert!(
+            refused.retry_after > Duration::ZERO && refused.retry_after <= Duration::from_secs(20)
+        );
+        assert!(
+            l.check(Bucket::Anonymous, "5.6.7.8").await.is_ok(),
+            "other keys are independent"
+        );
+        assert!(
+            l.check(Bucket::User, "1.2.3.4").await.is_ok(),
+            "buckets are independent"
+        );
     }
 }

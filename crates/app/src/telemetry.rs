@@ -16,7 +16,9 @@ use tracing_subscriber::{EnvFilter, Layer, fmt};
 use crate::config::{LogFormat, Settings};
 
 /// Keeps the background log writer alive; drop it last.
-pub struct LogGuard(Option<WorkerGuard>);
+pub struct LogGuard {
+    _worker: Option<WorkerGuard>,
+}
 
 /// Installs the global tracing subscriber. Call once, from `main`.
 pub fn init_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
@@ -28,7 +30,8 @@ pub fn init_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
     };
     let (file_layer, guard) = if settings.log.file {
         let dir = settings.data_dir.join("logs");
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let rotating = FileRotate::new(
             dir.join("deals.log"),
             AppendCount::new(settings.log.file_max_files),
@@ -37,7 +40,10 @@ pub fn init_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
             None,
         );
         let (writer, guard) = tracing_appender::non_blocking(rotating);
-        (Some(fmt::layer().json().with_writer(writer).boxed()), Some(guard))
+        (
+            Some(fmt::layer().json().with_writer(writer).boxed()),
+            Some(guard),
+        )
     } else {
         (None, None)
     };
@@ -47,11 +53,13 @@ pub fn init_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
         .with(file_layer)
         .try_init()
         .context("a global tracing subscriber is already installed")?;
-    Ok(LogGuard(guard))
+    Ok(LogGuard { _worker: guard })
 }
 
 /// Seconds buckets of the request latency histogram.
-const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// The process-wide Prometheus recorder, installed on first use (tests build many apps in one
 /// process; a recorder can be installed only once).

@@ -100,8 +100,14 @@ impl GoalCriteria {
         let brands = terms(&mut errors, "brands", input.brands);
         let markets = terms(&mut errors, "markets", input.markets);
         for (i, m) in markets.iter().enumerate() {
-            if !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                errors.add(format!("markets[{i}]"), "must be a market name such as amazon or ebay");
+            if !m
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                errors.add(
+                    format!("markets[{i}]"),
+                    "must be a market name such as amazon or ebay",
+                );
             }
         }
         let mut conditions = Vec::new();
@@ -124,7 +130,9 @@ impl GoalCriteria {
             errors.add("min_price", "must not be greater than max_price");
         }
         let currency = match input.currency {
-            Some(c) => errors.check("currency", Currency::parse(&c)).unwrap_or_default(),
+            Some(c) => errors
+                .check("currency", Currency::parse(&c))
+                .unwrap_or_default(),
             None => Currency::USD,
         };
         if let Some(r) = input.min_seller_rating
@@ -132,7 +140,10 @@ impl GoalCriteria {
         {
             errors.add("min_seller_rating", "must be between 0 and 5");
         }
-        let overlap: Vec<&String> = keywords.iter().filter(|k| exclude_keywords.contains(k)).collect();
+        let overlap: Vec<&String> = keywords
+            .iter()
+            .filter(|k| exclude_keywords.contains(k))
+            .collect();
         if let Some(k) = overlap.first() {
             errors.add("exclude_keywords", format!("'{k}' is also a keyword"));
         }
@@ -171,11 +182,18 @@ fn terms(errors: &mut ValidationErrors, field: &str, raw: Vec<String>) -> Vec<St
     }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, t) in raw.into_iter().enumerate() {
-        let t = t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let t = t
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         if t.is_empty() {
             errors.add(format!("{field}[{i}]"), "must not be empty");
         } else if t.chars().count() > MAX_TERM_CHARS {
-            errors.add(format!("{field}[{i}]"), format!("must be at most {MAX_TERM_CHARS} characters"));
+            errors.add(
+                format!("{field}[{i}]"),
+                format!("must be at most {MAX_TERM_CHARS} characters"),
+            );
         } else if !out.contains(&t) {
             out.push(t);
         }
@@ -226,13 +244,21 @@ mod tests {
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["keywords[1]", "markets[0]", "conditions[0]", "min_price", "currency", "min_seller_rating"]
+            [
+                "keywords[1]",
+                "markets[0]",
+                "conditions[0]",
+                "min_price",
+                "currency",
+                "min_seller_rating"
+            ]
         );
     }
 
     #[test]
     fn stored_form_round_trips() {
-        let c = parse(json!({"keywords": ["tv"], "max_price": "999.99", "conditions": ["used"]})).unwrap();
+        let c = parse(json!({"keywords": ["tv"], "max_price": "999.99", "conditions": ["used"]}))
+            .unwrap();
         let stored = serde_json::to_value(&c).unwrap();
         assert_eq!(stored["max_price"], "999.99");
         assert_eq!(GoalCriteria::from_json(stored).unwrap(), c);

@@ -73,7 +73,19 @@ mod tests {
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "  ", "plain", "@example.com", "a@", "a@b", "a b@c.com", "a@.com", "a@b..com", "a@b.com.", "a@@b.com"] {
+        for bad in [
+            "",
+            "  ",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@c.com",
+            "a@.com",
+            "a@b..com",
+            "a@b.com.",
+            "a@@b.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

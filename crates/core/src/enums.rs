@@ -161,7 +161,10 @@ mod tests {
 
     #[test]
     fn serde_uses_the_text_form() {
-        assert_eq!(serde_json::to_string(&Condition::OpenBox).unwrap(), "\"open_box\"");
+        assert_eq!(
+            serde_json::to_string(&Condition::OpenBox).unwrap(),
+            "\"open_box\""
+        );
         let s: DealSort = serde_json::from_str("\"discount\"").unwrap();
         assert_eq!(s, DealSort::Discount);
     }

@@ -69,7 +69,11 @@ impl ValidationErrors {
 
     /// `Ok(value)` when empty, otherwise `Err(self)`.
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     fn summary(&self) -> String {
@@ -88,9 +92,15 @@ mod tests {
     #[test]
     fn absorb_prefixes_nested_fields() {
         let mut outer = ValidationErrors::new();
-        outer.absorb("criteria", ValidationErrors::single("max_price", "negative"));
+        outer.absorb(
+            "criteria",
+            ValidationErrors::single("max_price", "negative"),
+        );
         assert_eq!(outer.errors[0].field, "criteria.max_price");
-        assert_eq!(outer.to_string(), "validation failed: criteria.max_price: negative");
+        assert_eq!(
+            outer.to_string(),
+            "validation failed: criteria.max_price: negative"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod money;
 pub mod page;
 pub mod password;
+pub mod preferences;
 pub mod role;
 
 pub use criteria::{GoalCriteria, GoalCriteriaInput};
@@ -20,4 +21,5 @@ pub use error::{FieldError, ValidationErrors};
 pub use money::{Currency, Money};
 pub use page::Pagination;
 pub use password::Password;
+pub use preferences::Preferences;
 pub use role::{Permission, Role};

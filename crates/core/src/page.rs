@@ -28,7 +28,10 @@ impl Pagination {
             errors.add("page", format!("must be between 1 and {}", Self::MAX_PAGE));
         }
         if per_page < 1 || per_page as u64 > Self::MAX_PER_PAGE {
-            errors.add("per_page", format!("must be between 1 and {}", Self::MAX_PER_PAGE));
+            errors.add(
+                "per_page",
+                format!("must be between 1 and {}", Self::MAX_PER_PAGE),
+            );
         }
         errors.into_result(Self {
             page: page.max(1) as u64,
@@ -44,7 +47,10 @@ impl Pagination {
 
 impl Default for Pagination {
     fn default() -> Self {
-        Self { page: 1, per_page: Self::DEFAULT_PER_PAGE }
+        Self {
+            page: 1,
+            per_page: Self::DEFAULT_PER_PAGE,
+        }
     }
 }
 

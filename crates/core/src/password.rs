@@ -53,10 +53,16 @@ mod tests {
 
     #[test]
     fn enforces_length_in_characters_not_bytes() {
-        assert_eq!(Password::parse("1234567").unwrap_err(), PasswordError::TooShort);
+        assert_eq!(
+            Password::parse("1234567").unwrap_err(),
+            PasswordError::TooShort
+        );
         assert!(Password::parse("12345678").is_ok());
         assert!(Password::parse("éééééééé").is_ok());
-        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err(), PasswordError::TooLong);
+        assert_eq!(
+            Password::parse(&"x".repeat(129)).unwrap_err(),
+            PasswordError::TooLong
+        );
     }
 
     #[test]

@@ -55,7 +55,9 @@ impl Role {
             "user" => Ok(Role::User),
             "admin" => Ok(Role::Admin),
             "service" => Ok(Role::Service),
-            _ => Err(UnknownVariant { expected: "user admin service" }),
+            _ => Err(UnknownVariant {
+                expected: "user admin service",
+            }),
         }
     }
 

@@ -48,7 +48,10 @@ impl Store {
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Config(format!("cannot create database directory {}: {e}", dir.display()))
+                StoreError::Config(format!(
+                    "cannot create database directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
         let mut opts = ConnectOptions::new(settings.url_with_create_mode());

@@ -79,7 +79,10 @@ mod tests {
     fn sqlite_urls_get_a_path_and_create_mode() {
         let s = DbSettings::new("sqlite://./data/deals.db");
         assert_eq!(s.sqlite_path(), Some(PathBuf::from("./data/deals.db")));
-        assert_eq!(s.url_with_create_mode(), "sqlite://./data/deals.db?mode=rwc");
+        assert_eq!(
+            s.url_with_create_mode(),
+            "sqlite://./data/deals.db?mode=rwc"
+        );
         let s = DbSettings::new("sqlite::memory:");
         assert_eq!(s.sqlite_path(), None);
         let pg = DbSettings::new("postgres://localhost/test");

@@ -33,7 +33,9 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("DEALS_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but DEALS_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+            panic!(
+                "CI=true but DEALS_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI"
+            )
         }
         _ => None,
     }
@@ -62,7 +64,11 @@ impl TestDb {
         settings.pool_size = 4;
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
-        Ok(Self { settings, store, _dir: Some(dir) })
+        Ok(Self {
+            settings,
+            store,
+            _dir: Some(dir),
+        })
     }
 
     /// A fresh schema in the test PostgreSQL database at `url`.
@@ -79,7 +85,11 @@ impl TestDb {
         settings.schema = Some(schema);
         let store = Store::connect(&settings).await?;
         store.migrate().await?;
-        Ok(Self { settings, store, _dir: None })
+        Ok(Self {
+            settings,
+            store,
+            _dir: None,
+        })
     }
 
     /// A fresh database of the requested backend; `None` when PostgreSQL is asked for and not

@@ -1,7 +1,9 @@
 //! The same repository story on SQLite and on PostgreSQL: both backends must behave alike.
 
 use chrono::Duration;
-use deals_core::{Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role};
+use deals_core::{
+    Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,
+};
 use deals_store::repo::goals::{GoalChanges, NewGoal};
 use deals_store::repo::listings::{DealQuery, NewListing};
 use deals_store::repo::sessions::Rotation;
@@ -58,24 +60,68 @@ async fn story(store: &Store) {
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
 
+    // Preferences: absent, then replaced as a whole.
+    assert_eq!(store.get_preferences(alice).await.unwrap(), None);
+    store
+        .put_preferences(alice, serde_json::json!({"digest": "daily"}))
+        .await
+        .unwrap();
+    store
+        .put_preferences(alice, serde_json::json!({"digest": "weekly"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_preferences(alice).await.unwrap(),
+        Some(serde_json::json!({"digest": "weekly"}))
+    );
+
     // Sessions: rotation, then reuse revokes the family.
     let exp = now() + Duration::days(7);
     let family = store.start_session(alice, "h1".into(), exp).await.unwrap();
-    let r = store.rotate_refresh_token("h1", "h2".into(), exp).await.unwrap();
-    assert_eq!(r, Rotation::Rotated { user_id: alice, family_id: family });
-    let r = store.rotate_refresh_token("h1", "h3".into(), exp).await.unwrap();
+    let r = store
+        .rotate_refresh_token("h1", "h2".into(), exp)
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Rotation::Rotated {
+            user_id: alice,
+            family_id: family
+        }
+    );
+    let r = store
+        .rotate_refresh_token("h1", "h3".into(), exp)
+        .await
+        .unwrap();
     assert_eq!(r, Rotation::ReuseDetected { family_id: family });
     assert!(!store.session_is_live(family).await.unwrap());
-    let r = store.rotate_refresh_token("h2", "h4".into(), exp).await.unwrap();
-    assert_eq!(r, Rotation::Invalid, "the successor of a reused token dies with its family");
-    let expired = store.start_session(bob, "old".into(), now() - Duration::seconds(1)).await.unwrap();
-    assert_eq!(store.rotate_refresh_token("old", "x".into(), exp).await.unwrap(), Rotation::Invalid);
+    let r = store
+        .rotate_refresh_token("h2", "h4".into(), exp)
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Rotation::Invalid,
+        "the successor of a reused token dies with its family"
+    );
+    let expired = store
+        .start_session(bob, "old".into(), now() - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .rotate_refresh_token("old", "x".into(), exp)
+            .await
+            .unwrap(),
+        Rotation::Invalid
+    );
     assert!(store.revoke_session(expired, bob, "logout").await.unwrap());
     assert!(!store.revoke_session(expired, bob, "logout").await.unwrap());
 
     // Goals: scoped to their owner.
     let criteria = GoalCriteria::parse(
-        serde_json::from_value(serde_json::json!({"keywords": ["headphones"], "max_price": "300"})).unwrap(),
+        serde_json::from_value(serde_json::json!({"keywords": ["headphones"], "max_price": "300"}))
+            .unwrap(),
     )
     .unwrap();
     let goal = store
@@ -92,52 +138,136 @@ async fn story(store: &Store) {
         })
         .await
         .unwrap();
-    assert_eq!(GoalCriteria::from_json(goal.criteria.clone()).unwrap(), criteria);
-    assert!(matches!(store.get_goal(Scope::Owner(bob), goal.id).await, Err(StoreError::NotFound)));
-    assert_eq!(store.get_goal(Scope::All, goal.id).await.unwrap().id, goal.id);
-    let changes = GoalChanges { status: Some(GoalStatus::Paused), ..Default::default() };
-    assert!(matches!(store.update_goal(Scope::Owner(bob), goal.id, changes.clone()).await, Err(StoreError::NotFound)));
-    let paused = store.update_goal(Scope::Owner(alice), goal.id, changes).await.unwrap();
+    assert_eq!(
+        GoalCriteria::from_json(goal.criteria.clone()).unwrap(),
+        criteria
+    );
+    assert!(matches!(
+        store.get_goal(Scope::Owner(bob), goal.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.get_goal(Scope::All, goal.id).await.unwrap().id,
+        goal.id
+    );
+    let changes = GoalChanges {
+        status: Some(GoalStatus::Paused),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store
+            .update_goal(Scope::Owner(bob), goal.id, changes.clone())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let paused = store
+        .update_goal(Scope::Owner(alice), goal.id, changes)
+        .await
+        .unwrap();
     assert_eq!(paused.status, "paused");
     assert!(paused.updated_at >= goal.updated_at);
     let active = store
-        .list_goals(Scope::Owner(alice), Some(GoalStatus::Active), Pagination::default())
+        .list_goals(
+            Scope::Owner(alice),
+            Some(GoalStatus::Active),
+            Pagination::default(),
+        )
         .await
         .unwrap();
     assert_eq!(active.total, 0);
-    assert_eq!(store.list_goals(Scope::Owner(alice), None, Pagination::default()).await.unwrap().total, 1);
-    assert_eq!(store.list_goals(Scope::Owner(bob), None, Pagination::default()).await.unwrap().total, 0);
+    assert_eq!(
+        store
+            .list_goals(Scope::Owner(alice), None, Pagination::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .list_goals(Scope::Owner(bob), None, Pagination::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     // Listings: upsert records price points only on change.
     let sony = store
-        .upsert_listing(listing("amazon", "B0SONY", "Sony WH-1000XM5 Wireless Noise Cancelling Headphones", 29_999, Some(39_999)))
+        .upsert_listing(listing(
+            "amazon",
+            "B0SONY",
+            "Sony WH-1000XM5 Wireless Noise Cancelling Headphones",
+            29_999,
+            Some(39_999),
+        ))
         .await
         .unwrap();
     assert!(sony.created && sony.price_changed);
     assert_eq!(sony.listing.discount_bp, Some(2_500));
     let same = store
-        .upsert_listing(listing("amazon", "B0SONY", "Sony WH-1000XM5 Wireless Noise Cancelling Headphones", 29_999, Some(39_999)))
+        .upsert_listing(listing(
+            "amazon",
+            "B0SONY",
+            "Sony WH-1000XM5 Wireless Noise Cancelling Headphones",
+            29_999,
+            Some(39_999),
+        ))
         .await
         .unwrap();
     assert!(!same.created && !same.price_changed);
     assert_eq!(same.listing.id, sony.listing.id);
-    let mut cheaper = listing("amazon", "B0SONY", "Sony WH-1000XM5 Wireless Noise Cancelling Headphones", 27_900, Some(39_999));
+    let mut cheaper = listing(
+        "amazon",
+        "B0SONY",
+        "Sony WH-1000XM5 Wireless Noise Cancelling Headphones",
+        27_900,
+        Some(39_999),
+    );
     cheaper.seen_at = now() + Duration::seconds(1);
     assert!(store.upsert_listing(cheaper).await.unwrap().price_changed);
-    let history = store.price_history(sony.listing.id, now() - Duration::days(1)).await.unwrap();
-    assert_eq!(history.iter().map(|p| p.price_minor).collect::<Vec<_>>(), [29_999, 27_900]);
-    store.record_price(sony.listing.id, history[0].at, 1, "USD").await.unwrap();
-    assert_eq!(store.price_history(sony.listing.id, now() - Duration::days(1)).await.unwrap().len(), 2);
+    let history = store
+        .price_history(sony.listing.id, now() - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|p| p.price_minor).collect::<Vec<_>>(),
+        [29_999, 27_900]
+    );
+    store
+        .record_price(sony.listing.id, history[0].at, 1, "USD")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .price_history(sony.listing.id, now() - Duration::days(1))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     let bose = store
-        .upsert_listing(listing("bestbuy", "6505727", "Bose QuietComfort Ultra Headphones", 34_900, Some(42_900)))
+        .upsert_listing(listing(
+            "bestbuy",
+            "6505727",
+            "Bose QuietComfort Ultra Headphones",
+            34_900,
+            Some(42_900),
+        ))
         .await
         .unwrap();
     let mut speaker = listing("walmart", "W1", "JBL Flip 6 Portable Speaker", 9_900, None);
     speaker.category = Some("speakers".into());
     store.upsert_listing(speaker).await.unwrap();
-    store.set_listing_score(bose.listing.id, 0.81).await.unwrap();
-    store.set_listing_score(sony.listing.id, 0.64).await.unwrap();
+    store
+        .set_listing_score(bose.listing.id, 0.81)
+        .await
+        .unwrap();
+    store
+        .set_listing_score(sony.listing.id, 0.64)
+        .await
+        .unwrap();
 
     // Search: full text, filters, sort, pagination.
     let search = |text: Option<&str>, sort| DealQuery {
@@ -145,22 +275,66 @@ async fn story(store: &Store) {
         sort,
         ..Default::default()
     };
-    let r = store.search_listings(&search(Some("noise cancelling"), None)).await.unwrap();
-    assert_eq!(r.items.iter().map(|l| l.market.as_str()).collect::<Vec<_>>(), ["amazon"]);
-    let r = store.search_listings(&search(Some("headphone"), None)).await.unwrap();
-    assert_eq!(r.total, 2, "stemming matches the plural");
-    assert_eq!(r.items[0].id, bose.listing.id, "best score first");
-    let r = store.search_listings(&search(Some("sony or jbl"), Some(DealSort::Price))).await.unwrap();
-    assert_eq!(r.items.iter().map(|l| l.market.as_str()).collect::<Vec<_>>(), ["walmart", "amazon"]);
-    let r = store.search_listings(&search(None, Some(DealSort::Discount))).await.unwrap();
-    assert_eq!(r.items.iter().map(|l| l.market.as_str()).collect::<Vec<_>>(), ["amazon", "bestbuy", "walmart"]);
     let r = store
-        .search_listings(&DealQuery { max_price: Some(30_000), min_price: Some(10_000), ..Default::default() })
+        .search_listings(&search(Some("noise cancelling"), None))
         .await
         .unwrap();
-    assert_eq!(r.items.iter().map(|l| l.market.as_str()).collect::<Vec<_>>(), ["amazon"]);
+    assert_eq!(
+        r.items
+            .iter()
+            .map(|l| l.market.as_str())
+            .collect::<Vec<_>>(),
+        ["amazon"]
+    );
     let r = store
-        .search_listings(&DealQuery { market: Some("BestBuy".into()), category: Some("headphones".into()), ..Default::default() })
+        .search_listings(&search(Some("headphone"), None))
+        .await
+        .unwrap();
+    assert_eq!(r.total, 2, "stemming matches the plural");
+    assert_eq!(r.items[0].id, bose.listing.id, "best score first");
+    let r = store
+        .search_listings(&search(Some("sony or jbl"), Some(DealSort::Price)))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.items
+            .iter()
+            .map(|l| l.market.as_str())
+            .collect::<Vec<_>>(),
+        ["walmart", "amazon"]
+    );
+    let r = store
+        .search_listings(&search(None, Some(DealSort::Discount)))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.items
+            .iter()
+            .map(|l| l.market.as_str())
+            .collect::<Vec<_>>(),
+        ["amazon", "bestbuy", "walmart"]
+    );
+    let r = store
+        .search_listings(&DealQuery {
+            max_price: Some(30_000),
+            min_price: Some(10_000),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        r.items
+            .iter()
+            .map(|l| l.market.as_str())
+            .collect::<Vec<_>>(),
+        ["amazon"]
+    );
+    let r = store
+        .search_listings(&DealQuery {
+            market: Some("BestBuy".into()),
+            category: Some("headphones".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 1);
@@ -175,7 +349,10 @@ async fn story(store: &Store) {
     assert_eq!((r.total, r.items.len()), (3, 1));
     assert_eq!(r.items[0].market, "bestbuy");
     let r = store
-        .search_listings(&DealQuery { condition: Some(Condition::Used), ..Default::default() })
+        .search_listings(&DealQuery {
+            condition: Some(Condition::Used),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(r.total, 0);
@@ -183,24 +360,60 @@ async fn story(store: &Store) {
     // Matches: unique per goal and listing; counted once.
     for _ in 0..2 {
         store
-            .match_listing(goal.id, sony.listing.id, 0.9, serde_json::json!(["keyword: headphones"]), "manual")
+            .match_listing(
+                goal.id,
+                sony.listing.id,
+                0.9,
+                serde_json::json!(["keyword: headphones"]),
+                "manual",
+            )
             .await
             .unwrap();
     }
-    store.match_listing(goal.id, bose.listing.id, 0.7, serde_json::json!([]), "search").await.unwrap();
-    assert_eq!(store.get_goal(Scope::Owner(alice), goal.id).await.unwrap().matches_found, 2);
-    let deals = store.goal_deals(Scope::Owner(alice), goal.id, Pagination::default()).await.unwrap();
+    store
+        .match_listing(
+            goal.id,
+            bose.listing.id,
+            0.7,
+            serde_json::json!([]),
+            "search",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_goal(Scope::Owner(alice), goal.id)
+            .await
+            .unwrap()
+            .matches_found,
+        2
+    );
+    let deals = store
+        .goal_deals(Scope::Owner(alice), goal.id, Pagination::default())
+        .await
+        .unwrap();
     assert_eq!(deals.total, 2);
     assert_eq!(deals.items[0].listing.id, bose.listing.id);
     assert!(matches!(
-        store.goal_deals(Scope::Owner(bob), goal.id, Pagination::default()).await,
+        store
+            .goal_deals(Scope::Owner(bob), goal.id, Pagination::default())
+            .await,
         Err(StoreError::NotFound)
     ));
 
     // Delete: scoped, cascades the matches.
-    assert!(matches!(store.delete_goal(Scope::Owner(bob), goal.id).await, Err(StoreError::NotFound)));
-    store.delete_goal(Scope::Owner(alice), goal.id).await.unwrap();
-    assert!(matches!(store.get_goal(Scope::All, goal.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_goal(Scope::Owner(bob), goal.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .delete_goal(Scope::Owner(alice), goal.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_goal(Scope::All, goal.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.count_listings().await.unwrap(), 3);
 }
 
@@ -213,7 +426,9 @@ async fn repository_story_on_sqlite() {
 #[tokio::test]
 async fn repository_story_on_postgres() {
     let Some(db) = TestDb::of(Backend::Postgres).await else {
-        eprintln!("skipped: DEALS_TEST_DATABASE_URL is not set (set it, or CI=true makes this fail)");
+        eprintln!(
+            "skipped: DEALS_TEST_DATABASE_URL is not set (set it, or CI=true makes this fail)"
+        );
         return;
     };
     story(&db.store).await;

@@ -38,21 +38,35 @@ impl AuthUser {
 
     /// The rows this caller may see.
     pub fn scope(&self) -> Scope {
-        if self.role.sees_everything() { Scope::All } else { Scope::Owner(self.id) }
+        if self.role.sees_everything() {
+            Scope::All
+        } else {
+            Scope::Owner(self.id)
+        }
     }
 }
 
 /// The bearer token of a request, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(AppError::Unauthorized("missing bearer token"))?;
         let claims = state
             .jwt
@@ -61,7 +75,11 @@ impl FromRequestParts<AppState> for AuthUser {
         if !state.store.session_is_live(claims.fid).await? {
             return Err(AppError::Unauthorized("session has ended"));
         }
-        Ok(AuthUser { id: claims.sub, role: claims.role, session: claims.fid })
+        Ok(AuthUser {
+            id: claims.sub,
+            role: claims.role,
+            session: claims.fid,
+        })
     }
 }
 
@@ -72,7 +90,10 @@ pub struct AdminUser(pub AuthUser);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         user.require(Permission::Administer)?;
         Ok(AdminUser(user))

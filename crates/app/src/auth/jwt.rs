@@ -55,10 +55,27 @@ impl JwtKeys {
 
     /// Signs an access token for `user` in session `family`, valid for `ttl_secs` from now
     /// (negative values produce an already expired token, for tests).
-    pub fn issue_with_ttl(&self, user: Uuid, role: Role, family: Uuid, ttl_secs: i64) -> anyhow::Result<String> {
+    pub fn issue_with_ttl(
+        &self,
+        user: Uuid,
+        role: Role,
+        family: Uuid,
+        ttl_secs: i64,
+    ) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
-        let claims = Claims { sub: user, role, fid: family, iat: now, exp: now + ttl_secs, iss: ISSUER.into() };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        let claims = Claims {
+            sub: user,
+            role,
+            fid: family,
+            iat: now,
+            exp: now + ttl_secs,
+            iss: ISSUER.into(),
+        };
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Signs an access token with the configured lifetime.
@@ -77,13 +94,18 @@ mod tests {
     use super::*;
 
     fn keys() -> JwtKeys {
-        JwtKeys::new("0123456789abcdef0123456789abcdef", Duration::from_secs(1800))
+        JwtKeys::new(
+            "0123456789abcdef0123456789abcdef",
+            Duration::from_secs(1800),
+        )
     }
 
     #[test]
     fn issued_tokens_verify_with_their_claims() {
         let (u, f) = (Uuid::new_v4(), Uuid::new_v4());
-        let c = keys().verify(&keys().issue(u, Role::Admin, f).unwrap()).unwrap();
+        let c = keys()
+            .verify(&keys().issue(u, Role::Admin, f).unwrap())
+            .unwrap();
         assert_eq!((c.sub, c.role, c.fid), (u, Role::Admin, f));
         assert_eq!(c.exp - c.iat, 1800);
     }
@@ -91,13 +113,22 @@ mod tests {
     #[test]
     fn expired_tampered_and_foreign_tokens_are_refused() {
         let k = keys();
-        let expired = k.issue_with_ttl(Uuid::new_v4(), Role::User, Uuid::new_v4(), -1).unwrap();
+        let expired = k
+            .issue_with_ttl(Uuid::new_v4(), Role::User, Uuid::new_v4(), -1)
+            .unwrap();
         assert!(k.verify(&expired).is_err());
         let good = k.issue(Uuid::new_v4(), Role::User, Uuid::new_v4()).unwrap();
         let mut tampered = good.clone();
         tampered.replace_range(good.len() - 3.., "AAA");
         assert!(k.verify(&tampered).is_err());
         let other = JwtKeys::new("another-secret-another-secret-123", Duration::from_secs(60));
-        assert!(k.verify(&other.issue(Uuid::new_v4(), Role::User, Uuid::new_v4()).unwrap()).is_err());
+        assert!(
+            k.verify(
+                &other
+                    .issue(Uuid::new_v4(), Role::User, Uuid::new_v4())
+                    .unwrap()
+            )
+            .is_err()
+        );
     }
 }

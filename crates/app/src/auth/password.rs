@@ -32,7 +32,11 @@ pub async fn verify(password: String, stored: String) -> anyhow::Result<bool> {
             return Ok(bcrypt::verify(&password, &stored).unwrap_or(false));
         }
         Ok(PasswordHash::new(&stored)
-            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false))
     })
     .await?
@@ -55,7 +59,9 @@ mod tests {
 
     #[tokio::test]
     async fn argon2id_round_trip() {
-        let h = hash(Password::parse("correct horse").unwrap()).await.unwrap();
+        let h = hash(Password::parse("correct horse").unwrap())
+            .await
+            .unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("correct horse".into(), h.clone()).await.unwrap());
         assert!(!verify("wrong horse!".into(), h).await.unwrap());

@@ -106,8 +106,11 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(_) => AppError::Conflict("conflicts with an existing resource".into()),
-            StoreError::Db(sea_orm::DbErr::ConnectionAcquire(_)) | StoreError::Db(sea_orm::DbErr::Conn(_)) => {
+            StoreError::Conflict(_) => {
+                AppError::Conflict("conflicts with an existing resource".into())
+            }
+            StoreError::Db(sea_orm::DbErr::ConnectionAcquire(_))
+            | StoreError::Db(sea_orm::DbErr::Conn(_)) => {
                 tracing::error!(error = %e, "database unreachable");
                 AppError::Unavailable("the database")
             }
@@ -120,9 +123,16 @@ impl From<StoreError> for AppError {
 pub fn problem(status: StatusCode, detail: String, errors: Option<Vec<FieldError>>) -> Response {
     let title = status.canonical_reason().unwrap_or("Error").to_owned();
     let slug = title.to_lowercase().replace([' ', '\''], "-");
-    let body = Problem { kind: format!("/problems/{slug}"), title, status: status.as_u16(), detail, errors };
+    let body = Problem {
+        kind: format!("/problems/{slug}"),
+        title,
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
     let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     res
 }
 
@@ -131,23 +141,41 @@ impl IntoResponse for AppError {
         let status = self.status();
         match self {
             AppError::Validation(v) => {
-                let detail = format!("{} invalid field(s): {}", v.errors.len(), v.errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", "));
+                let detail = format!(
+                    "{} invalid field(s): {}",
+                    v.errors.len(),
+                    v.errors
+                        .iter()
+                        .map(|e| e.field.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 problem(status, detail, Some(v.errors))
             }
             AppError::RateLimited(wait) => {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let mut res = problem(status, format!("too many requests; retry in {secs} s"), None);
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                let mut res = problem(
+                    status,
+                    format!("too many requests; retry in {secs} s"),
+                    None,
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
                 res
             }
             AppError::Unauthorized(why) => {
                 let mut res = problem(status, why.to_owned(), None);
-                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                problem(status, "an unexpected error occurred; it has been logged".into(), None)
+                problem(
+                    status,
+                    "an unexpected error occurred; it has been logged".into(),
+                    None,
+                )
             }
             other => problem(status, other.to_string(), None),
         }

@@ -19,7 +19,12 @@ pub struct ApiJson<T>(pub T);
 pub struct ApiQuery<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -30,10 +35,18 @@ fn deserialize_error(path: String, inner: String, is_data: bool, root: &str) -> 
     }
     let field = if let Some(rest) = inner.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+        if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
     } else if let Some(rest) = inner.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+        if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
     } else if path == "." {
         root.to_owned()
     } else {
@@ -47,7 +60,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !is_json(ct) {
             return Err(AppError::UnsupportedMediaType);
         }
@@ -101,14 +118,24 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_fields_are_named() {
-        match deserialize_error(".".into(), "missing field `email` at line 1 column 2".into(), true, "body") {
+        match deserialize_error(
+            ".".into(),
+            "missing field `email` at line 1 column 2".into(),
+            true,
+            "body",
+        ) {
             AppError::Validation(v) => {
                 assert_eq!(v.errors[0].field, "email");
                 assert_eq!(v.errors[0].message, "missing field `email`");
             }
             other => panic!("{other:?}"),
         }
-        match deserialize_error("criteria".into(), "unknown field `max_prce`, expected one of".into(), true, "body") {
+        match deserialize_error(
+            "criteria".into(),
+            "unknown field `max_prce`, expected one of".into(),
+            true,
+            "body",
+        ) {
             AppError::Validation(v) => assert_eq!(v.errors[0].field, "criteria.max_prce"),
             other => panic!("{other:?}"),
         }

@@ -31,7 +31,8 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
     let status = res.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     if res.status().is_server_error() {
         metrics::counter!("http_server_errors_total", &labels[..2]).increment(1);
     }
@@ -69,12 +70,17 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
-    let is_sign_in = matches!(path, "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/refresh");
+    let is_sign_in = matches!(
+        path,
+        "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/refresh"
+    );
     if is_sign_in && let Err(l) = state.limiter.check(Bucket::Auth, &ip).await {
         return AppError::RateLimited(l.retry_after).into_response();
     }
     let (parts, body) = req.into_parts();
-    let user = bearer(&parts).and_then(|t| state.jwt.verify(t).ok()).map(|c| c.sub);
+    let user = bearer(&parts)
+        .and_then(|t| state.jwt.verify(t).ok())
+        .map(|c| c.sub);
     let req = Request::from_parts(parts, body);
     let verdict = match user {
         Some(id) => state.limiter.check(Bucket::User, &id.to_string()).await,
@@ -86,7 +92,7 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
-/// Replaces error responses that are not problem documents (produced by the router or by
+/// Replaces error responses that are not JSON (produced by the router or by
 /// tower layers) with one of the same status.
 pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
@@ -94,12 +100,13 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let is_problem = res
+    // Problem documents and deliberate JSON error bodies (such as `/ready`) pass through.
+    let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/json"));
+    if is_json {
         return res;
     }
     let detail = match status {

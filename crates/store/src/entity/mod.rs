@@ -15,3 +15,4 @@ pub mod refresh_family;
 pub mod refresh_token;
 pub mod tracker;
 pub mod user;
+pub mod user_preference;

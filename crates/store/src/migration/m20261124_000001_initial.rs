@@ -14,7 +14,12 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(from: &'static str, col: &'static str, to: &'static str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn fk(
+    from: &'static str,
+    col: &'static str,
+    to: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, col)
         .to(to, "id")
@@ -55,6 +60,13 @@ impl MigrationTrait for Migration {
                 .col(ts("updated_at"))
                 .to_owned(),
             Table::create()
+                .table("user_preferences")
+                .col(pk_uuid("user_id"))
+                .col(json_binary("data"))
+                .col(ts("updated_at"))
+                .foreign_key(&mut fk("user_preferences", "user_id", "users", Cascade))
+                .to_owned(),
+            Table::create()
                 .table("refresh_families")
                 .col(pk_uuid("id"))
                 .col(uuid("user_id"))
@@ -71,7 +83,12 @@ impl MigrationTrait for Migration {
                 .col(ts("expires_at"))
                 .col(ts_null("used_at"))
                 .col(ts("created_at"))
-                .foreign_key(&mut fk("refresh_tokens", "family_id", "refresh_families", Cascade))
+                .foreign_key(&mut fk(
+                    "refresh_tokens",
+                    "family_id",
+                    "refresh_families",
+                    Cascade,
+                ))
                 .to_owned(),
             Table::create()
                 .table("goals")
@@ -192,23 +209,67 @@ impl MigrationTrait for Migration {
         }
 
         let indexes = [
-            index("refresh_families", "idx_refresh_families_user", &["user_id"]),
-            index("refresh_tokens", "idx_refresh_tokens_family", &["family_id"]),
-            index("goals", "idx_goals_user_status", &["user_id", "status", "created_at"]),
+            index(
+                "refresh_families",
+                "idx_refresh_families_user",
+                &["user_id"],
+            ),
+            index(
+                "refresh_tokens",
+                "idx_refresh_tokens_family",
+                &["family_id"],
+            ),
+            index(
+                "goals",
+                "idx_goals_user_status",
+                &["user_id", "status", "created_at"],
+            ),
             index("products", "idx_products_gtin", &["gtin"]),
             index("products", "idx_products_brand_mpn", &["brand", "mpn"]),
-            index("listings", "uq_listings_market_external", &["market", "external_id"]).unique().to_owned(),
+            index(
+                "listings",
+                "uq_listings_market_external",
+                &["market", "external_id"],
+            )
+            .unique()
+            .to_owned(),
             index("listings", "idx_listings_product", &["product_id"]),
             index("listings", "idx_listings_price", &["price_minor"]),
             index("listings", "idx_listings_score", &["score"]),
             index("listings", "idx_listings_last_seen", &["last_seen_at"]),
-            index("deal_analyses", "idx_deal_analyses_listing", &["listing_id", "analyzed_at"]),
-            index("goal_matches", "uq_goal_matches_goal_listing", &["goal_id", "listing_id"]).unique().to_owned(),
+            index(
+                "deal_analyses",
+                "idx_deal_analyses_listing",
+                &["listing_id", "analyzed_at"],
+            ),
+            index(
+                "goal_matches",
+                "uq_goal_matches_goal_listing",
+                &["goal_id", "listing_id"],
+            )
+            .unique()
+            .to_owned(),
             index("goal_matches", "idx_goal_matches_listing", &["listing_id"]),
-            index("trackers", "uq_trackers_user_listing", &["user_id", "listing_id"]).unique().to_owned(),
+            index(
+                "trackers",
+                "uq_trackers_user_listing",
+                &["user_id", "listing_id"],
+            )
+            .unique()
+            .to_owned(),
             index("trackers", "idx_trackers_listing", &["listing_id"]),
-            index("notifications", "idx_notifications_user_created", &["user_id", "created_at"]),
-            index("notifications", "uq_notifications_user_dedup", &["user_id", "dedup_key"]).unique().to_owned(),
+            index(
+                "notifications",
+                "idx_notifications_user_created",
+                &["user_id", "created_at"],
+            ),
+            index(
+                "notifications",
+                "uq_notifications_user_dedup",
+                &["user_id", "dedup_key"],
+            )
+            .unique()
+            .to_owned(),
         ];
         for i in indexes {
             m.create_index(i).await?;

@@ -53,7 +53,13 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 15, 0, 0, 0).unwrap();
         let sql = partition_statements(now, 1, 1);
         assert_eq!(sql.len(), 3);
-        assert!(sql[0].contains("price_points_y2026m11") && sql[0].contains("FROM ('2026-11-01') TO ('2026-12-01')"));
-        assert!(sql[2].contains("price_points_y2027m01") && sql[2].contains("FROM ('2027-01-01') TO ('2027-02-01')"));
+        assert!(
+            sql[0].contains("price_points_y2026m11")
+                && sql[0].contains("FROM ('2026-11-01') TO ('2026-12-01')")
+        );
+        assert!(
+            sql[2].contains("price_points_y2027m01")
+                && sql[2].contains("FROM ('2027-01-01') TO ('2027-02-01')")
+        );
     }
 }

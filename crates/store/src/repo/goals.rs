@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Page;
+use super::listings::{NewListing, upsert_listing_in};
 use crate::entity::{goal, goal_match, listing};
 use crate::{Scope, Store, StoreError, now};
 
@@ -142,7 +143,12 @@ impl Store {
     }
 
     /// Applies `changes` to a goal visible in `scope`.
-    pub async fn update_goal(&self, scope: Scope, id: Uuid, changes: GoalChanges) -> Result<goal::Model, StoreError> {
+    pub async fn update_goal(
+        &self,
+        scope: Scope,
+        id: Uuid,
+        changes: GoalChanges,
+    ) -> Result<goal::Model, StoreError> {
         let txn = self.conn().begin().await?;
         let current = goal::Entity::find_by_id(id)
             .filter(owned(scope))
@@ -205,41 +211,43 @@ impl Store {
         source: &str,
     ) -> Result<goal_match::Model, StoreError> {
         let txn = self.conn().begin().await?;
-        let existing = goal_match::Entity::find()
-            .filter(goal_match::Column::GoalId.eq(goal_id))
-            .filter(goal_match::Column::ListingId.eq(listing_id))
-            .one(&txn)
-            .await?;
-        let saved = match existing {
-            Some(m) => {
-                let mut am: goal_match::ActiveModel = m.into();
-                am.match_score = Set(match_score);
-                am.reasons = Set(reasons);
-                am.update(&txn).await?
-            }
-            None => {
-                let m = goal_match::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    goal_id: Set(goal_id),
-                    listing_id: Set(listing_id),
-                    match_score: Set(match_score),
-                    reasons: Set(reasons),
-                    source: Set(source.to_owned()),
-                    created_at: Set(now()),
-                }
-                .insert(&txn)
-                .await?;
-                goal::Entity::update_many()
-                    .col_expr(goal::Column::MatchesFound, Expr::col(goal::Column::MatchesFound).add(1))
-                    .col_expr(goal::Column::UpdatedAt, Expr::value(now()))
-                    .filter(goal::Column::Id.eq(goal_id))
-                    .exec(&txn)
-                    .await?;
-                m
-            }
-        };
+        let saved =
+            match_listing_in(&txn, goal_id, listing_id, match_score, reasons, source).await?;
         txn.commit().await?;
         Ok(saved)
+    }
+
+    /// Stores a listing and matches it to a goal visible in `scope`, in one transaction: either
+    /// both are written or neither.
+    pub async fn attach_listing(
+        &self,
+        scope: Scope,
+        goal_id: Uuid,
+        new: NewListing,
+        match_score: f64,
+        reasons: serde_json::Value,
+    ) -> Result<MatchedDeal, StoreError> {
+        let txn = self.conn().begin().await?;
+        goal::Entity::find_by_id(goal_id)
+            .filter(owned(scope))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let upserted = upsert_listing_in(&txn, new).await?;
+        let matched = match_listing_in(
+            &txn,
+            goal_id,
+            upserted.listing.id,
+            match_score,
+            reasons,
+            "manual",
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(MatchedDeal {
+            listing: upserted.listing,
+            matched,
+        })
     }
 
     /// Deals matched to a goal visible in `scope`, best score first (unscored last), then best match.
@@ -265,8 +273,57 @@ impl Store {
             .await?;
         let items = rows
             .into_iter()
-            .filter_map(|(matched, listing)| listing.map(|listing| MatchedDeal { listing, matched }))
+            .filter_map(|(matched, listing)| {
+                listing.map(|listing| MatchedDeal { listing, matched })
+            })
             .collect();
         Ok(Page { items, total })
     }
+}
+
+async fn match_listing_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    goal_id: Uuid,
+    listing_id: Uuid,
+    match_score: f64,
+    reasons: serde_json::Value,
+    source: &str,
+) -> Result<goal_match::Model, StoreError> {
+    let existing = goal_match::Entity::find()
+        .filter(goal_match::Column::GoalId.eq(goal_id))
+        .filter(goal_match::Column::ListingId.eq(listing_id))
+        .one(db)
+        .await?;
+    let saved = match existing {
+        Some(m) => {
+            let mut am: goal_match::ActiveModel = m.into();
+            am.match_score = Set(match_score);
+            am.reasons = Set(reasons);
+            am.update(db).await?
+        }
+        None => {
+            let m = goal_match::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                goal_id: Set(goal_id),
+                listing_id: Set(listing_id),
+                match_score: Set(match_score),
+                reasons: Set(reasons),
+                source: Set(source.to_owned()),
+                created_at: Set(now()),
+            }
+            .insert(db)
+            .await?;
+            goal::Entity::update_many()
+                .col_expr(
+                    goal::Column::MatchesFound,
+                    Expr::col(goal::Column::MatchesFound).add(1),
+                )
+                .col_expr(goal::Column::UpdatedAt, Expr::value(now()))
+                .filter(goal::Column::Id.eq(goal_id))
+                .exec(db)
+                .await?;
+            m
+        }
+    };
+    Ok(saved)
 }

@@ -119,73 +119,9 @@ impl Store {
     /// price point when the price is new or changed. One transaction.
     pub async fn upsert_listing(&self, new: NewListing) -> Result<Upserted, StoreError> {
         let txn = self.conn().begin().await?;
-        let existing = listing::Entity::find()
-            .filter(listing::Column::Market.eq(&new.market))
-            .filter(listing::Column::ExternalId.eq(&new.external_id))
-            .one(&txn)
-            .await?;
-        let at = now();
-        let (saved, created, price_changed) = match existing {
-            Some(current) => {
-                let price_changed = current.price_minor != new.price_minor;
-                let mut m: listing::ActiveModel = current.into();
-                if new.product_id.is_some() {
-                    m.product_id = Set(new.product_id);
-                }
-                m.url = Set(new.url);
-                m.title = Set(new.title);
-                m.brand = Set(new.brand);
-                m.category = Set(new.category);
-                m.price_minor = Set(new.price_minor);
-                m.original_price_minor = Set(new.original_price_minor);
-                m.discount_bp = Set(discount_bp(new.price_minor, new.original_price_minor));
-                m.currency = Set(new.currency.clone());
-                m.condition = Set(new.condition.as_str().to_owned());
-                m.seller_name = Set(new.seller_name);
-                m.seller_rating = Set(new.seller_rating);
-                m.availability = Set(new.availability.as_str().to_owned());
-                m.shipping_minor = Set(new.shipping_minor);
-                m.image_url = Set(new.image_url);
-                m.status = Set(ListingStatus::Active.as_str().to_owned());
-                m.last_seen_at = Set(new.seen_at);
-                m.updated_at = Set(at);
-                (m.update(&txn).await?, false, price_changed)
-            }
-            None => {
-                let m = listing::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    product_id: Set(new.product_id),
-                    market: Set(new.market),
-                    external_id: Set(new.external_id),
-                    url: Set(new.url),
-                    title: Set(new.title),
-                    brand: Set(new.brand),
-                    category: Set(new.category),
-                    price_minor: Set(new.price_minor),
-                    original_price_minor: Set(new.original_price_minor),
-                    discount_bp: Set(discount_bp(new.price_minor, new.original_price_minor)),
-                    currency: Set(new.currency.clone()),
-                    condition: Set(new.condition.as_str().to_owned()),
-                    seller_name: Set(new.seller_name),
-                    seller_rating: Set(new.seller_rating),
-                    availability: Set(new.availability.as_str().to_owned()),
-                    shipping_minor: Set(new.shipping_minor),
-                    image_url: Set(new.image_url),
-                    score: Set(None),
-                    status: Set(ListingStatus::Active.as_str().to_owned()),
-                    first_seen_at: Set(new.seen_at),
-                    last_seen_at: Set(new.seen_at),
-                    created_at: Set(at),
-                    updated_at: Set(at),
-                };
-                (m.insert(&txn).await?, true, true)
-            }
-        };
-        if price_changed {
-            insert_price_point(&txn, saved.id, new.seen_at, new.price_minor, &new.currency).await?;
-        }
+        let upserted = upsert_listing_in(&txn, new).await?;
         txn.commit().await?;
-        Ok(Upserted { listing: saved, created, price_changed })
+        Ok(upserted)
     }
 
     /// One listing.
@@ -271,11 +207,15 @@ impl Store {
         let query = listing::Entity::find().filter(cond);
         let total = query.clone().count(self.conn()).await?;
         let query = match q.sort.unwrap_or(DealSort::Score) {
-            DealSort::Score => query.order_by_with_nulls(listing::Column::Score, Order::Desc, NullOrdering::Last),
-            DealSort::Price => query.order_by_asc(listing::Column::PriceMinor),
-            DealSort::Discount => {
-                query.order_by_with_nulls(listing::Column::DiscountBp, Order::Desc, NullOrdering::Last)
+            DealSort::Score => {
+                query.order_by_with_nulls(listing::Column::Score, Order::Desc, NullOrdering::Last)
             }
+            DealSort::Price => query.order_by_asc(listing::Column::PriceMinor),
+            DealSort::Discount => query.order_by_with_nulls(
+                listing::Column::DiscountBp,
+                Order::Desc,
+                NullOrdering::Last,
+            ),
             DealSort::Newest => query.order_by_desc(listing::Column::FirstSeenAt),
         };
         let items = query
@@ -288,7 +228,10 @@ impl Store {
     }
 
     /// Finds the product with this GTIN or creates it.
-    pub async fn find_or_create_product(&self, new: product::Model) -> Result<product::Model, StoreError> {
+    pub async fn find_or_create_product(
+        &self,
+        new: product::Model,
+    ) -> Result<product::Model, StoreError> {
         if let Some(gtin) = &new.gtin
             && let Some(found) = product::Entity::find()
                 .filter(product::Column::Gtin.eq(gtin))
@@ -305,6 +248,83 @@ impl Store {
     pub async fn count_listings(&self) -> Result<u64, StoreError> {
         Ok(listing::Entity::find().count(self.conn()).await?)
     }
+}
+
+/// [`Store::upsert_listing`] inside a caller's transaction.
+pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    new: NewListing,
+) -> Result<Upserted, StoreError> {
+    let existing = listing::Entity::find()
+        .filter(listing::Column::Market.eq(&new.market))
+        .filter(listing::Column::ExternalId.eq(&new.external_id))
+        .one(db)
+        .await?;
+    let at = now();
+    let (saved, created, price_changed) = match existing {
+        Some(current) => {
+            let price_changed = current.price_minor != new.price_minor;
+            let mut m: listing::ActiveModel = current.into();
+            if new.product_id.is_some() {
+                m.product_id = Set(new.product_id);
+            }
+            m.url = Set(new.url);
+            m.title = Set(new.title);
+            m.brand = Set(new.brand);
+            m.category = Set(new.category);
+            m.price_minor = Set(new.price_minor);
+            m.original_price_minor = Set(new.original_price_minor);
+            m.discount_bp = Set(discount_bp(new.price_minor, new.original_price_minor));
+            m.currency = Set(new.currency.clone());
+            m.condition = Set(new.condition.as_str().to_owned());
+            m.seller_name = Set(new.seller_name);
+            m.seller_rating = Set(new.seller_rating);
+            m.availability = Set(new.availability.as_str().to_owned());
+            m.shipping_minor = Set(new.shipping_minor);
+            m.image_url = Set(new.image_url);
+            m.status = Set(ListingStatus::Active.as_str().to_owned());
+            m.last_seen_at = Set(new.seen_at);
+            m.updated_at = Set(at);
+            (m.update(db).await?, false, price_changed)
+        }
+        None => {
+            let m = listing::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                product_id: Set(new.product_id),
+                market: Set(new.market),
+                external_id: Set(new.external_id),
+                url: Set(new.url),
+                title: Set(new.title),
+                brand: Set(new.brand),
+                category: Set(new.category),
+                price_minor: Set(new.price_minor),
+                original_price_minor: Set(new.original_price_minor),
+                discount_bp: Set(discount_bp(new.price_minor, new.original_price_minor)),
+                currency: Set(new.currency.clone()),
+                condition: Set(new.condition.as_str().to_owned()),
+                seller_name: Set(new.seller_name),
+                seller_rating: Set(new.seller_rating),
+                availability: Set(new.availability.as_str().to_owned()),
+                shipping_minor: Set(new.shipping_minor),
+                image_url: Set(new.image_url),
+                score: Set(None),
+                status: Set(ListingStatus::Active.as_str().to_owned()),
+                first_seen_at: Set(new.seen_at),
+                last_seen_at: Set(new.seen_at),
+                created_at: Set(at),
+                updated_at: Set(at),
+            };
+            (m.insert(db).await?, true, true)
+        }
+    };
+    if price_changed {
+        insert_price_point(db, saved.id, new.seen_at, new.price_minor, &new.currency).await?;
+    }
+    Ok(Upserted {
+        listing: saved,
+        created,
+        price_changed,
+    })
 }
 
 async fn insert_price_point<C: sea_orm::ConnectionTrait>(
@@ -337,12 +357,18 @@ mod tests {
 
     #[test]
     fn query_terms_drop_punctuation_and_operators() {
-        assert_eq!(query_terms("Sony WH-1000XM5 \"NEAR\"*"), t(&["sony", "wh", "1000xm5", "near"]));
+        assert_eq!(
+            query_terms("Sony WH-1000XM5 \"NEAR\"*"),
+            t(&["sony", "wh", "1000xm5", "near"])
+        );
     }
 
     #[test]
     fn fts5_expression_quotes_every_term_and_keeps_or() {
-        assert_eq!(fts5_expression(&t(&["sony", "or", "bose", "headphones"])), "\"sony\" OR \"bose\" \"headphones\"");
+        assert_eq!(
+            fts5_expression(&t(&["sony", "or", "bose", "headphones"])),
+            "\"sony\" OR \"bose\" \"headphones\""
+        );
         assert_eq!(fts5_expression(&t(&["or"])), "\"or\"");
         assert_eq!(fts5_expression(&t(&["tv", "or"])), "\"tv\" \"or\"");
     }

@@ -69,7 +69,10 @@ impl Store {
         else {
             return Ok(Rotation::Invalid);
         };
-        let Some(family) = refresh_family::Entity::find_by_id(token.family_id).one(&txn).await? else {
+        let Some(family) = refresh_family::Entity::find_by_id(token.family_id)
+            .one(&txn)
+            .await?
+        else {
             return Ok(Rotation::Invalid);
         };
         if family.revoked_at.is_some() {
@@ -85,18 +88,28 @@ impl Store {
         if spent.rows_affected == 0 {
             revoke(&txn, family.id, "refresh token reused").await?;
             txn.commit().await?;
-            return Ok(Rotation::ReuseDetected { family_id: family.id });
+            return Ok(Rotation::ReuseDetected {
+                family_id: family.id,
+            });
         }
         if token.expires_at <= at {
             return Ok(Rotation::Invalid);
         }
         insert_token(&txn, family.id, new_hash, new_expires_at).await?;
         txn.commit().await?;
-        Ok(Rotation::Rotated { user_id: family.user_id, family_id: family.id })
+        Ok(Rotation::Rotated {
+            user_id: family.user_id,
+            family_id: family.id,
+        })
     }
 
     /// Revokes a family owned by `user_id`; returns whether a live family was revoked.
-    pub async fn revoke_session(&self, family_id: Uuid, user_id: Uuid, reason: &str) -> Result<bool, StoreError> {
+    pub async fn revoke_session(
+        &self,
+        family_id: Uuid,
+        user_id: Uuid,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
         let result = refresh_family::Entity::update_many()
             .col_expr(refresh_family::Column::RevokedAt, Expr::value(now()))
             .col_expr(refresh_family::Column::RevokedReason, Expr::value(reason))
@@ -136,7 +149,11 @@ async fn insert_token<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
-async fn revoke<C: sea_orm::ConnectionTrait>(db: &C, family_id: Uuid, reason: &str) -> Result<(), StoreError> {
+async fn revoke<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    family_id: Uuid,
+    reason: &str,
+) -> Result<(), StoreError> {
     refresh_family::Entity::update_many()
         .col_expr(refresh_family::Column::RevokedAt, Expr::value(now()))
         .col_expr(refresh_family::Column::RevokedReason, Expr::value(reason))

@@ -1,11 +1,15 @@
 //! Users: create, find, list, and promote.
 
 use deals_core::{Email, Pagination, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::Page;
-use crate::entity::user;
+use crate::entity::{user, user_preference};
 use crate::{Store, StoreError, now};
 
 /// A new account.
@@ -38,7 +42,10 @@ impl Store {
     }
 
     /// The user with this e-mail address.
-    pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<user::Model>, StoreError> {
+    pub async fn find_user_by_email(
+        &self,
+        email: &Email,
+    ) -> Result<Option<user::Model>, StoreError> {
         Ok(user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(self.conn())
@@ -88,5 +95,41 @@ impl Store {
     /// Number of users.
     pub async fn count_users(&self) -> Result<u64, StoreError> {
         Ok(user::Entity::find().count(self.conn()).await?)
+    }
+
+    /// The stored preferences document of a user, if any was saved.
+    pub async fn get_preferences(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        Ok(user_preference::Entity::find_by_id(user_id)
+            .one(self.conn())
+            .await?
+            .map(|p| p.data))
+    }
+
+    /// Replaces a user's preferences document.
+    pub async fn put_preferences(
+        &self,
+        user_id: Uuid,
+        data: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let row = user_preference::ActiveModel {
+            user_id: Set(user_id),
+            data: Set(data),
+            updated_at: Set(now()),
+        };
+        user_preference::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(user_preference::Column::UserId)
+                    .update_columns([
+                        user_preference::Column::Data,
+                        user_preference::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(self.conn())
+            .await?;
+        Ok(())
     }
 }

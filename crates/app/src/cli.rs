@@ -1,0 +1,209 @@
+//! The command line: `deals [--config FILE] [serve|worker|scheduler|migrate|seed|admin|config|openapi]`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use deals_core::{Email, Password, Role};
+use deals_store::repo::users::NewUser;
+
+use crate::config::Settings;
+use crate::startup::{Application, connect_store, shutdown_signal};
+use crate::telemetry::init_logging;
+
+/// A self-hosted AI deal agent.
+#[derive(Debug, Parser)]
+#[command(name = "deals", version, about)]
+pub struct Cli {
+    /// TOML configuration file (layered between the defaults and `DEALS_*` variables).
+    #[arg(long, global = true, env = "DEALS_CONFIG_FILE")]
+    pub config: Option<PathBuf>,
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Which parts of the product a `serve` process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProcessRole {
+    /// API, web UI, worker and scheduler in one process.
+    All,
+    /// HTTP API and web UI only.
+    Api,
+    /// Background job worker only.
+    Worker,
+    /// Scheduler only.
+    Scheduler,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the product (default).
+    Serve {
+        /// Parts to run in this process.
+        #[arg(long, value_enum, default_value = "all")]
+        role: ProcessRole,
+    },
+    /// Run a background job worker.
+    Worker {
+        /// Jobs run at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Run the scheduler that enqueues periodic jobs.
+    Scheduler,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo data (idempotent: does nothing if the demo user exists).
+    Seed,
+    /// Administrative tasks.
+    Admin {
+        /// The task.
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Administrative tasks.
+#[derive(Debug, Subcommand)]
+pub enum AdminTask {
+    /// Create an administrator, or promote an existing account. The password is read from the
+    /// first line of standard input (required for a new account; replaces the old one if given).
+    CreateAdmin {
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
+        /// Display name for a new account.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve {
+        role: ProcessRole::All,
+    }) {
+        Command::Config => {
+            println!("{}", pretty_settings(&settings)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                crate::http::router::openapi_document().to_pretty_json()?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { role } => serve(settings, role).await,
+        Command::Worker { .. } => background_role("worker"),
+        Command::Scheduler => background_role("scheduler"),
+        Command::Migrate => {
+            let _guard = init_logging(&settings)?;
+            let mut s = settings;
+            s.database.migrate_on_start = true;
+            connect_store(&s).await?;
+            tracing::info!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed => {
+            let _guard = init_logging(&settings)?;
+            let store = connect_store(&settings).await?;
+            crate::seed::load_demo(&store).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            task: AdminTask::CreateAdmin { email, name },
+        } => create_admin(&settings, &email, name).await,
+    }
+}
+
+fn background_role(name: &str) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "error: the {name} role has no jobs to run in this version: background jobs arrive with the \
+         job system; run `deals serve --role api`"
+    );
+    Ok(ExitCode::from(2))
+}
+
+async fn serve(settings: Settings, role: ProcessRole) -> anyhow::Result<ExitCode> {
+    if matches!(role, ProcessRole::Worker | ProcessRole::Scheduler) {
+        return background_role(if role == ProcessRole::Worker {
+            "worker"
+        } else {
+            "scheduler"
+        });
+    }
+    let _guard = init_logging(&settings)?;
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, "agentic-deals is serving on http://{addr} (API docs at /docs)");
+    app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create_admin(
+    settings: &Settings,
+    email: &str,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let _guard = init_logging(settings)?;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let line = line.trim_end_matches(['\r', '\n']);
+    let password = if line.is_empty() {
+        None
+    } else {
+        Some(Password::parse(line).map_err(|e| anyhow::anyhow!("password {e}"))?)
+    };
+    let store = connect_store(settings).await?;
+    match store.find_user_by_email(&email).await? {
+        Some(user) => {
+            let hash = match password {
+                Some(p) => crate::auth::password::hash(p).await?,
+                None => user.password_hash,
+            };
+            store
+                .update_user_credentials(user.id, Role::Admin, hash)
+                .await?;
+            println!("{email} is now an administrator");
+        }
+        None => {
+            let password = password.context("a new account needs a password on standard input")?;
+            let password_hash = crate::auth::password::hash(password).await?;
+            store
+                .create_user(NewUser {
+                    email: email.clone(),
+                    name,
+                    password_hash,
+                    role: Role::Admin,
+                })
+                .await?;
+            println!("created administrator {email}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The settings as pretty JSON (secrets already serialise as `[redacted]`).
+fn pretty_settings(settings: &Settings) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(settings)?)
+}

@@ -1,0 +1,240 @@
+//! Deals matched to a goal: the ranked list, and attaching a deal by hand.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use deals_core::money::AmountInput;
+use deals_core::{Availability, Condition, Currency, Permission, ValidationErrors};
+use deals_store::now;
+use deals_store::repo::goals::MatchedDeal;
+use deals_store::repo::listings::NewListing;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::deals::{DealOut, invalidate_listing};
+use super::{PageParams, Paginated};
+use crate::auth::AuthUser;
+use crate::http::error::{AppError, Problem};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// A deal matched to a goal, with why it matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalDealOut {
+    /// The deal.
+    pub deal: DealOut,
+    /// How well it matches the goal, 0–1.
+    pub match_score: f64,
+    /// Reasons for the match.
+    #[schema(value_type = Vec<String>)]
+    pub match_reasons: serde_json::Value,
+    /// `manual` (attached by hand) or `search`.
+    pub source: String,
+    /// When it was matched.
+    pub matched_at: DateTime<Utc>,
+}
+
+impl From<MatchedDeal> for GoalDealOut {
+    fn from(m: MatchedDeal) -> Self {
+        Self {
+            deal: m.listing.into(),
+            match_score: m.matched.match_score,
+            match_reasons: m.matched.reasons,
+            source: m.matched.source,
+            matched_at: m.matched.created_at,
+        }
+    }
+}
+
+/// A deal found by the user, to attach to a goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachDealRequest {
+    /// Title of the offer.
+    pub title: String,
+    /// Current price, e.g. `"279.99"`.
+    #[schema(value_type = String, example = "279.99")]
+    pub price: AmountInput,
+    /// Product page (http or https).
+    pub url: String,
+    /// Market name, e.g. `bestbuy`.
+    pub market: String,
+    /// List or "was" price.
+    #[schema(value_type = Option<String>)]
+    pub original_price: Option<AmountInput>,
+    /// ISO 4217 code (default USD).
+    pub currency: Option<String>,
+    /// `new` (default), `used`, `refurbished`, `open_box`.
+    pub condition: Option<String>,
+    /// Seller name.
+    pub seller: Option<String>,
+    /// Seller rating, 0–5.
+    pub seller_rating: Option<f64>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// The market's id of the offer (defaults to one derived from the URL).
+    pub external_id: Option<String>,
+    /// Picture.
+    pub image_url: Option<String>,
+    /// Shipping cost.
+    #[schema(value_type = Option<String>)]
+    pub shipping: Option<AmountInput>,
+    /// `in_stock` (default), `low_stock`, `out_of_stock`, `preorder`, `unknown`.
+    pub availability: Option<String>,
+}
+
+fn is_web_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        host.contains('.') || host.starts_with("localhost")
+    }) && !s.contains(char::is_whitespace)
+        && s.len() <= 2048
+}
+
+fn text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    v: Option<String>,
+    max: usize,
+) -> Option<String> {
+    let v = v
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| !s.is_empty())?;
+    if v.chars().count() > max {
+        errors.add(field, format!("must be at most {max} characters"));
+    }
+    Some(v)
+}
+
+impl AttachDealRequest {
+    fn parse(self) -> Result<NewListing, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let title = text(&mut errors, "title", Some(self.title), 300);
+        if title.is_none() {
+            errors.add("title", "must not be empty");
+        }
+        let price = errors.check("price", self.price.to_minor());
+        if price == Some(0) {
+            errors.add("price", "must be greater than zero");
+        }
+        let original = self
+            .original_price
+            .and_then(|a| errors.check("original_price", a.to_minor()));
+        let shipping = self
+            .shipping
+            .and_then(|a| errors.check("shipping", a.to_minor()));
+        let url = self.url.trim().to_owned();
+        if !is_web_url(&url) {
+            errors.add("url", "must be an absolute http:// or https:// URL");
+        }
+        let market = self.market.trim().to_lowercase();
+        if market.is_empty()
+            || market.len() > 32
+            || !market
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            errors.add("market", "must be a market name such as amazon or bestbuy");
+        }
+        let currency = match self.currency {
+            Some(c) => errors
+                .check("currency", Currency::parse(&c))
+                .unwrap_or_default(),
+            None => Currency::USD,
+        };
+        let condition = match self.condition {
+            Some(c) => errors
+                .check("condition", Condition::parse(&c))
+                .unwrap_or(Condition::New),
+            None => Condition::New,
+        };
+        let availability = match self.availability {
+            Some(a) => errors
+                .check("availability", Availability::parse(&a))
+                .unwrap_or(Availability::Unknown),
+            None => Availability::InStock,
+        };
+        if let Some(r) = self.seller_rating
+            && !(0.0..=5.0).contains(&r)
+        {
+            errors.add("seller_rating", "must be between 0 and 5");
+        }
+        if let Some(img) = &self.image_url
+            && !is_web_url(img)
+        {
+            errors.add("image_url", "must be an absolute http:// or https:// URL");
+        }
+        let external_id =
+            text(&mut errors, "external_id", self.external_id, 128).unwrap_or_else(|| {
+                format!("url-{}", &hex::encode(Sha256::digest(url.as_bytes()))[..24])
+            });
+        let seller_name = text(&mut errors, "seller", self.seller, 200);
+        let brand = text(&mut errors, "brand", self.brand, 100).map(|b| b.to_lowercase());
+        let category = text(&mut errors, "category", self.category, 100).map(|c| c.to_lowercase());
+        errors.into_result(NewListing {
+            product_id: None,
+            market,
+            external_id,
+            url,
+            title: title.unwrap_or_default(),
+            brand,
+            category,
+            price_minor: price.unwrap_or_default(),
+            original_price_minor: original,
+            currency: currency.as_str().to_owned(),
+            condition,
+            seller_name,
+            seller_rating: self.seller_rating,
+            availability,
+            shipping_minor: shipping,
+            image_url: self.image_url,
+            seen_at: now(),
+        })
+    }
+}
+
+/// Deals matched to a goal, best score first (unscored last), then best match.
+#[utoipa::path(get, path = "/api/v1/goals/{goal_id}/deals", tag = "goals", security(("bearer" = [])),
+    params(("goal_id" = Uuid, Path), PageParams), responses(
+    (status = 200, body = Paginated<GoalDealOut>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_deals(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(goal_id): Path<Uuid>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Paginated<GoalDealOut>>, AppError> {
+    user.require(Permission::Read)?;
+    let page = params.parse()?;
+    let deals = state.store.goal_deals(user.scope(), goal_id, page).await?;
+    Ok(Json(Paginated::from_page(deals, page, GoalDealOut::from)))
+}
+
+/// Attaches a deal found by hand to a goal. The same market and id (or URL) always refer to the
+/// same deal, so attaching it again updates it instead of duplicating it.
+#[utoipa::path(post, path = "/api/v1/goals/{goal_id}/deals", tag = "goals", security(("bearer" = [])),
+    params(("goal_id" = Uuid, Path)), request_body = AttachDealRequest, responses(
+    (status = 201, body = GoalDealOut), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach_deal(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(goal_id): Path<Uuid>,
+    ApiJson(req): ApiJson<AttachDealRequest>,
+) -> Result<(StatusCode, Json<GoalDealOut>), AppError> {
+    user.require(Permission::Create)?;
+    let listing = req.parse()?;
+    let reasons = serde_json::json!(["attached by hand"]);
+    let matched = state
+        .store
+        .attach_listing(user.scope(), goal_id, listing, 1.0, reasons)
+        .await?;
+    invalidate_listing(&state, matched.listing.id).await;
+    Ok((StatusCode::CREATED, Json(matched.into())))
+}

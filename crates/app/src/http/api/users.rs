@@ -1,0 +1,96 @@
+//! The caller's account and preferences, and the admin list of users.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use deals_core::Preferences;
+use deals_store::entity::user;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{PageParams, Paginated};
+use crate::auth::{AdminUser, AuthUser};
+use crate::http::error::{AppError, Problem};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// A user as shown by the API (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// `user`, `admin` or `service`.
+    pub role: String,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserOut {
+    fn from(u: user::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), responses(
+    (status = 200, body = UserOut), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserOut>, AppError> {
+    Ok(Json(state.store.get_user(user.id).await?.into()))
+}
+
+/// The caller's notification preferences (defaults until saved).
+#[utoipa::path(get, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])), responses(
+    (status = 200, body = Object, description = "channels, min_priority, quiet_hours, timezone, digest"),
+    (status = 401, body = Problem)))]
+pub async fn get_preferences(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<Preferences>, AppError> {
+    let prefs = match state.store.get_preferences(user.id).await? {
+        Some(doc) => {
+            serde_json::from_value(doc).map_err(|e| anyhow::anyhow!("stored preferences: {e}"))?
+        }
+        None => Preferences::default(),
+    };
+    Ok(Json(prefs))
+}
+
+/// Replaces the caller's notification preferences; omitted fields take their defaults.
+#[utoipa::path(put, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])),
+    request_body(content = Object, description = "channels {in_app, email, webhook_url, ntfy_url}, min_priority, quiet_hours {start, end}, timezone, digest (off|daily|weekly)"),
+    responses((status = 200, body = Object), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_preferences(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(prefs): ApiJson<Preferences>,
+) -> Result<Json<Preferences>, AppError> {
+    user.require(deals_core::Permission::Update)?;
+    let prefs = prefs.validate()?;
+    let doc = serde_json::to_value(&prefs).map_err(anyhow::Error::from)?;
+    state.store.put_preferences(user.id, doc).await?;
+    Ok(Json(prefs))
+}
+
+/// Every user (administrators only).
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(PageParams), responses(
+    (status = 200, body = Paginated<UserOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn admin_list_users(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Paginated<UserOut>>, AppError> {
+    let page = params.parse()?;
+    let users = state.store.list_users(page).await?;
+    Ok(Json(Paginated::from_page(users, page, UserOut::from)))
+}

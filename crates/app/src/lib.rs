@@ -1,0 +1,13 @@
+//! The `deals` application: configuration, start-up, the HTTP API, authentication, gateway
+//! layers (rate limits, cache, metrics) and the command line.
+
+pub mod auth;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod ratelimit;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

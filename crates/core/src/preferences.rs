@@ -1,0 +1,165 @@
+//! A user's notification preferences: channels, minimum priority, quiet hours, time zone and
+//! digest frequency.
+
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+use crate::enums::Priority;
+use crate::error::ValidationErrors;
+
+/// How often a digest of alerts is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Digest {
+    /// Alerts are sent one by one.
+    Off,
+    /// One digest a day.
+    Daily,
+    /// One digest a week.
+    Weekly,
+}
+
+/// Where alerts go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Channels {
+    /// In-app notifications and live updates.
+    pub in_app: bool,
+    /// E-mail to the account address.
+    pub email: bool,
+    /// A URL that receives a JSON POST per alert.
+    pub webhook_url: Option<String>,
+    /// An ntfy topic URL.
+    pub ntfy_url: Option<String>,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self {
+            in_app: true,
+            email: false,
+            webhook_url: None,
+            ntfy_url: None,
+        }
+    }
+}
+
+/// A daily window without alerts, in the user's time zone; may wrap midnight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// Start, `HH:MM`.
+    pub start: String,
+    /// End, `HH:MM`.
+    pub end: String,
+}
+
+/// Notification preferences, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Preferences {
+    /// Channels.
+    pub channels: Channels,
+    /// Alerts below this priority are not sent.
+    pub min_priority: Priority,
+    /// Optional quiet hours (critical alerts still go through).
+    pub quiet_hours: Option<QuietHours>,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Digest frequency.
+    pub digest: Digest,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            channels: Channels::default(),
+            min_priority: Priority::Low,
+            quiet_hours: None,
+            timezone: "UTC".into(),
+            digest: Digest::Off,
+        }
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.contains(char::is_whitespace)
+    }) && s.len() <= 2048
+}
+
+impl Preferences {
+    /// Checks the fields that types alone do not.
+    pub fn validate(self) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            errors.add(
+                "timezone",
+                "must be an IANA time zone such as Europe/Berlin or UTC",
+            );
+        }
+        if let Some(q) = &self.quiet_hours {
+            for (field, value) in [("quiet_hours.start", &q.start), ("quiet_hours.end", &q.end)] {
+                if NaiveTime::parse_from_str(value, "%H:%M").is_err() {
+                    errors.add(field, "must be a time of day as HH:MM");
+                }
+            }
+            if q.start == q.end {
+                errors.add("quiet_hours.end", "must differ from quiet_hours.start");
+            }
+        }
+        for (field, url) in [
+            ("channels.webhook_url", &self.channels.webhook_url),
+            ("channels.ntfy_url", &self.channels.ntfy_url),
+        ] {
+            if let Some(u) = url
+                && !is_http_url(u)
+            {
+                errors.add(field, "must be an http:// or https:// URL");
+            }
+        }
+        errors.into_result(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: serde_json::Value) -> Result<Preferences, ValidationErrors> {
+        serde_json::from_value::<Preferences>(v).unwrap().validate()
+    }
+
+    #[test]
+    fn defaults_fill_missing_fields() {
+        let p = parse(json!({"timezone": "Europe/Berlin", "digest": "daily"})).unwrap();
+        assert!(p.channels.in_app && !p.channels.email);
+        assert_eq!(p.digest, Digest::Daily);
+        assert_eq!(p.min_priority, Priority::Low);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = parse(json!({
+            "timezone": "Mars/Olympus",
+            "quiet_hours": {"start": "25:00", "end": "07:00"},
+            "channels": {"webhook_url": "ftp://x"}
+        }))
+        .unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["timezone", "quiet_hours.start", "channels.webhook_url"]
+        );
+    }
+
+    #[test]
+    fn quiet_hours_may_wrap_midnight() {
+        assert!(parse(json!({"quiet_hours": {"start": "22:00", "end": "07:00"}})).is_ok());
+    }
+}
