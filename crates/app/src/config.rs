@@ -266,12 +266,22 @@ impl Settings {
     /// Extracts and checks settings from `fig`.
     pub fn from_figment(fig: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = fig.extract().map_err(|e| {
-            let e = e
-                .into_iter()
-                .next()
-                .map(|e| e.to_string())
+            let Some(e) = e.into_iter().next() else {
+                return ConfigError("unreadable configuration".into());
+            };
+            let key = e.path.join(".").to_lowercase();
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
                 .unwrap_or_default();
-            ConfigError(e.replace('\n', " "))
+            let env = format!("DEALS_{}", key.replace('.', "__").to_uppercase());
+            let line = if key.is_empty() {
+                format!("{} [from {source}]", e.kind)
+            } else {
+                format!("key {key} (env {env}): {} [from {source}]", e.kind)
+            };
+            ConfigError(line.replace('\n', " "))
         })?;
         settings.check()?;
         Ok(settings)
@@ -359,6 +369,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return its large error type
 mod tests {
     use super::*;
     use figment::Jail;
@@ -398,7 +409,12 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "soon");
             let e = Settings::load(None).unwrap_err().to_string();
-            assert!(e.contains("request_timeout_secs"), "{e}");
+            assert!(
+                e.contains(
+                    "key server.request_timeout_secs (env DEALS_SERVER__REQUEST_TIMEOUT_SECS)"
+                ),
+                "{e}"
+            );
             assert!(!e.contains('\n'));
             Ok(())
         });

@@ -1,8 +1,8 @@
 //! Rate limiting behind one trait: an in-process GCRA limiter (governor) by default, a Redis
-//! fixed-window counter when Redis is configured so that limits hold across replicas.
+//! sliding window when Redis is configured so that limits hold across replicas.
 
 use std::num::NonZeroU32;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use governor::clock::{Clock, DefaultClock};
@@ -108,12 +108,32 @@ impl RateLimiter for MemoryLimiter {
     }
 }
 
-/// Redis fixed-window limiter (one-minute windows), shared by every replica.
+/// Redis sliding-window limiter (at most N requests in any 60 s), shared by every replica. The
+/// window is a sorted set of request times, trimmed and counted atomically in a Lua script that
+/// reads the clock of the Redis server, so replicas with skewed clocks agree.
 pub struct RedisLimiter {
     conn: ConnectionManager,
     prefix: String,
     limits: Limits,
+    script: redis::Script,
 }
+
+const WINDOW_MS: u64 = 60_000;
+
+const SLIDING_WINDOW: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+";
 
 impl RedisLimiter {
     /// A limiter on an established connection.
@@ -122,34 +142,30 @@ impl RedisLimiter {
             conn,
             prefix: prefix.into(),
             limits,
+            script: redis::Script::new(SLIDING_WINDOW),
         }
     }
 }
 
-const WINDOW_SECS: u64 = 60;
-
 #[async_trait]
 impl RateLimiter for RedisLimiter {
     async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Limited> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let window = now / WINDOW_SECS;
-        let redis_key = format!("{}rl:{}:{key}:{window}", self.prefix, bucket.as_str());
+        let redis_key = format!("{}rl:{}:{key}", self.prefix, bucket.as_str());
+        let member = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = self.conn.clone();
-        let count: Result<(u64,), _> = redis::pipe()
-            .atomic()
-            .incr(&redis_key, 1u64)
-            .expire(&redis_key, (WINDOW_SECS * 2) as i64)
-            .ignore()
-            .query_async(&mut conn)
+        let wait_ms: Result<u64, _> = self
+            .script
+            .key(redis_key)
+            .arg(WINDOW_MS)
+            .arg(self.limits.of(bucket).get())
+            .arg(member)
+            .invoke_async(&mut conn)
             .await;
-        match count {
-            Ok((n,)) if n > u64::from(self.limits.of(bucket).get()) => Err(Limited {
-                retry_after: Duration::from_secs((window + 1) * WINDOW_SECS - now),
+        match wait_ms {
+            Ok(0) => Ok(()),
+            Ok(ms) => Err(Limited {
+                retry_after: Duration::from_millis(ms),
             }),
-            Ok(_) => Ok(()),
             Err(e) => {
                 // Fail open: an unreachable Redis must not take the API down; /ready reports it.
                 tracing::warn!(error = %e, "redis rate limiter unavailable; request allowed");

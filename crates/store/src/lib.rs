@@ -13,11 +13,16 @@ pub mod settings;
 pub mod testing;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub use error::StoreError;
 pub use settings::DbSettings;
+
+/// Advisory lock key held while migrating (ASCII "deals" as a number).
+const MIGRATION_LOCK: i64 = 0x64_65_61_6c_73;
 
 /// Which rows a caller may touch: their own, or everyone's (administrators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +83,20 @@ impl Store {
     }
 
     /// Applies pending migrations and creates the price-point partitions around now.
+    ///
+    /// On PostgreSQL the work runs in one transaction holding an advisory lock, so replicas that
+    /// start together migrate one after the other instead of racing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migration::Migrator::up(&self.db, None).await?;
-        migration::partitions::ensure_price_partitions(&self.db, now()).await?;
+        if self.backend() == DbBackend::Postgres {
+            let txn = self.db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+            migration::Migrator::up(&txn, None).await?;
+            migration::partitions::ensure_price_partitions(&txn, now()).await?;
+            txn.commit().await?;
+        } else {
+            migration::Migrator::up(&self.db, None).await?;
+        }
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! The same repository story on SQLite and on PostgreSQL: both backends must behave alike.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Duration;
 use deals_core::{
     Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,

@@ -40,13 +40,11 @@ fn deserialize_error(path: String, inner: String, is_data: bool, root: &str) -> 
         } else {
             format!("{path}.{name}")
         }
-    } else if let Some(rest) = inner.strip_prefix("unknown field `") {
-        let name = rest.split('`').next().unwrap_or_default();
-        if path == "." {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        }
+    } else if let Some(rest) = inner.strip_prefix("unknown field `")
+        && path == "."
+    {
+        // Elsewhere the path already ends with the unknown field.
+        rest.split('`').next().unwrap_or_default().to_owned()
     } else if path == "." {
         root.to_owned()
     } else {
@@ -131,12 +129,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match deserialize_error(
-            "criteria".into(),
+            "criteria.max_prce".into(),
             "unknown field `max_prce`, expected one of".into(),
             true,
             "body",
         ) {
             AppError::Validation(v) => assert_eq!(v.errors[0].field, "criteria.max_prce"),
+            other => panic!("{other:?}"),
+        }
+        match deserialize_error(
+            ".".into(),
+            "unknown field `nmae`, expected one of".into(),
+            true,
+            "body",
+        ) {
+            AppError::Validation(v) => assert_eq!(v.errors[0].field, "nmae"),
             other => panic!("{other:?}"),
         }
     }

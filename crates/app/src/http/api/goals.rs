@@ -227,11 +227,15 @@ impl CreateGoalRequest {
             }
             _ => {}
         }
+        let criteria_given = self.criteria.is_some();
         let criteria = match self.criteria {
             Some(input) => parse_criteria(&mut errors, input),
             None => Some(GoalCriteria::default()),
         };
-        if query.is_none() && criteria.as_ref().is_some_and(GoalCriteria::is_empty) {
+        if query.is_none()
+            && criteria_given
+            && criteria.as_ref().is_some_and(GoalCriteria::is_empty)
+        {
             errors.add(
                 "criteria",
                 "needs at least one keyword, brand or category when no query is given",

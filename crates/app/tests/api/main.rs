@@ -1,0 +1,12 @@
+//! Integration tests through the real router, a real database (SQLite, or PostgreSQL + Redis with
+//! `DEALS_TEST_BACKEND=postgres`) and a real socket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod deals;
+mod gateway;
+mod goals;
+mod helpers;
+mod replicas;
+mod system;

@@ -1,0 +1,118 @@
+//! `/health`, `/ready`, `/metrics`, `/openapi.json`, `/docs`.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, assert_problem};
+
+#[tokio::test]
+async fn health_reports_ok_and_version() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health", None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn ready_checks_the_database_and_redis_when_configured() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/ready", None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    let names: Vec<&str> = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "database");
+    assert_eq!(names.contains(&"redis"), app.state.redis.is_some());
+}
+
+#[tokio::test]
+async fn ready_is_503_naming_the_dependency_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.state.store.conn().clone().close().await.unwrap();
+    let res = app.get("/ready", None).await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["checks"][0]["name"], "database");
+    assert_eq!(body["checks"][0]["status"], "down");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_not_raw_path() {
+    let app = TestApp::spawn().await;
+    let id = uuid::Uuid::new_v4();
+    app.get(&format!("/api/v1/deals/{id}"), None).await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(
+        text.contains(r#"route="/api/v1/deals/{deal_id}""#),
+        "{text}"
+    );
+    assert!(!text.contains(&id.to_string()));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn openapi_document_is_3_1_and_covers_every_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/users/me", "get"),
+        ("/api/v1/users/me/preferences", "get"),
+        ("/api/v1/users/me/preferences", "put"),
+        ("/api/v1/admin/users", "get"),
+        ("/api/v1/goals", "post"),
+        ("/api/v1/goals", "get"),
+        ("/api/v1/goals/{goal_id}", "get"),
+        ("/api/v1/goals/{goal_id}", "patch"),
+        ("/api/v1/goals/{goal_id}", "delete"),
+        ("/api/v1/goals/{goal_id}/deals", "get"),
+        ("/api/v1/goals/{goal_id}/deals", "post"),
+        ("/api/v1/deals/search", "get"),
+        ("/api/v1/deals/{deal_id}", "get"),
+    ];
+    for (path, method) in expected {
+        let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];
+        assert!(op.is_object(), "{method} {path} missing");
+        assert!(
+            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+            "{method} {path} has no responses"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+#[tokio::test]
+async fn interactive_docs_are_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/docs/", None).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let res = app.get("/docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(res.status(), 200, "the bundle ships inside the binary");
+    assert!(res.text().await.unwrap().len() > 100_000);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_problems() {
+    let app = TestApp::spawn().await;
+    assert_problem(app.get("/api/v1/nope", None).await, 404).await;
+    assert_problem(app.delete("/health", None).await, 405).await;
+}
