@@ -90,10 +90,10 @@ fn parse_name(name: Option<String>, errors: &mut ValidationErrors) -> Option<Str
 
 /// Creates an account and signs it in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest, responses(
-    (status = 201, body = AuthResponse),
+    (status = 201, body = AuthResponse, description = "Created"),
     (status = 409, body = Problem, description = "e-mail already registered"),
     (status = 422, body = Problem, description = "invalid e-mail, password shorter than 8 characters…"),
-    (status = 429, body = Problem)))]
+    (status = 429, body = Problem, description = "Rate limited; see Retry-After")))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
@@ -134,9 +134,9 @@ pub async fn register(
 
 /// Signs in with e-mail and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
-    (status = 200, body = AuthResponse),
+    (status = 200, body = AuthResponse, description = "OK"),
     (status = 401, body = Problem, description = "wrong e-mail or password (same answer for both)"),
-    (status = 429, body = Problem)))]
+    (status = 429, body = Problem, description = "Rate limited; see Retry-After")))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -172,7 +172,7 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
 /// token again revokes every token of its session.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
-    (status = 200, body = AuthResponse),
+    (status = 200, body = AuthResponse, description = "OK"),
     (status = 401, body = Problem, description = "unknown, expired, revoked or reused token")))]
 pub async fn refresh_tokens(
     State(state): State<AppState>,
@@ -209,7 +209,7 @@ pub async fn refresh_tokens(
 
 /// Ends the caller's session: its refresh tokens and access tokens stop working.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses(
-    (status = 204, description = "session revoked"), (status = 401, body = Problem)))]
+    (status = 204, description = "session revoked"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, AppError> {
     state
         .store

@@ -199,8 +199,8 @@ fn cached_json(bytes: Vec<u8>, max_age: u64) -> Response {
 }
 
 /// Searches active deals; no sign-in needed.
-#[utoipa::path(get, path = "/api/v1/deals/search", tag = "deals", params(SearchParams), responses(
-    (status = 200, body = Paginated<DealOut>), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/deals/search", operation_id = "search_deals", tag = "deals", params(SearchParams), responses(
+    (status = 200, body = Paginated<DealOut>, description = "OK"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
@@ -227,8 +227,8 @@ pub async fn search(
 }
 
 /// One deal; no sign-in needed.
-#[utoipa::path(get, path = "/api/v1/deals/{deal_id}", tag = "deals", params(("deal_id" = Uuid, Path)), responses(
-    (status = 200, body = DealOut), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/deals/{deal_id}", operation_id = "get_deal", tag = "deals", params(("deal_id" = Uuid, Path)), responses(
+    (status = 200, body = DealOut, description = "OK"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(deal_id): Path<Uuid>,

@@ -202,9 +202,9 @@ impl AttachDealRequest {
 }
 
 /// Deals matched to a goal, best score first (unscored last), then best match.
-#[utoipa::path(get, path = "/api/v1/goals/{goal_id}/deals", tag = "goals", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/goals/{goal_id}/deals", operation_id = "list_goal_deals", tag = "goals", security(("bearer" = [])),
     params(("goal_id" = Uuid, Path), PageParams), responses(
-    (status = 200, body = Paginated<GoalDealOut>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    (status = 200, body = Paginated<GoalDealOut>, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn list_deals(
     State(state): State<AppState>,
     user: AuthUser,
@@ -219,9 +219,9 @@ pub async fn list_deals(
 
 /// Attaches a deal found by hand to a goal. The same market and id (or URL) always refer to the
 /// same deal, so attaching it again updates it instead of duplicating it.
-#[utoipa::path(post, path = "/api/v1/goals/{goal_id}/deals", tag = "goals", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/goals/{goal_id}/deals", operation_id = "attach_goal_deal", tag = "goals", security(("bearer" = [])),
     params(("goal_id" = Uuid, Path)), request_body = AttachDealRequest, responses(
-    (status = 201, body = GoalDealOut), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    (status = 201, body = GoalDealOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn attach_deal(
     State(state): State<AppState>,
     user: AuthUser,

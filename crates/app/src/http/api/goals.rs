@@ -327,8 +327,8 @@ impl UpdateGoalRequest {
 
 /// Creates a goal. The plain-language `query` is stored as written; structured `criteria`
 /// are validated and normalised.
-#[utoipa::path(post, path = "/api/v1/goals", tag = "goals", security(("bearer" = [])), request_body = CreateGoalRequest, responses(
-    (status = 201, body = GoalOut), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/goals", operation_id = "create_goal", tag = "goals", security(("bearer" = [])), request_body = CreateGoalRequest, responses(
+    (status = 201, body = GoalOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
@@ -341,8 +341,8 @@ pub async fn create(
 }
 
 /// The caller's goals, newest first.
-#[utoipa::path(get, path = "/api/v1/goals", tag = "goals", security(("bearer" = [])), params(ListParams), responses(
-    (status = 200, body = Paginated<GoalOut>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/goals", operation_id = "list_goals", tag = "goals", security(("bearer" = [])), params(ListParams), responses(
+    (status = 200, body = Paginated<GoalOut>, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -368,8 +368,8 @@ pub async fn list(
 }
 
 /// One goal.
-#[utoipa::path(get, path = "/api/v1/goals/{goal_id}", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
-    (status = 200, body = GoalOut), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/goals/{goal_id}", operation_id = "get_goal", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
+    (status = 200, body = GoalOut, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
@@ -382,9 +382,9 @@ pub async fn get(
 }
 
 /// Changes a goal.
-#[utoipa::path(patch, path = "/api/v1/goals/{goal_id}", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)),
+#[utoipa::path(patch, path = "/api/v1/goals/{goal_id}", operation_id = "update_goal", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)),
     request_body = UpdateGoalRequest, responses(
-    (status = 200, body = GoalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    (status = 200, body = GoalOut, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
@@ -403,8 +403,8 @@ pub async fn update(
 }
 
 /// Deletes a goal and its matches.
-#[utoipa::path(delete, path = "/api/v1/goals/{goal_id}", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
-    (status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/goals/{goal_id}", operation_id = "delete_goal", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
+    (status = 204, description = "No content"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,

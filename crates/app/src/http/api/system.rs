@@ -19,7 +19,7 @@ pub struct Health {
 }
 
 /// Process is up.
-#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health, description = "OK")))]
 pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",
@@ -49,7 +49,7 @@ pub struct Readiness {
 
 /// Ready to serve: the database (and Redis, when configured) answer.
 #[utoipa::path(get, path = "/ready", tag = "system", responses(
-    (status = 200, body = Readiness), (status = 503, body = Readiness, description = "a dependency is down")))]
+    (status = 200, body = Readiness, description = "OK"), (status = 503, body = Readiness, description = "a dependency is down")))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = Vec::new();
     let db_ok = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping())
@@ -89,7 +89,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String, description = "OK")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -44,7 +44,7 @@ impl From<user::Model> for UserOut {
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), responses(
-    (status = 200, body = UserOut), (status = 401, body = Problem)))]
+    (status = 200, body = UserOut, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserOut>, AppError> {
     Ok(Json(state.store.get_user(user.id).await?.into()))
 }
@@ -52,7 +52,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Us
 /// The caller's notification preferences (defaults until saved).
 #[utoipa::path(get, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])), responses(
     (status = 200, body = Object, description = "channels, min_priority, quiet_hours, timezone, digest"),
-    (status = 401, body = Problem)))]
+    (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn get_preferences(
     State(state): State<AppState>,
     user: AuthUser,
@@ -69,7 +69,7 @@ pub async fn get_preferences(
 /// Replaces the caller's notification preferences; omitted fields take their defaults.
 #[utoipa::path(put, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])),
     request_body(content = Object, description = "channels {in_app, email, webhook_url, ntfy_url}, min_priority, quiet_hours {start, end}, timezone, digest (off|daily|weekly)"),
-    responses((status = 200, body = Object), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Object, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn put_preferences(
     State(state): State<AppState>,
     user: AuthUser,
@@ -84,7 +84,7 @@ pub async fn put_preferences(
 
 /// Every user (administrators only).
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(PageParams), responses(
-    (status = 200, body = Paginated<UserOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    (status = 200, body = Paginated<UserOut>, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role")))]
 pub async fn admin_list_users(
     State(state): State<AppState>,
     _admin: AdminUser,
