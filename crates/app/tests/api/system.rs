@@ -111,6 +111,14 @@ async fn interactive_docs_are_served_from_the_binary() {
 }
 
 #[tokio::test]
+async fn the_front_door_leads_to_the_docs() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/", None).await;
+    assert_eq!(res.status(), 200, "redirect followed");
+    assert_eq!(res.url().path(), "/docs/");
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_answer_with_problems() {
     let app = TestApp::spawn().await;
     assert_problem(app.get("/api/v1/nope", None).await, 404).await;
