@@ -92,7 +92,10 @@ pub fn router(state: AppState) -> Router {
     });
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         // Until the web UI lands, the front door is the interactive API documentation.
-        .route("/", axum::routing::get(|| async { axum::response::Redirect::temporary("/docs/") }))
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Redirect::temporary("/docs/") }),
+        )
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), rate_limit))
         .layer(TimeoutLayer::with_status_code(
