@@ -43,3 +43,22 @@ impl From<sea_orm::TransactionError<StoreError>> for StoreError {
         }
     }
 }
+
+/// Runs `op` again (at most three attempts in all) when a concurrent writer won a race on a unique
+/// key: the next attempt sees that writer's row and updates it instead of inserting.
+pub(crate) async fn retry_on_conflict<T, F, Fut>(mut op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(StoreError::Conflict(what)) if attempt < 3 => {
+                tracing::debug!(%what, attempt, "unique-key race; retrying");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}

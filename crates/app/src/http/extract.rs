@@ -18,6 +18,21 @@ pub struct ApiJson<T>(pub T);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
+/// Path parameters; an unparsable one (such as a malformed id) is a 400 saying which.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| AppError::BadRequest(format!("invalid path parameter: {}", e.body_text())))
+    }
+}
+
 fn is_json(content_type: &str) -> bool {
     let mime = content_type
         .split(';')

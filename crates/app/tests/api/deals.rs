@@ -222,7 +222,8 @@ async fn deal_pages_are_public_and_unknown_ids_are_404() {
     )
     .await;
     let res = app.get("/api/v1/deals/not-a-uuid", None).await;
-    assert_problem(res, 400).await;
+    let p = assert_problem(res, 400).await;
+    assert!(p["detail"].as_str().unwrap().contains("not-a-uuid"), "{p}");
 }
 
 #[tokio::test]

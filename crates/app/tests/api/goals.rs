@@ -363,3 +363,40 @@ async fn attaching_an_impossible_deal_is_refused_and_writes_nothing() {
         .unwrap();
     assert_eq!(g["matches_found"], 0);
 }
+
+#[tokio::test]
+async fn concurrent_attaches_of_the_same_and_different_deals_all_succeed() {
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+    let goal = app.create_goal(&user, "usb-c charger").await;
+    let path = format!("/api/v1/goals/{}/deals", goal["id"].as_str().unwrap());
+    let same = json!({"title": "Anker 735", "price": "49.99", "url": "https://amazon.example/anker735", "market": "amazon"});
+    let requests = (0..24).map(|i| {
+        let body = if i % 2 == 0 {
+            same.clone()
+        } else {
+            json!({"title": format!("Charger {i}"), "price": "19.99", "url": format!("https://walmart.example/c/{i}"), "market": "walmart"})
+        };
+        app.post(&path, Some(&user.access), body)
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let g: Value = app
+        .get(
+            &format!("/api/v1/goals/{}", goal["id"].as_str().unwrap()),
+            Some(&user.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        g["matches_found"], 13,
+        "12 distinct deals and one deal attached 12 times"
+    );
+    assert_eq!(app.state.store.count_listings().await.unwrap(), 13);
+}

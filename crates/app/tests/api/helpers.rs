@@ -27,6 +27,19 @@ pub struct TestUser {
     pub refresh: String,
 }
 
+impl TestUser {
+    /// The user of a register or login answer.
+    fn from_answer(body: Value, email: &str, password: &str) -> Self {
+        Self {
+            id: body["user"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
 /// Settings for tests: port 0, no demo data, generous limits.
 pub fn test_settings() -> Settings {
     let mut s = Settings::default();
@@ -121,14 +134,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 201, "register");
-        let body: Value = res.json().await.unwrap();
-        TestUser {
-            id: body["user"]["id"].as_str().unwrap().to_owned(),
-            email,
-            password,
-            access: body["access_token"].as_str().unwrap().to_owned(),
-            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        TestUser::from_answer(res.json().await.unwrap(), &email, &password)
     }
 
     /// Registers a user and makes them an administrator (as `deals admin create-admin` does).
@@ -154,14 +160,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 200, "login");
-        let body: Value = res.json().await.unwrap();
-        TestUser {
-            id: body["user"]["id"].as_str().unwrap().to_owned(),
-            email: email.to_owned(),
-            password: password.to_owned(),
-            access: body["access_token"].as_str().unwrap().to_owned(),
-            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        TestUser::from_answer(res.json().await.unwrap(), email, password)
     }
 
     /// Creates a goal from plain language and returns it.

@@ -5,13 +5,14 @@ use deals_core::{GoalCriteria, GoalStatus, Pagination, Priority};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationDef, Set, TransactionTrait,
+    QuerySelect, RelationDef, Set,
 };
 use uuid::Uuid;
 
 use super::Page;
 use super::listings::{NewListing, upsert_listing_in};
 use crate::entity::{goal, goal_match, listing};
+use crate::error::retry_on_conflict;
 use crate::{Scope, Store, StoreError, now};
 
 /// A goal to create.
@@ -149,7 +150,7 @@ impl Store {
         id: Uuid,
         changes: GoalChanges,
     ) -> Result<goal::Model, StoreError> {
-        let txn = self.conn().begin().await?;
+        let txn = self.begin_write().await?;
         let current = goal::Entity::find_by_id(id)
             .filter(owned(scope))
             .one(&txn)
@@ -210,7 +211,7 @@ impl Store {
         reasons: serde_json::Value,
         source: &str,
     ) -> Result<goal_match::Model, StoreError> {
-        let txn = self.conn().begin().await?;
+        let txn = self.begin_write().await?;
         let saved =
             match_listing_in(&txn, goal_id, listing_id, match_score, reasons, source).await?;
         txn.commit().await?;
@@ -227,27 +228,31 @@ impl Store {
         match_score: f64,
         reasons: serde_json::Value,
     ) -> Result<MatchedDeal, StoreError> {
-        let txn = self.conn().begin().await?;
-        goal::Entity::find_by_id(goal_id)
-            .filter(owned(scope))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let upserted = upsert_listing_in(&txn, new).await?;
-        let matched = match_listing_in(
-            &txn,
-            goal_id,
-            upserted.listing.id,
-            match_score,
-            reasons,
-            "manual",
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(MatchedDeal {
-            listing: upserted.listing,
-            matched,
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            goal::Entity::find_by_id(goal_id)
+                .filter(owned(scope))
+                .one(&txn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let upserted = upsert_listing_in(&txn, new.clone()).await?;
+            let listing_id = upserted.listing.id;
+            let matched = match_listing_in(
+                &txn,
+                goal_id,
+                listing_id,
+                match_score,
+                reasons.clone(),
+                "manual",
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(MatchedDeal {
+                listing: upserted.listing,
+                matched,
+            })
         })
+        .await
     }
 
     /// Deals matched to a goal visible in `scope`, best score first (unscored last), then best match.

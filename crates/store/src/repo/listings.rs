@@ -5,12 +5,13 @@ use deals_core::{Availability, Condition, DealSort, ListingStatus, Pagination};
 use sea_orm::sea_query::{Expr, NullOrdering, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition as Where, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::Page;
 use crate::entity::{listing, price_point, product};
+use crate::error::retry_on_conflict;
 use crate::{Store, StoreError, now};
 
 /// A listing as observed at a market.
@@ -118,10 +119,13 @@ impl Store {
     /// Inserts a listing or refreshes the one with the same market and external id, recording a
     /// price point when the price is new or changed. One transaction.
     pub async fn upsert_listing(&self, new: NewListing) -> Result<Upserted, StoreError> {
-        let txn = self.conn().begin().await?;
-        let upserted = upsert_listing_in(&txn, new).await?;
-        txn.commit().await?;
-        Ok(upserted)
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let upserted = upsert_listing_in(&txn, new.clone()).await?;
+            txn.commit().await?;
+            Ok(upserted)
+        })
+        .await
     }
 
     /// One listing.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entity::{refresh_family, refresh_token};
@@ -38,7 +38,7 @@ impl Store {
     ) -> Result<Uuid, StoreError> {
         let at = now();
         let family_id = Uuid::now_v7();
-        let txn = self.conn().begin().await?;
+        let txn = self.begin_write().await?;
         refresh_family::ActiveModel {
             id: Set(family_id),
             user_id: Set(user_id),
@@ -61,7 +61,7 @@ impl Store {
         new_expires_at: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let at = now();
-        let txn = self.conn().begin().await?;
+        let txn = self.begin_write().await?;
         let Some(token) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(presented_hash))
             .one(&txn)

@@ -62,22 +62,36 @@ pub struct AuthResponse {
     pub expires_in: u64,
 }
 
-/// Starts a session for `user` and returns the token pair.
-async fn sign_in(state: &AppState, user: user::Model) -> Result<AuthResponse, AppError> {
+/// The answer for `user` in session `family` holding the fresh `refresh_token`.
+fn token_pair(
+    state: &AppState,
+    user: user::Model,
+    family: uuid::Uuid,
+    refresh_token: String,
+) -> Result<AuthResponse, AppError> {
     let role = Role::parse(&user.role).map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
-    let token = refresh::generate();
-    let expires = now() + Duration::seconds(state.settings.auth.refresh_ttl_secs as i64);
-    let family = state
-        .store
-        .start_session(user.id, refresh::digest(&token), expires)
-        .await?;
     Ok(AuthResponse {
         access_token: state.jwt.issue(user.id, role, family)?,
-        refresh_token: token,
+        refresh_token,
         token_type: "bearer",
         expires_in: state.jwt.access_ttl.as_secs(),
         user: user.into(),
     })
+}
+
+/// When a refresh token issued now expires.
+fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
+    now() + Duration::seconds(state.settings.auth.refresh_ttl_secs as i64)
+}
+
+/// Starts a session for `user` and returns the token pair.
+async fn sign_in(state: &AppState, user: user::Model) -> Result<AuthResponse, AppError> {
+    let token = refresh::generate();
+    let family = state
+        .store
+        .start_session(user.id, refresh::digest(&token), refresh_expiry(state))
+        .await?;
+    token_pair(state, user, family, token)
 }
 
 fn parse_name(name: Option<String>, errors: &mut ValidationErrors) -> Option<String> {
@@ -179,23 +193,15 @@ pub async fn refresh_tokens(
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> Result<Json<AuthResponse>, AppError> {
     let token = refresh::generate();
-    let expires = now() + Duration::seconds(state.settings.auth.refresh_ttl_secs as i64);
     let presented = refresh::digest(req.refresh_token.trim());
     match state
         .store
-        .rotate_refresh_token(&presented, refresh::digest(&token), expires)
+        .rotate_refresh_token(&presented, refresh::digest(&token), refresh_expiry(&state))
         .await?
     {
         Rotation::Rotated { user_id, family_id } => {
             let user = state.store.get_user(user_id).await?;
-            let role = Role::parse(&user.role).map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
-            Ok(Json(AuthResponse {
-                access_token: state.jwt.issue(user.id, role, family_id)?,
-                refresh_token: token,
-                token_type: "bearer",
-                expires_in: state.jwt.access_ttl.as_secs(),
-                user: user.into(),
-            }))
+            Ok(Json(token_pair(&state, user, family_id, token)?))
         }
         Rotation::ReuseDetected { family_id } => {
             tracing::warn!(%family_id, "refresh token reuse detected; session revoked");

@@ -1,7 +1,7 @@
 //! The public deal search and deal pages, cached (moka or Redis) and invalidated when a listing
 //! changes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{PageParams, Paginated};
 use crate::cache::{DEAL_TTL, SEARCH_TTL};
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// A deal: one offer of one market.
@@ -231,7 +231,7 @@ pub async fn search(
     (status = 200, body = DealOut, description = "OK"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(deal_id): Path<Uuid>,
+    ApiPath(deal_id): ApiPath<Uuid>,
 ) -> Result<Response, AppError> {
     let key = format!("deal:{deal_id}");
     if let Some(hit) = state.cache.get(&key).await {

@@ -1,7 +1,7 @@
 //! Deals matched to a goal: the ranked list, and attaching a deal by hand.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use deals_core::money::AmountInput;
@@ -18,7 +18,7 @@ use super::deals::{DealOut, invalidate_listing};
 use super::{PageParams, Paginated};
 use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// A deal matched to a goal, with why it matched.
@@ -208,7 +208,7 @@ impl AttachDealRequest {
 pub async fn list_deals(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(goal_id): Path<Uuid>,
+    ApiPath(goal_id): ApiPath<Uuid>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Paginated<GoalDealOut>>, AppError> {
     user.require(Permission::Read)?;
@@ -225,7 +225,7 @@ pub async fn list_deals(
 pub async fn attach_deal(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(goal_id): Path<Uuid>,
+    ApiPath(goal_id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<AttachDealRequest>,
 ) -> Result<(StatusCode, Json<GoalDealOut>), AppError> {
     user.require(Permission::Create)?;

@@ -2,7 +2,7 @@
 //! a goal (including deals attached by hand).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use deals_core::money::{AmountInput, format_minor};
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{PageParams, Paginated};
 use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
 /// Criteria as documented in the API (see `GoalCriteriaInput` for parsing rules).
@@ -373,7 +373,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(goal_id): Path<Uuid>,
+    ApiPath(goal_id): ApiPath<Uuid>,
 ) -> Result<Json<GoalOut>, AppError> {
     user.require(Permission::Read)?;
     Ok(Json(
@@ -388,7 +388,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(goal_id): Path<Uuid>,
+    ApiPath(goal_id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<UpdateGoalRequest>,
 ) -> Result<Json<GoalOut>, AppError> {
     user.require(Permission::Update)?;
@@ -408,7 +408,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(goal_id): Path<Uuid>,
+    ApiPath(goal_id): ApiPath<Uuid>,
 ) -> Result<StatusCode, AppError> {
     user.require(Permission::Delete)?;
     state.store.delete_goal(user.scope(), goal_id).await?;
