@@ -182,6 +182,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
             };
             let mut listing = NewListing {
                 product_id: Some(product.id),
+                owner_id: None,
                 market: (*market).into(),
                 external_id: format!("{}-{}", market, &gtin[gtin.len() - 8..]),
                 url: format!("https://www.{market}.com/demo/{gtin}"),

@@ -16,6 +16,7 @@ use deals_store::{Scope, Store, StoreError, now};
 fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i64>) -> NewListing {
     NewListing {
         product_id: None,
+        owner_id: None,
         market: market.into(),
         external_id: ext.into(),
         url: format!("https://{market}.example/{ext}"),

@@ -6,5 +6,5 @@ pub mod jwt;
 pub mod password;
 pub mod refresh;
 
-pub use extract::{AdminUser, AuthUser};
+pub use extract::{AdminUser, AuthUser, MaybeUser};
 pub use jwt::{Claims, JwtKeys};

@@ -1,66 +1,103 @@
 //! The public deal search (full text, filters, sort, pagination) and deal pages, with caching
 //! invalidated when a listing changes.
 
+use deals_app::http::api::deals::invalidate_listing;
+use deals_core::{Availability, Condition};
+use deals_store::repo::listings::NewListing;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, assert_problem, error_fields};
+use crate::helpers::{TestApp, assert_problem, error_fields};
 
-async fn catalog(app: &TestApp) -> (TestUser, String) {
-    let user = app.register_user().await;
-    let goal = app.create_goal(&user, "audio gear").await;
-    let gid = goal["id"].as_str().unwrap().to_owned();
+/// Five market listings, as the market adapters will store them.
+async fn catalog(app: &TestApp) -> Vec<Uuid> {
     let deals = [
         (
             "Sony WH-1000XM5 Noise Cancelling Headphones",
-            "299.99",
-            Some("399.99"),
+            29_999,
+            Some(39_999),
             "amazon",
             "headphones",
-            "new",
+            Condition::New,
         ),
         (
             "Bose QuietComfort Ultra Headphones",
-            "349.00",
-            Some("429.00"),
+            34_900,
+            Some(42_900),
             "bestbuy",
             "headphones",
-            "new",
+            Condition::New,
         ),
         (
             "Sony WF-1000XM4 Earbuds",
-            "149.99",
+            14_999,
             None,
             "ebay",
             "headphones",
-            "refurbished",
+            Condition::Refurbished,
         ),
         (
             "JBL Flip 6 Portable Speaker",
-            "99.95",
-            Some("129.95"),
+            9_995,
+            Some(12_995),
             "walmart",
             "speakers",
-            "new",
+            Condition::New,
         ),
         (
             "Sonos Era 100 Speaker",
-            "199.00",
-            Some("249.00"),
+            19_900,
+            Some(24_900),
             "target",
             "speakers",
-            "open_box",
+            Condition::OpenBox,
         ),
     ];
-    for (i, (title, price, original, market, category, condition)) in deals.iter().enumerate() {
-        app.attach_deal(
-            &user,
-            &gid,
-            json!({"title": title, "price": price, "original_price": original, "url": format!("https://{market}.example/item/{i}"),
-                   "market": market, "category": category, "condition": condition}),
-        )
-        .await;
+    let mut ids = Vec::new();
+    for (i, (title, price, original, market, category, condition)) in deals.into_iter().enumerate()
+    {
+        let saved = app
+            .state
+            .store
+            .upsert_listing(market_listing(
+                i, title, price, original, market, category, condition,
+            ))
+            .await
+            .unwrap();
+        ids.push(saved.listing.id);
     }
-    (user, gid)
+    ids
+}
+
+fn market_listing(
+    i: usize,
+    title: &str,
+    price: i64,
+    original: Option<i64>,
+    market: &str,
+    category: &str,
+    condition: Condition,
+) -> NewListing {
+    NewListing {
+        product_id: None,
+        owner_id: None,
+        market: market.into(),
+        external_id: format!("item-{i}"),
+        url: format!("https://{market}.example/item/{i}"),
+        title: title.into(),
+        brand: None,
+        category: Some(category.into()),
+        price_minor: price,
+        original_price_minor: original,
+        currency: "USD".into(),
+        condition,
+        seller_name: Some(market.into()),
+        seller_rating: Some(4.5),
+        availability: Availability::InStock,
+        shipping_minor: None,
+        image_url: None,
+        seen_at: deals_store::now() + chrono::Duration::milliseconds(i as i64),
+    }
 }
 
 fn titles(page: &Value) -> Vec<String> {
@@ -229,25 +266,40 @@ async fn deal_pages_are_public_and_unknown_ids_are_404() {
 #[tokio::test]
 async fn cached_deal_and_search_results_follow_listing_changes() {
     let app = TestApp::spawn().await;
-    let (user, gid) = catalog(&app).await;
+    let ids = catalog(&app).await;
     let before = search(&app, "q=bose").await;
-    let id = before["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(before["items"][0]["price"], "349.00");
     let page: Value = app
-        .get(&format!("/api/v1/deals/{id}"), None)
+        .get(&format!("/api/v1/deals/{}", ids[1]), None)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(page["price"], "349.00");
-    // The same offer is seen again at a lower price.
-    app.attach_deal(
-        &user,
-        &gid,
-        json!({"title": "Bose QuietComfort Ultra Headphones", "price": "299.00", "url": "https://bestbuy.example/item/1", "market": "bestbuy", "category": "headphones"}),
-    )
-    .await;
+    // The market reports a lower price; the ingestion path stores it and invalidates.
+    let cheaper = market_listing(
+        1,
+        "Bose QuietComfort Ultra Headphones",
+        29_900,
+        Some(42_900),
+        "bestbuy",
+        "headphones",
+        Condition::New,
+    );
+    app.state.store.upsert_listing(cheaper).await.unwrap();
+    let stale: Value = app
+        .get(&format!("/api/v1/deals/{}", ids[1]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stale["price"], "349.00",
+        "served from the cache until invalidated"
+    );
+    invalidate_listing(&app.state, ids[1]).await;
     let page: Value = app
-        .get(&format!("/api/v1/deals/{id}"), None)
+        .get(&format!("/api/v1/deals/{}", ids[1]), None)
         .await
         .json()
         .await
@@ -257,5 +309,46 @@ async fn cached_deal_and_search_results_follow_listing_changes() {
     assert_eq!(
         after["items"][0]["price"], "299.00",
         "search cache invalidated"
+    );
+}
+
+#[tokio::test]
+async fn deals_attached_by_hand_are_private_to_their_owner() {
+    let app = TestApp::spawn().await;
+    let ids = catalog(&app).await;
+    let owner = app.register_user().await;
+    let other = app.register_user().await;
+    let goal = app.create_goal(&owner, "headphones").await;
+    // The owner tries to pass off their own offer as the Amazon listing.
+    let attached = app
+        .attach_deal(
+            &owner,
+            goal["id"].as_str().unwrap(),
+            json!({"title": "Sony WH-1000XM5 (my find)", "price": "1.00", "url": "https://phish.example/sony",
+                   "market": "amazon", "external_id": "item-0", "category": "headphones"}),
+        )
+        .await;
+    assert_ne!(
+        attached["id"].as_str().unwrap(),
+        ids[0].to_string(),
+        "a new deal, not the market listing"
+    );
+    let market: Value = app
+        .get(&format!("/api/v1/deals/{}", ids[0]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(market["price"], "299.99");
+    assert_eq!(market["url"], "https://amazon.example/item/0");
+    let private = format!("/api/v1/deals/{}", attached["id"].as_str().unwrap());
+    assert_eq!(app.get(&private, Some(&owner.access)).await.status(), 200);
+    assert_problem(app.get(&private, Some(&other.access)).await, 404).await;
+    assert_problem(app.get(&private, None).await, 404).await;
+    assert_problem(app.get(&private, Some("not-a-token")).await, 401).await;
+    let page = search(&app, "q=sony").await;
+    assert_eq!(
+        page["total"], 2,
+        "private deals stay out of the public search"
     );
 }

@@ -296,15 +296,15 @@ async fn attached_deals_are_stored_once_and_listed_for_the_goal() {
         "market": "BestBuy", "condition": "open_box", "seller": "Best Buy", "seller_rating": 4.7, "category": "Headphones"
     });
     let matched = app.attach_deal(&user, gid, body.clone()).await;
-    assert_eq!(matched["deal"]["price"], "279.99");
-    assert_eq!(matched["deal"]["original_price"], "399.99");
-    assert_eq!(matched["deal"]["discount_pct"], 30.0);
-    assert_eq!(matched["deal"]["market"], "bestbuy");
-    assert_eq!(matched["deal"]["condition"], "open_box");
+    assert_eq!(matched["price"], "279.99");
+    assert_eq!(matched["original_price"], "399.99");
+    assert_eq!(matched["discount_pct"], 30.0);
+    assert_eq!(matched["market"], "bestbuy");
+    assert_eq!(matched["condition"], "open_box");
     assert_eq!(matched["source"], "manual");
     let again = app.attach_deal(&user, gid, body).await;
     assert_eq!(
-        again["deal"]["id"], matched["deal"]["id"],
+        again["id"], matched["id"],
         "same URL at the same market is the same deal"
     );
     app.attach_deal(&user, gid, deal("Bose QC45", "199.00", "walmart"))
@@ -323,16 +323,16 @@ async fn attached_deals_are_stored_once_and_listed_for_the_goal() {
         .await
         .unwrap();
     assert_eq!(g["matches_found"], 2);
-    let public: Value = app
+    let mine: Value = app
         .get(
-            &format!("/api/v1/deals/{}", matched["deal"]["id"].as_str().unwrap()),
-            None,
+            &format!("/api/v1/deals/{}", matched["id"].as_str().unwrap()),
+            Some(&user.access),
         )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(public["title"], "Sony WH-1000XM5");
+    assert_eq!(mine["title"], "Sony WH-1000XM5");
 }
 
 #[tokio::test]

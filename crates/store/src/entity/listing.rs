@@ -1,4 +1,5 @@
 //! The `listings` table: one offer at one market (a deal): price and original price in minor units.
+//! `owner_id` is set for deals a user attached by hand: those are private to that user.
 
 use sea_orm::entity::prelude::*;
 
@@ -9,6 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub product_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
     pub market: String,
     pub external_id: String,
     pub url: String,

@@ -124,6 +124,7 @@ impl MigrationTrait for Migration {
                 .table("listings")
                 .col(pk_uuid("id"))
                 .col(uuid_null("product_id"))
+                .col(uuid_null("owner_id"))
                 .col(string("market"))
                 .col(string("external_id"))
                 .col(text("url"))
@@ -147,6 +148,7 @@ impl MigrationTrait for Migration {
                 .col(ts("created_at"))
                 .col(ts("updated_at"))
                 .foreign_key(&mut fk("listings", "product_id", "products", SetNull))
+                .foreign_key(&mut fk("listings", "owner_id", "users", Cascade))
                 .to_owned(),
             Table::create()
                 .table("deal_analyses")
@@ -234,6 +236,7 @@ impl MigrationTrait for Migration {
             .unique()
             .to_owned(),
             index("listings", "idx_listings_product", &["product_id"]),
+            index("listings", "idx_listings_owner", &["owner_id"]),
             index("listings", "idx_listings_price", &["price_minor"]),
             index("listings", "idx_listings_score", &["score"]),
             index("listings", "idx_listings_last_seen", &["last_seen_at"]),
@@ -302,7 +305,7 @@ impl MigrationTrait for Migration {
                  )",
                 "CREATE VIRTUAL TABLE listings_fts USING fts5(
                     title, brand, category,
-                    content='listings', content_rowid='rowid', tokenize='porter unicode61'
+                    content='listings', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 0'
                  )",
                 "CREATE TRIGGER listings_fts_insert AFTER INSERT ON listings BEGIN
                     INSERT INTO listings_fts(rowid, title, brand, category)

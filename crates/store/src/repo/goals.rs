@@ -218,8 +218,8 @@ impl Store {
         Ok(saved)
     }
 
-    /// Stores a listing and matches it to a goal visible in `scope`, in one transaction: either
-    /// both are written or neither.
+    /// Stores a deal attached by hand (private to the goal's owner) and matches it to a goal
+    /// visible in `scope`, in one transaction: either both are written or neither.
     pub async fn attach_listing(
         &self,
         scope: Scope,
@@ -230,12 +230,17 @@ impl Store {
     ) -> Result<MatchedDeal, StoreError> {
         retry_on_conflict(|| async {
             let txn = self.begin_write().await?;
-            goal::Entity::find_by_id(goal_id)
+            let goal = goal::Entity::find_by_id(goal_id)
                 .filter(owned(scope))
                 .one(&txn)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            let upserted = upsert_listing_in(&txn, new.clone()).await?;
+            // A hand-attached deal belongs to the goal's owner and lives in their own key space,
+            // so it can never overwrite a market listing or another user's deal.
+            let mut own = new.clone();
+            own.owner_id = Some(goal.user_id);
+            own.external_id = format!("manual:{}:{}", goal.user_id.simple(), new.external_id);
+            let upserted = upsert_listing_in(&txn, own).await?;
             let listing_id = upserted.listing.id;
             let matched = match_listing_in(
                 &txn,

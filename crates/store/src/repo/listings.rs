@@ -12,13 +12,15 @@ use uuid::Uuid;
 use super::Page;
 use crate::entity::{listing, price_point, product};
 use crate::error::retry_on_conflict;
-use crate::{Store, StoreError, now};
+use crate::{Scope, Store, StoreError, now};
 
 /// A listing as observed at a market.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewListing {
     /// Canonical product, when known.
     pub product_id: Option<Uuid>,
+    /// The user who attached this deal by hand (private to them); `None` for market listings.
+    pub owner_id: Option<Uuid>,
     /// Market name, e.g. `amazon`.
     pub market: String,
     /// The market's own id for the offer.
@@ -85,28 +87,177 @@ pub struct DealQuery {
     pub page: Pagination,
 }
 
-/// Words of a free-text query, lower-cased; `or` is kept as the alternative operator.
-pub fn query_terms(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-        .take(16)
-        .collect()
-}
+/// PostgreSQL's English stop words (the Snowball list), dropped from queries on both backends
+/// so that SQLite and PostgreSQL answer the same query alike.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
 
-/// An FTS5 MATCH expression for `terms`: each word quoted (no operator injection), implicit AND,
-/// `OR` where the user wrote `or` between two words.
-pub fn fts5_expression(terms: &[String]) -> String {
-    let mut out = Vec::new();
-    for (i, t) in terms.iter().enumerate() {
-        let between = i > 0 && i + 1 < terms.len();
-        if t == "or" && between && terms[i - 1] != "or" {
-            out.push("OR".to_owned());
-        } else if t != "or" || !between {
-            out.push(format!("\"{t}\""));
+/// The words of a free-text query, lower-cased, without stop words; `or` is kept only between
+/// two words, where it means "either".
+pub fn query_terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(32)
+    {
+        let word = word.to_lowercase();
+        if word == "or" {
+            if out.last().is_some_and(|w| w != "or") {
+                out.push(word);
+            }
+        } else if !STOP_WORDS.contains(&word.as_str()) {
+            out.push(word);
         }
     }
-    out.join(" ")
+    if out.last().is_some_and(|w| w == "or") {
+        out.pop();
+    }
+    out.truncate(16);
+    out
+}
+
+/// An FTS5 MATCH expression for [`query_terms`]: each word quoted (no operator injection),
+/// implicit AND, `OR` where the user wrote `or`.
+pub fn fts5_expression(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| {
+            if t == "or" {
+                "OR".to_owned()
+            } else {
+                format!("\"{t}\"")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Basis points of discount of `price` against `original` (`None` without a higher original).
@@ -134,6 +285,21 @@ impl Store {
             .one(self.conn())
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// A listing as seen by `viewer` (`None`: anonymous): market listings are public, deals
+    /// attached by hand only visible to their owner and administrators.
+    pub async fn get_visible_listing(
+        &self,
+        id: Uuid,
+        viewer: Option<Scope>,
+    ) -> Result<listing::Model, StoreError> {
+        let found = self.get_listing(id).await?;
+        match (found.owner_id, viewer) {
+            (None, _) | (Some(_), Some(Scope::All)) => Ok(found),
+            (Some(owner), Some(Scope::Owner(user))) if owner == user => Ok(found),
+            _ => Err(StoreError::NotFound),
+        }
     }
 
     /// Sets the current score of a listing (0..1).
@@ -177,7 +343,9 @@ impl Store {
 
     /// Active listings matching `q`, in the requested order.
     pub async fn search_listings(&self, q: &DealQuery) -> Result<Page<listing::Model>, StoreError> {
-        let mut cond = Where::all().add(listing::Column::Status.eq(ListingStatus::Active.as_str()));
+        let mut cond = Where::all()
+            .add(listing::Column::Status.eq(ListingStatus::Active.as_str()))
+            .add(listing::Column::OwnerId.is_null());
         if let Some(text) = &q.text {
             let terms = query_terms(text);
             if !terms.is_empty() {
@@ -295,6 +463,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
             let m = listing::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 product_id: Set(new.product_id),
+                owner_id: Set(new.owner_id),
                 market: Set(new.market),
                 external_id: Set(new.external_id),
                 url: Set(new.url),
@@ -360,21 +529,30 @@ mod tests {
     }
 
     #[test]
-    fn query_terms_drop_punctuation_and_operators() {
+    fn query_terms_drop_punctuation_operators_and_stop_words() {
         assert_eq!(
             query_terms("Sony WH-1000XM5 \"NEAR\"*"),
             t(&["sony", "wh", "1000xm5", "near"])
         );
+        assert_eq!(
+            query_terms("the best TV for the kitchen"),
+            t(&["best", "tv", "kitchen"])
+        );
+        assert!(query_terms("the a of").is_empty());
     }
 
     #[test]
-    fn fts5_expression_quotes_every_term_and_keeps_or() {
+    fn or_survives_only_between_two_words() {
         assert_eq!(
-            fts5_expression(&t(&["sony", "or", "bose", "headphones"])),
+            query_terms("sony or bose headphones"),
+            t(&["sony", "or", "bose", "headphones"])
+        );
+        assert_eq!(query_terms("or tv or"), t(&["tv"]));
+        assert_eq!(query_terms("tv or or the radio"), t(&["tv", "or", "radio"]));
+        assert_eq!(
+            fts5_expression(&query_terms("sony or bose headphones")),
             "\"sony\" OR \"bose\" \"headphones\""
         );
-        assert_eq!(fts5_expression(&t(&["or"])), "\"or\"");
-        assert_eq!(fts5_expression(&t(&["tv", "or"])), "\"tv\" \"or\"");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{PageParams, Paginated};
+use crate::auth::MaybeUser;
 use crate::cache::{DEAL_TTL, SEARCH_TTL};
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -173,17 +174,31 @@ impl SearchParams {
 /// Cache key of the current search generation; changed whenever a listing changes.
 const SEARCH_GENERATION: &str = "search:generation";
 
-/// Forgets cached pages of a listing and every cached search result.
-pub async fn invalidate_listing(state: &AppState, id: Uuid) {
-    state.cache.delete(&format!("deal:{id}")).await;
-    let generation = Uuid::new_v4().simple().to_string().into_bytes();
+/// How long a generation marker lives; longer than any entry it versions.
+const GENERATION_TTL: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// The current generation under `key` (`0` when none was ever set).
+async fn generation(state: &AppState, key: &str) -> String {
     state
         .cache
-        .set(
-            SEARCH_GENERATION,
-            generation,
-            std::time::Duration::from_secs(86_400),
-        )
+        .get(key)
+        .await
+        .map(|g| String::from_utf8_lossy(&g).into_owned())
+        .unwrap_or_else(|| "0".into())
+}
+
+/// Forgets cached pages of a listing and every cached search result by starting new
+/// generations: an entry written by a request that read the old row lands under the old
+/// generation, which nobody reads any more.
+pub async fn invalidate_listing(state: &AppState, id: Uuid) {
+    let fresh = || Uuid::new_v4().simple().to_string().into_bytes();
+    state
+        .cache
+        .set(&format!("deal:{id}:generation"), fresh(), GENERATION_TTL)
+        .await;
+    state
+        .cache
+        .set(SEARCH_GENERATION, fresh(), GENERATION_TTL)
         .await;
 }
 
@@ -226,19 +241,39 @@ pub async fn search(
     Ok(cached_json(bytes, 60))
 }
 
-/// One deal; no sign-in needed.
+/// One deal. Market listings are public; a deal attached by hand is visible only to its owner
+/// (and administrators), with their token.
 #[utoipa::path(get, path = "/api/v1/deals/{deal_id}", operation_id = "get_deal", tag = "deals", params(("deal_id" = Uuid, Path)), responses(
-    (status = 200, body = DealOut, description = "OK"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
+    (status = 200, body = DealOut, description = "OK"), (status = 401, body = Problem, description = "a token was sent and is not valid"),
+    (status = 404, body = Problem, description = "Not found (or not yours)")))]
 pub async fn get(
     State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
     ApiPath(deal_id): ApiPath<Uuid>,
 ) -> Result<Response, AppError> {
-    let key = format!("deal:{deal_id}");
+    let key = format!(
+        "deal:{deal_id}:{}",
+        generation(&state, &format!("deal:{deal_id}:generation")).await
+    );
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(cached_json(hit, DEAL_TTL.as_secs()));
     }
-    let deal = DealOut::from(state.store.get_listing(deal_id).await?);
-    let bytes = serde_json::to_vec(&deal).map_err(anyhow::Error::from)?;
-    state.cache.set(&key, bytes.clone(), DEAL_TTL).await;
-    Ok(cached_json(bytes, DEAL_TTL.as_secs()))
+    let listing = state
+        .store
+        .get_visible_listing(deal_id, viewer.map(|u| u.scope()))
+        .await?;
+    let public = listing.owner_id.is_none();
+    let bytes = serde_json::to_vec(&DealOut::from(listing)).map_err(anyhow::Error::from)?;
+    if public {
+        state.cache.set(&key, bytes.clone(), DEAL_TTL).await;
+        return Ok(cached_json(bytes, DEAL_TTL.as_secs()));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -21,10 +21,11 @@ use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 
-/// A deal matched to a goal, with why it matched.
+/// A deal matched to a goal: the deal's fields, plus why it matched.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GoalDealOut {
     /// The deal.
+    #[serde(flatten)]
     pub deal: DealOut,
     /// How well it matches the goal, 0–1.
     pub match_score: f64,
@@ -181,6 +182,7 @@ impl AttachDealRequest {
         let category = text(&mut errors, "category", self.category, 100).map(|c| c.to_lowercase());
         errors.into_result(NewListing {
             product_id: None,
+            owner_id: None,
             market,
             external_id,
             url,
@@ -217,8 +219,9 @@ pub async fn list_deals(
     Ok(Json(Paginated::from_page(deals, page, GoalDealOut::from)))
 }
 
-/// Attaches a deal found by hand to a goal. The same market and id (or URL) always refer to the
-/// same deal, so attaching it again updates it instead of duplicating it.
+/// Attaches a deal found by hand to a goal. The deal is private to the goal's owner; the same
+/// market and id (or URL) always refer to the same deal of that owner, so attaching it again
+/// updates it instead of duplicating it.
 #[utoipa::path(post, path = "/api/v1/goals/{goal_id}/deals", operation_id = "attach_goal_deal", tag = "goals", security(("bearer" = [])),
     params(("goal_id" = Uuid, Path)), request_body = AttachDealRequest, responses(
     (status = 201, body = GoalDealOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
