@@ -97,7 +97,7 @@ async fn story(store: &Store) {
         .await
         .unwrap();
     assert_eq!(r, Rotation::ReuseDetected { family_id: family });
-    assert!(!store.session_is_live(family).await.unwrap());
+    assert_eq!(store.live_session_role(family, alice).await.unwrap(), None);
     let r = store
         .rotate_refresh_token("h2", "h4".into(), exp)
         .await

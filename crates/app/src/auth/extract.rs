@@ -1,7 +1,8 @@
 //! The extractors that authenticate a request and enforce roles. Every protected handler takes
 //! one of them, so authorisation is decided in one place:
 //!
-//! - [`AuthUser`]: a valid, unexpired access token of a live session (else 401);
+//! - [`AuthUser`]: a valid, unexpired access token of a live session (else 401), with the role
+//!   as stored now (a demotion applies at once, not when the token expires);
 //!   [`AuthUser::require`] checks a permission of the role (else 403) and [`AuthUser::scope`]
 //!   gives the rows the caller may see (own rows; everyone's for admins).
 //! - [`AdminUser`]: an [`AuthUser`] whose role may administer (else 403).
@@ -72,12 +73,17 @@ impl FromRequestParts<AppState> for AuthUser {
             .jwt
             .verify(token)
             .map_err(|_| AppError::Unauthorized("invalid or expired token"))?;
-        if !state.store.session_is_live(claims.fid).await? {
+        let Some(stored_role) = state
+            .store
+            .live_session_role(claims.fid, claims.sub)
+            .await?
+        else {
             return Err(AppError::Unauthorized("session has ended"));
-        }
+        };
+        let role = Role::parse(&stored_role).map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
         Ok(AuthUser {
             id: claims.sub,
-            role: claims.role,
+            role,
             session: claims.fid,
         })
     }

@@ -88,6 +88,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 AppError::BadRequest("could not read the request body".into())
             }
         })?;
+        reject_nul_in_body(&bytes)?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(de) {
             Ok(v) => Ok(ApiJson(v)),
@@ -106,6 +107,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
+        if let Some((key, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::invalid(&key.replace('\0', ""), NUL_MESSAGE));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -116,9 +122,69 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+const NUL_MESSAGE: &str = "must not contain NUL characters";
+
+/// Text with U+0000 cannot be stored by PostgreSQL; refuse it up front, naming the field. Valid
+/// JSON can only carry it as the escape `\u0000`, so bodies without that sequence skip the walk.
+fn reject_nul_in_body(bytes: &[u8]) -> Result<(), AppError> {
+    if !bytes.windows(6).any(|w| w == br"\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // malformed JSON: the real parse reports it
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(AppError::invalid(
+            if path.is_empty() { "body" } else { &path },
+            NUL_MESSAGE,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The dotted path of the first string or key containing U+0000.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "")))
+            } else {
+                nul_path(v, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_found_with_their_path() {
+        let body = br#"{"name": "ok", "criteria": {"keywords": ["tv", "a\u0000b"]}}"#;
+        match reject_nul_in_body(body) {
+            Err(AppError::Validation(v)) => assert_eq!(v.errors[0].field, "criteria.keywords[1]"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            reject_nul_in_body(br#"{"name": "a\\u0000"}"#).is_ok(),
+            "an escaped backslash is not NUL"
+        );
+        assert!(reject_nul_in_body(br#"{"name": "plain"}"#).is_ok());
+    }
 
     #[test]
     fn json_media_types() {

@@ -163,6 +163,14 @@ async fn refresh_rotates_the_pair_and_kills_the_used_token() {
         )
         .await;
     assert_eq!(again.status(), 200, "the new token works once");
+    let replay = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
+    assert_problem(replay, 401).await;
 }
 
 #[tokio::test]
@@ -378,4 +386,28 @@ async fn service_accounts_may_read_and_create_but_not_change_or_delete() {
     )
     .await;
     assert_problem(app.delete(&path, Some(&svc.access)).await, 403).await;
+}
+
+#[tokio::test]
+async fn a_demoted_admin_loses_admin_rights_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin().await;
+    assert_eq!(
+        app.get("/api/v1/admin/users", Some(&admin.access))
+            .await
+            .status(),
+        200
+    );
+    let id = Uuid::parse_str(&admin.id).unwrap();
+    let hash = app.state.store.get_user(id).await.unwrap().password_hash;
+    app.state
+        .store
+        .update_user_credentials(id, Role::User, hash)
+        .await
+        .unwrap();
+    assert_problem(
+        app.get("/api/v1/admin/users", Some(&admin.access)).await,
+        403,
+    )
+    .await;
 }

@@ -166,3 +166,25 @@ async fn server_errors_never_leak_internals() {
         assert!(!text.contains(leak), "{leak} leaked: {text}");
     }
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field_on_every_backend() {
+    let app = TestApp::spawn().await;
+    let p = assert_problem(
+        app.get("/api/v1/deals/search?category=%00", None).await,
+        422,
+    )
+    .await;
+    assert_eq!(crate::helpers::error_fields(&p), ["category"]);
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "nul@example.com", "password": "long-enough", "name": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::error_fields(&assert_problem(res, 422).await),
+        ["name"]
+    );
+}

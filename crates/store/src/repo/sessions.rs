@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::entity::{refresh_family, refresh_token};
+use crate::entity::{refresh_family, refresh_token, user};
 use crate::{Store, StoreError, now};
 
 /// What presenting a refresh token led to.
@@ -36,19 +36,8 @@ impl Store {
         token_hash: String,
         expires_at: DateTime<Utc>,
     ) -> Result<Uuid, StoreError> {
-        let at = now();
-        let family_id = Uuid::now_v7();
         let txn = self.begin_write().await?;
-        refresh_family::ActiveModel {
-            id: Set(family_id),
-            user_id: Set(user_id),
-            created_at: Set(at),
-            revoked_at: Set(None),
-            revoked_reason: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        insert_token(&txn, family_id, token_hash, expires_at).await?;
+        let family_id = start_session_in(&txn, user_id, token_hash, expires_at).await?;
         txn.commit().await?;
         Ok(family_id)
     }
@@ -121,13 +110,49 @@ impl Store {
         Ok(result.rows_affected > 0)
     }
 
-    /// Whether a family exists and is not revoked.
-    pub async fn session_is_live(&self, family_id: Uuid) -> Result<bool, StoreError> {
-        Ok(refresh_family::Entity::find_by_id(family_id)
+    /// The current role of `user_id` when `family_id` is a live session of theirs; `None` when the
+    /// session ended (logout, reuse detection) or belongs to someone else. Roles are read here,
+    /// not trusted from the access token, so a demotion takes effect at once.
+    pub async fn live_session_role(
+        &self,
+        family_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<String>, StoreError> {
+        let live = refresh_family::Entity::find_by_id(family_id)
+            .filter(refresh_family::Column::UserId.eq(user_id))
+            .filter(refresh_family::Column::RevokedAt.is_null())
             .one(self.conn())
             .await?
-            .is_some_and(|f| f.revoked_at.is_none()))
+            .is_some();
+        if !live {
+            return Ok(None);
+        }
+        Ok(user::Entity::find_by_id(user_id)
+            .one(self.conn())
+            .await?
+            .map(|u| u.role))
     }
+}
+
+/// [`Store::start_session`] inside a caller's transaction.
+pub(crate) async fn start_session_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    let family_id = Uuid::now_v7();
+    refresh_family::ActiveModel {
+        id: Set(family_id),
+        user_id: Set(user_id),
+        created_at: Set(now()),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+    }
+    .insert(db)
+    .await?;
+    insert_token(db, family_id, token_hash, expires_at).await?;
+    Ok(family_id)
 }
 
 async fn insert_token<C: sea_orm::ConnectionTrait>(

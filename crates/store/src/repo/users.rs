@@ -25,20 +25,55 @@ pub struct NewUser {
     pub role: Role,
 }
 
+fn new_user_model(new: NewUser) -> user::ActiveModel {
+    let at = now();
+    user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email.as_str().to_owned()),
+        name: Set(new.name),
+        password_hash: Set(new.password_hash),
+        role: Set(new.role.as_str().to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
 impl Store {
     /// Creates a user; a taken e-mail address is a [`StoreError::Conflict`].
     pub async fn create_user(&self, new: NewUser) -> Result<user::Model, StoreError> {
-        let at = now();
+        Ok(new_user_model(new).insert(self.conn()).await?)
+    }
+
+    /// Creates a user and their first session in one transaction: an account never exists
+    /// without the tokens its registration answered with. Returns the user and the session.
+    pub async fn register_user(
+        &self,
+        new: NewUser,
+        token_hash: String,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(user::Model, Uuid), StoreError> {
+        let txn = self.begin_write().await?;
+        let user = new_user_model(new).insert(&txn).await?;
+        let family =
+            super::sessions::start_session_in(&txn, user.id, token_hash, expires_at).await?;
+        txn.commit().await?;
+        Ok((user, family))
+    }
+
+    /// Replaces a user's password hash and nothing else (used to upgrade old hashes at login).
+    pub async fn set_password_hash(
+        &self,
+        id: Uuid,
+        password_hash: String,
+    ) -> Result<(), StoreError> {
         let model = user::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            email: Set(new.email.as_str().to_owned()),
-            name: Set(new.name),
-            password_hash: Set(new.password_hash),
-            role: Set(new.role.as_str().to_owned()),
-            created_at: Set(at),
-            updated_at: Set(at),
+            id: Set(id),
+            password_hash: Set(password_hash),
+            updated_at: Set(now()),
+            ..Default::default()
         };
-        Ok(model.insert(self.conn()).await?)
+        model.update(self.conn()).await?;
+        Ok(())
     }
 
     /// The user with this e-mail address.

@@ -126,14 +126,16 @@ pub async fn register(
         ));
     }
     let password_hash = password::hash(password).await?;
-    let user = match state
+    let token = refresh::generate();
+    let new = NewUser {
+        email,
+        name,
+        password_hash,
+        role: Role::User,
+    };
+    let (user, family) = match state
         .store
-        .create_user(NewUser {
-            email,
-            name,
-            password_hash,
-            role: Role::User,
-        })
+        .register_user(new, refresh::digest(&token), refresh_expiry(&state))
         .await
     {
         Err(StoreError::Conflict(_)) => {
@@ -143,7 +145,10 @@ pub async fn register(
         }
         other => other?,
     };
-    Ok((StatusCode::CREATED, Json(sign_in(&state, user).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(token_pair(&state, user, family, token)?),
+    ))
 }
 
 /// Signs in with e-mail and password.
@@ -174,11 +179,7 @@ pub async fn login(
         && let Ok(p) = Password::parse(&req.password)
     {
         let fresh = password::hash(p).await?;
-        let role = Role::parse(&user.role).map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
-        state
-            .store
-            .update_user_credentials(user.id, role, fresh)
-            .await?;
+        state.store.set_password_hash(user.id, fresh).await?;
     }
     Ok(Json(sign_in(&state, user).await?))
 }
