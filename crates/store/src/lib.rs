@@ -85,20 +85,30 @@ impl Store {
 
     /// Applies pending migrations and creates the price-point partitions around now.
     ///
-    /// On PostgreSQL the work runs in one transaction holding an advisory lock, so replicas that
-    /// start together migrate one after the other instead of racing.
+    /// On PostgreSQL the migrations run in one transaction holding an advisory lock, so replicas
+    /// that start together migrate one after the other instead of racing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if self.backend() == DbBackend::Postgres {
             let txn = self.db.begin().await?;
             txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 .await?;
             migration::Migrator::up(&txn, None).await?;
-            migration::partitions::ensure_price_partitions(&txn, now()).await?;
             txn.commit().await?;
+            // Partition upkeep must never keep the service from starting: log and go on; the
+            // default partition takes the rows meanwhile.
+            if let Err(e) = self.maintain_partitions(now()).await {
+                tracing::warn!(error = %e, "creating price-point partitions failed; rows go to the default partition");
+            }
         } else {
             migration::Migrator::up(&self.db, None).await?;
         }
         Ok(())
+    }
+
+    /// Creates the monthly price-point partitions around `at` (PostgreSQL; nothing on SQLite).
+    /// Run at start-up and periodically by the scheduler.
+    pub async fn maintain_partitions(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        Ok(migration::partitions::ensure_price_partitions(&self.db, at).await?)
     }
 
     /// A cheap round trip, for readiness checks.

@@ -6,12 +6,14 @@ use chrono::Duration;
 use deals_core::{
     Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,
 };
+use deals_store::entity::goal_match;
 use deals_store::repo::goals::{GoalChanges, NewGoal};
 use deals_store::repo::listings::{DealQuery, NewListing};
 use deals_store::repo::sessions::Rotation;
 use deals_store::repo::users::NewUser;
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i64>) -> NewListing {
     NewListing {
@@ -360,6 +362,73 @@ async fn story(store: &Store) {
         .unwrap();
     assert_eq!(r.total, 0);
 
+    // Stop words and dangling `or` are ignored alike on both backends.
+    let r = store
+        .search_listings(&search(Some("the sony"), None))
+        .await
+        .unwrap();
+    assert_eq!(r.total, 1);
+    let r = store
+        .search_listings(&search(Some("sony or"), None))
+        .await
+        .unwrap();
+    assert_eq!(r.total, 1);
+    let r = store
+        .search_listings(&search(Some("of the"), None))
+        .await
+        .unwrap();
+    assert_eq!(r.total, 3, "only stop words: no text filter");
+
+    // A deal attached by hand is private: not in the public search, visible to its owner only.
+    let mut mine = listing(
+        "amazon",
+        "B0SONY",
+        "Sony WH-1000XM5 (seen in a shop)",
+        19_900,
+        None,
+    );
+    mine.owner_id = Some(bob);
+    mine.external_id = format!("manual:{bob}:B0SONY");
+    let mine = store.upsert_listing(mine).await.unwrap().listing;
+    assert_eq!(
+        store
+            .search_listings(&search(Some("sony"), None))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(
+        store
+            .get_visible_listing(mine.id, Some(Scope::Owner(bob)))
+            .await
+            .is_ok()
+    );
+    assert!(
+        store
+            .get_visible_listing(mine.id, Some(Scope::All))
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        store
+            .get_visible_listing(mine.id, Some(Scope::Owner(alice)))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.get_visible_listing(mine.id, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .get_visible_listing(sony.listing.id, None)
+            .await
+            .unwrap()
+            .price_minor,
+        27_900
+    );
+
     // Matches: unique per goal and listing; counted once.
     for _ in 0..2 {
         store
@@ -409,6 +478,13 @@ async fn story(store: &Store) {
         store.delete_goal(Scope::Owner(bob), goal.id).await,
         Err(StoreError::NotFound)
     ));
+    let matches = || async {
+        goal_match::Entity::find()
+            .count(store.conn())
+            .await
+            .unwrap()
+    };
+    assert_eq!(matches().await, 2);
     store
         .delete_goal(Scope::Owner(alice), goal.id)
         .await
@@ -417,7 +493,8 @@ async fn story(store: &Store) {
         store.get_goal(Scope::All, goal.id).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.count_listings().await.unwrap(), 3);
+    assert_eq!(matches().await, 0, "the goal's matches went with it");
+    assert_eq!(store.count_listings().await.unwrap(), 4, "listings stay");
 }
 
 #[tokio::test]
@@ -444,4 +521,54 @@ async fn migrations_are_idempotent() {
     if let Some(pg) = TestDb::of(Backend::Postgres).await {
         pg.store.migrate().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_new_month_partition_takes_over_rows_from_the_default_partition() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(db) = TestDb::of(Backend::Postgres).await else {
+        eprintln!("skipped: DEALS_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let store = &db.store;
+    let listing = store
+        .upsert_listing(listing("amazon", "FUTURE", "Sony headphones", 10_000, None))
+        .await
+        .unwrap()
+        .listing;
+    // Six months ahead is past the partitions created at start-up: the row lands in the default.
+    let later = now() + Duration::days(183);
+    store
+        .record_price(listing.id, later, 9_000, "USD")
+        .await
+        .unwrap();
+    let in_default = |sql: &'static str| async move {
+        store
+            .conn()
+            .query_one_raw(Statement::from_string(store.backend(), sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+    };
+    assert_eq!(
+        in_default("SELECT count(*) AS n FROM price_points_default").await,
+        1
+    );
+    // Months later the service restarts: that month's partition is created and the row moves.
+    store.maintain_partitions(later).await.unwrap();
+    assert_eq!(
+        in_default("SELECT count(*) AS n FROM price_points_default").await,
+        0
+    );
+    let history = store
+        .price_history(listing.id, now() - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|p| p.price_minor).collect::<Vec<_>>(),
+        [10_000, 9_000]
+    );
+    store.migrate().await.unwrap();
 }

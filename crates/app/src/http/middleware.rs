@@ -1,7 +1,7 @@
 //! Gateway middleware: request metrics by route pattern, rate limiting, and turning any bare
 //! error response (unknown route, wrong method, timeout) into a problem document.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -39,37 +39,52 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
     res
 }
 
-/// The client address: the peer, or with `trust_forwarded_for` the proxy's `X-Real-IP` or the
-/// last `X-Forwarded-For` hop.
-fn client_ip(req: &Request, trust_forwarded: bool) -> String {
-    if trust_forwarded {
-        let headers = req.headers();
-        if let Some(ip) = headers.get("x-real-ip").and_then(|v| v.to_str().ok()) {
-            return ip.trim().to_owned();
-        }
-        if let Some(last) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-        {
-            return last.trim().to_owned();
-        }
+/// The client address: the peer, or with `trust_forwarded_for` the last `X-Forwarded-For` hop
+/// (the one our own proxy appended; earlier hops are whatever the client claimed).
+fn client_ip(req: &Request, trust_forwarded: bool) -> Option<IpAddr> {
+    if trust_forwarded
+        && let Some(last) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+        && let Ok(ip) = last.trim().parse::<IpAddr>()
+    {
+        return Some(ip);
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .map(|c| c.0.ip())
+}
+
+/// The rate-limit key of an address: IPv4 as is, IPv6 by its /64 (one subscriber's network),
+/// so rotating addresses inside one's own prefix gives no fresh budget.
+pub fn address_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_owned(),
+    }
 }
 
 /// Applies the per-user (valid token) or per-address (anonymous) limit, and the stricter sign-in
-/// limit on register, login and refresh. Probes (`/health`, `/ready`, `/metrics`) are exempt.
+/// limit on register, login and refresh. Only `/health` is exempt: `/ready` and `/metrics` touch
+/// the database and Redis, so they count like any other request.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cfg = &state.settings.rate_limit;
     let path = req.uri().path();
-    if !cfg.enabled || matches!(path, "/health" | "/ready" | "/metrics") {
+    if !cfg.enabled || path == "/health" {
         return next.run(req).await;
     }
-    let ip = client_ip(&req, state.settings.server.trust_forwarded_for);
+    let ip = address_key(client_ip(&req, state.settings.server.trust_forwarded_for));
     let is_sign_in = matches!(
         path,
         "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/refresh"
@@ -131,4 +146,46 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
 /// Answers unknown routes with a 404 problem.
 pub async fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "no such resource".into(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(xff: &[&str]) -> Request {
+        let mut b = Request::builder().uri("/");
+        for v in xff {
+            b = b.header("x-forwarded-for", *v);
+        }
+        let mut req = b.body(axum::body::Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        req
+    }
+
+    #[test]
+    fn forwarded_addresses_are_used_only_when_trusted_and_only_the_last_hop() {
+        let req = request(&["6.6.6.6, 1.2.3.4"]);
+        assert_eq!(address_key(client_ip(&req, false)), "10.0.0.1");
+        assert_eq!(address_key(client_ip(&req, true)), "1.2.3.4");
+        let req = request(&["6.6.6.6", "5.5.5.5"]);
+        assert_eq!(address_key(client_ip(&req, true)), "5.5.5.5");
+        let req = request(&["garbage"]);
+        assert_eq!(address_key(client_ip(&req, true)), "10.0.0.1");
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_budget_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(address_key(Some(a)), address_key(Some(b)));
+        assert_ne!(
+            address_key(Some(a)),
+            address_key(Some("2001:db8:1:3::1".parse().unwrap()))
+        );
+        assert_eq!(
+            address_key(Some("::ffff:1.2.3.4".parse().unwrap())),
+            "1.2.3.4"
+        );
+    }
 }
