@@ -8,7 +8,7 @@ use deals_store::entity::product;
 use deals_store::repo::goals::NewGoal;
 use deals_store::repo::listings::NewListing;
 use deals_store::repo::users::NewUser;
-use deals_store::{Store, now};
+use deals_store::{Store, StoreError, now};
 use uuid::Uuid;
 
 /// E-mail of the demo account.
@@ -143,17 +143,6 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
         tracing::info!("demo data already present");
         return Ok(());
     }
-    let password = Password::parse(DEMO_PASSWORD).context("demo password")?;
-    let password_hash = crate::auth::password::hash(password).await?;
-    let user = store
-        .create_user(NewUser {
-            email,
-            name: Some("Demo".into()),
-            password_hash,
-            role: Role::User,
-        })
-        .await?;
-
     let mut rng = Rng(42);
     let start = now() - Duration::days(90);
     for (i, (brand, model, title, category, gtin, list)) in CATALOG.iter().enumerate() {
@@ -219,6 +208,25 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
         }
     }
 
+    // The account comes last: it marks the demo as loaded, and everything before it is an
+    // idempotent upsert, so an interrupted load completes on the next start.
+    let password = Password::parse(DEMO_PASSWORD).context("demo password")?;
+    let password_hash = crate::auth::password::hash(password).await?;
+    let new_user = NewUser {
+        email,
+        name: Some("Demo".into()),
+        password_hash,
+        role: Role::User,
+    };
+    let user = match store.create_user(new_user).await {
+        Ok(user) => user,
+        Err(StoreError::Conflict(_)) => {
+            tracing::info!("demo data loaded by another process");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+
     let headphones = GoalCriteria::parse(
         serde_json::from_value(serde_json::json!({
             "keywords": ["noise cancelling", "headphones"],
@@ -262,8 +270,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
         .await?;
     tracing::info!(
         email = DEMO_EMAIL,
-        password = DEMO_PASSWORD,
-        "demo data loaded"
+        "demo data loaded (the demo password is in the README)"
     );
     Ok(())
 }

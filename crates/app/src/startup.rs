@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::JwtKeys;
 use crate::cache::{Cache, MemoryCache, RedisCache};
-use crate::config::Settings;
+use crate::config::{Environment, Settings};
 use crate::http::router::router;
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::state::AppState;
@@ -110,9 +110,15 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = connect_store(&settings).await?;
         if settings.seed.demo_on_empty && store.count_users().await? == 0 {
-            crate::seed::load_demo(&store)
-                .await
-                .context("loading demo data failed")?;
+            if settings.env == Environment::Production {
+                tracing::warn!(
+                    "seed.demo_on_empty is ignored in production: no demo account with a public password"
+                );
+            } else {
+                crate::seed::load_demo(&store)
+                    .await
+                    .context("loading demo data failed")?;
+            }
         }
         Self::build_with_store(settings, store).await
     }

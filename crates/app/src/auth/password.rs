@@ -4,7 +4,10 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::OnceLock;
+
 use deals_core::Password;
+use tokio::sync::Semaphore;
 
 fn hasher() -> Argon2<'static> {
     // OWASP 2023 minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
@@ -12,8 +15,13 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// At most this many hashes are computed at once (each argon2id run holds 19 MiB): a burst of
+/// logins queues here instead of exhausting memory through the blocking pool.
+static HASHING: Semaphore = Semaphore::const_new(4);
+
 /// Hashes a password with argon2id, off the async runtime.
 pub async fn hash(password: Password) -> anyhow::Result<String> {
+    let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -24,10 +32,20 @@ pub async fn hash(password: Password) -> anyhow::Result<String> {
     .await?
 }
 
-/// Checks a password against a stored argon2 or bcrypt hash, off the async runtime. A malformed
-/// stored hash verifies as false.
-pub async fn verify(password: String, stored: String) -> anyhow::Result<bool> {
+/// Checks a password against a stored argon2 or bcrypt hash, off the async runtime. With no
+/// stored hash (unknown account) it checks against a dummy argon2id hash of the same cost and
+/// answers false, so the answer takes as long either way. A malformed stored hash verifies as
+/// false.
+pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || {
+        let Some(stored) = stored else {
+            let dummy = dummy_hash();
+            if let Ok(parsed) = PasswordHash::new(dummy) {
+                let _ = hasher().verify_password(password.as_bytes(), &parsed);
+            }
+            return Ok(false);
+        };
         if stored.starts_with("$2a$") || stored.starts_with("$2b$") || stored.starts_with("$2y$") {
             return Ok(bcrypt::verify(&password, &stored).unwrap_or(false));
         }
@@ -42,10 +60,17 @@ pub async fn verify(password: String, stored: String) -> anyhow::Result<bool> {
     .await?
 }
 
-/// A valid argon2id hash of a random password, verified against when the e-mail is unknown so
-/// that a login takes as long whether or not the account exists.
-pub fn dummy_hash() -> &'static str {
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Tg6bq3lDGTHa1G7t4oPdKd0/gXhVpZfL7d+Yq8yC5nM"
+/// A hash of a random password with the current parameters, made once per process.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        let secret: [u8; 16] = rand::random();
+        hasher()
+            .hash_password(&secret, &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
 }
 
 /// Whether a stored hash should be replaced by a fresh argon2id hash after a successful login.
@@ -63,21 +88,44 @@ mod tests {
             .await
             .unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), h.clone()).await.unwrap());
-        assert!(!verify("wrong horse!".into(), h).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify("wrong horse!".into(), Some(h)).await.unwrap());
     }
 
     #[tokio::test]
     async fn bcrypt_hashes_of_imported_users_verify() {
         let h = bcrypt::hash("imported-pass", 4).unwrap();
-        assert!(verify("imported-pass".into(), h.clone()).await.unwrap());
-        assert!(!verify("other-pass".into(), h.clone()).await.unwrap());
+        assert!(
+            verify("imported-pass".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify("other-pass".into(), Some(h.clone())).await.unwrap());
         assert!(needs_rehash(&h));
     }
 
     #[tokio::test]
-    async fn malformed_hashes_never_verify() {
-        assert!(!verify("x".into(), "not a hash".into()).await.unwrap());
-        assert!(!verify("x".into(), dummy_hash().into()).await.unwrap());
+    async fn malformed_hashes_and_unknown_accounts_never_verify() {
+        assert!(!verify("x".into(), Some("not a hash".into())).await.unwrap());
+        assert!(!verify("x".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_as_much_as_a_real_one() {
+        let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
+        let real = hasher()
+            .hash_password(b"x", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(
+            dummy.params, real.params,
+            "same memory, iterations and lanes"
+        );
     }
 }

@@ -9,4 +9,5 @@ mod gateway;
 mod goals;
 mod helpers;
 mod replicas;
+mod seed;
 mod system;

@@ -43,7 +43,7 @@ async fn start(db_url: &str, redis: &str, prefix: &str) -> Replica {
     let deadline = Instant::now() + Duration::from_secs(60);
     let client = reqwest::Client::new();
     loop {
-        if let Ok(r) = client.get(format!("{base}/ready")).send().await
+        if let Ok(r) = client.get(format!("{base}/health")).send().await
             && r.status() == 200
         {
             break;

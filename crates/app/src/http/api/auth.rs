@@ -161,21 +161,17 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<AuthResponse>, AppError> {
     const WRONG: AppError = AppError::Unauthorized("wrong e-mail or password");
-    let Ok(email) = Email::parse(&req.email) else {
-        // Spend the same time as for a real account.
-        password::verify(req.password, password::dummy_hash().into()).await?;
-        return Err(WRONG);
+    let user = match Email::parse(&req.email) {
+        Ok(email) => state.store.find_user_by_email(&email).await?,
+        Err(_) => None,
     };
-    let user = state.store.find_user_by_email(&email).await?;
-    let stored = user.as_ref().map_or_else(
-        || password::dummy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
-    let ok = password::verify(req.password.clone(), stored.clone()).await?;
+    // Unknown accounts are checked against a dummy hash: the answer takes as long either way.
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = password::verify(req.password.clone(), stored).await?;
     let (Some(user), true) = (user, ok) else {
         return Err(WRONG);
     };
-    if password::needs_rehash(&stored)
+    if password::needs_rehash(&user.password_hash)
         && let Ok(p) = Password::parse(&req.password)
     {
         let fresh = password::hash(p).await?;
