@@ -24,7 +24,7 @@ counter = 0
 request = function()
   counter = counter + 1
   local cents = counter % 150000
-  return wrk.format("GET", string.format("/api/v1/deals/search?q=sony%%20or%%20headphones&sort=price&min_price=%d.%02d", cents // 100, cents % 100))
+  return wrk.format("GET", string.format("/api/v1/deals/search?q=sony%%20or%%20headphones&sort=price&min_price=%d.%02d", math.floor(cents / 100), cents % 100))
 end
 LUA
 

@@ -1,10 +1,10 @@
 //! Response cache for public GETs behind one trait: moka in-process by default, Redis when
 //! configured (shared by every replica). TTLs follow the architecture document.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use moka::Expiry;
 use moka::future::Cache as Moka;
 use redis::AsyncCommands;
@@ -22,9 +22,9 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
 #[async_trait]
 pub trait Cache: Send + Sync {
     /// The value under `key`, if present and fresh.
-    async fn get(&self, key: &str) -> Option<Vec<u8>>;
+    async fn get(&self, key: &str) -> Option<Bytes>;
     /// Stores `value` under `key` for `ttl`.
-    async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration);
+    async fn set(&self, key: &str, value: Bytes, ttl: Duration);
     /// Removes `key`.
     async fn delete(&self, key: &str);
     /// Which backend this is, for `/ready` and logs.
@@ -33,43 +33,43 @@ pub trait Cache: Send + Sync {
 
 struct PerEntryTtl;
 
-impl Expiry<String, (Arc<Vec<u8>>, Duration)> for PerEntryTtl {
+impl Expiry<String, (Bytes, Duration)> for PerEntryTtl {
     fn expire_after_create(
         &self,
         _: &String,
-        v: &(Arc<Vec<u8>>, Duration),
+        v: &(Bytes, Duration),
         _: std::time::Instant,
     ) -> Option<Duration> {
         Some(v.1)
     }
 }
 
-/// In-process cache (moka), bounded in entries.
+/// In-process cache (moka), bounded in bytes of keys and values.
 pub struct MemoryCache {
-    inner: Moka<String, (Arc<Vec<u8>>, Duration)>,
+    inner: Moka<String, (Bytes, Duration)>,
 }
 
 impl MemoryCache {
-    /// A cache holding at most `capacity` entries.
-    pub fn new(capacity: u64) -> Self {
-        Self {
-            inner: Moka::builder()
-                .max_capacity(capacity)
-                .expire_after(PerEntryTtl)
-                .build(),
-        }
+    /// A cache holding at most about `max_bytes` of keys and values (least used go first).
+    pub fn new(max_bytes: u64) -> Self {
+        let inner = Moka::builder()
+            .max_capacity(max_bytes)
+            .weigher(|key: &String, value: &(Bytes, Duration)| {
+                u32::try_from(key.len() + value.0.len()).unwrap_or(u32::MAX)
+            })
+            .expire_after(PerEntryTtl)
+            .build();
+        Self { inner }
     }
 }
 
 #[async_trait]
 impl Cache for MemoryCache {
-    async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.inner.get(key).await.map(|(v, _)| v.as_ref().clone())
+    async fn get(&self, key: &str) -> Option<Bytes> {
+        self.inner.get(key).await.map(|(v, _)| v)
     }
-    async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
-        self.inner
-            .insert(key.to_owned(), (Arc::new(value), ttl))
-            .await;
+    async fn set(&self, key: &str, value: Bytes, ttl: Duration) {
+        self.inner.insert(key.to_owned(), (value, ttl)).await;
     }
     async fn delete(&self, key: &str) {
         self.inner.invalidate(key).await;
@@ -101,20 +101,23 @@ impl RedisCache {
 
 #[async_trait]
 impl Cache for RedisCache {
-    async fn get(&self, key: &str) -> Option<Vec<u8>> {
+    async fn get(&self, key: &str) -> Option<Bytes> {
         let mut conn = self.conn.clone();
         match conn.get::<_, Option<Vec<u8>>>(self.key(key)).await {
-            Ok(v) => v,
+            Ok(v) => v.map(Bytes::from),
             Err(e) => {
                 tracing::warn!(error = %e, "redis cache get failed");
                 None
             }
         }
     }
-    async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
+    async fn set(&self, key: &str, value: Bytes, ttl: Duration) {
         let mut conn = self.conn.clone();
         let secs = ttl.as_secs().max(1);
-        if let Err(e) = conn.set_ex::<_, _, ()>(self.key(key), value, secs).await {
+        if let Err(e) = conn
+            .set_ex::<_, _, ()>(self.key(key), value.as_ref(), secs)
+            .await
+        {
             tracing::warn!(error = %e, "redis cache set failed");
         }
     }
@@ -134,10 +137,32 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn memory_cache_is_bounded_in_bytes() {
+        let c = MemoryCache::new(1024 * 1024);
+        for i in 0..1_000 {
+            c.set(
+                &format!("search:{i}"),
+                Bytes::from(vec![b'x'; 4_000]),
+                Duration::from_secs(600),
+            )
+            .await;
+        }
+        c.inner.run_pending_tasks().await;
+        assert!(
+            c.inner.weighted_size() <= 1024 * 1024,
+            "{} bytes kept",
+            c.inner.weighted_size()
+        );
+        assert!(c.inner.entry_count() < 300);
+    }
+
+    #[tokio::test]
     async fn memory_cache_honours_per_entry_ttl_and_delete() {
-        let c = MemoryCache::new(100);
-        c.set("a", b"1".to_vec(), Duration::from_millis(30)).await;
-        c.set("b", b"2".to_vec(), Duration::from_secs(60)).await;
+        let c = MemoryCache::new(1024);
+        c.set("a", Bytes::from_static(b"1"), Duration::from_millis(30))
+            .await;
+        c.set("b", Bytes::from_static(b"2"), Duration::from_secs(60))
+            .await;
         assert_eq!(c.get("a").await.as_deref(), Some(&b"1"[..]));
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert_eq!(c.get("a").await, None);

@@ -20,6 +20,9 @@ use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::state::AppState;
 use crate::telemetry::metrics_handle;
 
+/// Bytes of responses the in-process cache keeps.
+const MEMORY_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// A bound, ready-to-run HTTP server.
 pub struct Application {
     listener: TcpListener,
@@ -91,7 +94,11 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
                         }
                     }
                 });
-                (Arc::new(MemoryCache::new(10_000)), limiter, None)
+                (
+                    Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
+                    limiter,
+                    None,
+                )
             }
         };
     Ok(AppState {

@@ -1,6 +1,7 @@
 //! The public deal search and deal pages, cached (moka or Redis) and invalidated when a listing
 //! changes.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -191,7 +192,7 @@ async fn generation(state: &AppState, key: &str) -> String {
 /// generations: an entry written by a request that read the old row lands under the old
 /// generation, which nobody reads any more.
 pub async fn invalidate_listing(state: &AppState, id: Uuid) {
-    let fresh = || Uuid::new_v4().simple().to_string().into_bytes();
+    let fresh = || Bytes::from(Uuid::new_v4().simple().to_string());
     state
         .cache
         .set(&format!("deal:{id}:generation"), fresh(), GENERATION_TTL)
@@ -202,7 +203,7 @@ pub async fn invalidate_listing(state: &AppState, id: Uuid) {
         .await;
 }
 
-fn cached_json(bytes: Vec<u8>, max_age: u64) -> Response {
+fn cached_json(bytes: Bytes, max_age: u64) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -221,22 +222,17 @@ pub async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Response, AppError> {
     let query = params.parse()?;
-    let generation = state
-        .cache
-        .get(SEARCH_GENERATION)
-        .await
-        .unwrap_or_else(|| b"0".to_vec());
     let fingerprint = hex::encode(Sha256::digest(format!("{query:?}").as_bytes()));
     let key = format!(
         "search:{}:{fingerprint}",
-        String::from_utf8_lossy(&generation)
+        generation(&state, SEARCH_GENERATION).await
     );
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(cached_json(hit, 60));
     }
     let page = state.store.search_listings(&query).await?;
     let body = Paginated::from_page(page, query.page, DealOut::from);
-    let bytes = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
+    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(anyhow::Error::from)?);
     state.cache.set(&key, bytes.clone(), SEARCH_TTL).await;
     Ok(cached_json(bytes, 60))
 }
@@ -263,7 +259,8 @@ pub async fn get(
         .get_visible_listing(deal_id, viewer.map(|u| u.scope()))
         .await?;
     let public = listing.owner_id.is_none();
-    let bytes = serde_json::to_vec(&DealOut::from(listing)).map_err(anyhow::Error::from)?;
+    let bytes =
+        Bytes::from(serde_json::to_vec(&DealOut::from(listing)).map_err(anyhow::Error::from)?);
     if public {
         state.cache.set(&key, bytes.clone(), DEAL_TTL).await;
         return Ok(cached_json(bytes, DEAL_TTL.as_secs()));
