@@ -7,6 +7,7 @@
 pub mod criteria;
 pub mod email;
 pub mod enums;
+pub mod history;
 pub mod error;
 pub mod money;
 pub mod page;
@@ -18,6 +19,7 @@ pub use criteria::{GoalCriteria, GoalCriteriaInput};
 pub use email::Email;
 pub use enums::{Availability, Condition, DealSort, GoalStatus, ListingStatus, Priority};
 pub use error::{FieldError, ValidationErrors};
+pub use history::{PricePoint, Trend};
 pub use money::{Currency, Money};
 pub use page::Pagination;
 pub use password::Password;
