@@ -572,3 +572,137 @@ async fn a_new_month_partition_takes_over_rows_from_the_default_partition() {
     );
     store.migrate().await.unwrap();
 }
+
+async fn analysis_story(store: &Store) {
+    use deals_store::entity::product;
+    use deals_store::repo::analyses::{AverageBasis, NewAnalysis};
+    let p = store
+        .find_or_create_product(product::Model {
+            id: uuid::Uuid::now_v7(),
+            title: "Sony WH-1000XM5".into(),
+            brand: Some("sony".into()),
+            model: Some("WH-1000XM5".into()),
+            gtin: Some("4548736132610".into()),
+            mpn: None,
+            category: Some("headphones".into()),
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (market, price) in [("amazon", 30_000), ("walmart", 32_000), ("bestbuy", 34_000)] {
+        let mut l = listing(
+            market,
+            "XM5",
+            "Sony WH-1000XM5 Headphones",
+            price,
+            Some(40_000),
+        );
+        l.product_id = Some(p.id);
+        ids.push(store.upsert_listing(l).await.unwrap().listing);
+    }
+    // A private copy of the product is neither a peer nor part of the market.
+    let mut private = listing("target", "XM5", "Sony WH-1000XM5 (mine)", 1_000, None);
+    private.product_id = Some(p.id);
+    private.owner_id = Some(
+        store
+            .find_user_by_email(&Email::parse("alice@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    );
+    private.external_id = "manual:x:XM5".into();
+    store.upsert_listing(private).await.unwrap();
+
+    let avg = store.market_average(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (avg.average_minor, avg.listings, avg.basis),
+        (33_000, 2, AverageBasis::SameProduct)
+    );
+    let history = store
+        .product_history(&ids[0], now() - Duration::days(1))
+        .await
+        .unwrap();
+    let mut markets: Vec<&str> = history.iter().map(|h| h.market.as_str()).collect();
+    markets.sort_unstable();
+    assert_eq!(markets, ["amazon", "bestbuy", "walmart"]);
+
+    // Without a product: comparable listings of the category within ±40 %.
+    let lone = store
+        .upsert_listing(listing(
+            "ebay",
+            "LONE",
+            "Generic ANC headphones",
+            31_000,
+            None,
+        ))
+        .await
+        .unwrap()
+        .listing;
+    let avg = store.market_average(&lone).await.unwrap().unwrap();
+    assert_eq!(avg.basis, AverageBasis::Comparable);
+    assert_eq!(avg.listings, 3);
+    let cheap = store
+        .upsert_listing(listing("ebay", "CHEAP", "Wired earphones", 500, None))
+        .await
+        .unwrap()
+        .listing;
+    assert_eq!(
+        store.market_average(&cheap).await.unwrap(),
+        None,
+        "nothing comparable within ±40 %"
+    );
+
+    for (i, final_score) in [55.0, 60.0, 65.0].into_iter().enumerate() {
+        let saved = store
+            .save_analysis(NewAnalysis {
+                listing_id: ids[0].id,
+                formula_version: "test".into(),
+                base_score: 50.0,
+                modifiers: serde_json::json!({}),
+                final_score,
+                normalized_score: final_score / 100.0,
+                is_anomaly: false,
+                moving_average: None,
+                stddev: None,
+                price_stability: Some(0.9),
+                market_average_minor: Some(33_000),
+                explanation: format!("run {i}"),
+                details: serde_json::json!({"run": i}),
+            })
+            .await
+            .unwrap();
+        assert_eq!(saved.details["run"], i);
+    }
+    assert_eq!(
+        store.recent_scores(ids[0].id, 2).await.unwrap(),
+        [60.0, 65.0]
+    );
+    assert_eq!(
+        store
+            .latest_analysis(ids[0].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .explanation,
+        "run 2"
+    );
+    assert_eq!(
+        store.get_listing(ids[0].id).await.unwrap().score,
+        Some(0.65)
+    );
+    assert_eq!(store.latest_analysis(ids[1].id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn analysis_context_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::of(backend).await else {
+            eprintln!("skipped {backend:?}: DEALS_TEST_DATABASE_URL is not set");
+            continue;
+        };
+        user(&db.store, "alice@example.com").await;
+        analysis_story(&db.store).await;
+    }
+}

@@ -21,6 +21,8 @@ pub struct Model {
     pub price_stability: Option<f64>,
     pub market_average_minor: Option<i64>,
     pub explanation: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub details: Json,
     pub analyzed_at: DateTimeUtc,
 }
 

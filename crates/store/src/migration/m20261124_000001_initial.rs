@@ -165,6 +165,7 @@ impl MigrationTrait for Migration {
                 .col(double_null("price_stability"))
                 .col(big_integer_null("market_average_minor"))
                 .col(text("explanation"))
+                .col(json_binary("details"))
                 .col(ts("analyzed_at"))
                 .foreign_key(&mut fk("deal_analyses", "listing_id", "listings", Cascade))
                 .to_owned(),

@@ -1,6 +1,7 @@
 //! Repository operations, grouped by aggregate. Every function takes the [`crate::Store`] and,
 //! where rows belong to a user, a [`crate::Scope`] so that another user's row is simply not found.
 
+pub mod analyses;
 pub mod goals;
 pub mod listings;
 pub mod sessions;
