@@ -4,11 +4,12 @@
 //! arrive from the outside world are parsed into these types once, at the boundary, so the rest
 //! of the system can rely on them being valid ("parse, don't validate").
 
+pub mod analysis;
 pub mod criteria;
 pub mod email;
 pub mod enums;
-pub mod history;
 pub mod error;
+pub mod history;
 pub mod money;
 pub mod page;
 pub mod password;
