@@ -4,6 +4,7 @@
 //! arrive from the outside world are parsed into these types once, at the boundary, so the rest
 //! of the system can rely on them being valid ("parse, don't validate").
 
+pub mod analysis;
 pub mod criteria;
 pub mod email;
 pub mod enums;
