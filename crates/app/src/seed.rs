@@ -144,6 +144,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut rng = Rng(42);
+    let mut listing_ids = Vec::new();
     let start = now() - Duration::days(90);
     for (i, (brand, model, title, category, gtin, list)) in CATALOG.iter().enumerate() {
         let product = store
@@ -195,6 +196,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
             };
             // A weekly observation for 90 days: a random walk around the base price with a sale.
             let mut price = base;
+            let mut last = None;
             for day in (0..=90).step_by(7) {
                 price =
                     (price * (0.96 + 0.08 * rng.unit())).clamp(*list as f64 * 0.55, *list as f64);
@@ -203,9 +205,14 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
                 }
                 listing.price_minor = ((price / 100.0).round() as i64) * 100 - 1;
                 listing.seen_at = start + Duration::days(day);
-                store.upsert_listing(listing.clone()).await?;
+                last = Some(store.upsert_listing(listing.clone()).await?.listing.id);
             }
+            listing_ids.extend(last);
         }
+    }
+    // Every demo deal is scored, so the first page a newcomer sees is ranked and explained.
+    for id in listing_ids {
+        crate::analysis::analyze_listing(store, id).await?;
     }
 
     // The account comes last: it marks the demo as loaded, and everything before it is an

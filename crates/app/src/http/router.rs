@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{auth, deals, goal_deals, goals, system, users};
+use super::api::{analysis, auth, deals, goal_deals, goals, system, users};
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
@@ -43,6 +43,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(goal_deals::list_deals, goal_deals::attach_deal))
         .routes(routes!(deals::search))
         .routes(routes!(deals::get))
+        .routes(routes!(analysis::get_analysis))
+        .routes(routes!(analysis::price_history))
 }
 
 /// The OpenAPI document alone (for `deals openapi` and tests).

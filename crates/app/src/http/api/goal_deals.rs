@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::deals::{DealOut, invalidate_listing};
+use super::deals::DealOut;
 use super::{PageParams, Paginated};
+use crate::analysis::analyze_listing;
 use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -219,7 +220,7 @@ pub async fn list_deals(
     Ok(Json(Paginated::from_page(deals, page, GoalDealOut::from)))
 }
 
-/// Attaches a deal found by hand to a goal. The deal is private to the goal's owner; the same
+/// Attaches a deal found by hand to a goal and scores it. The deal is private to the goal's owner; the same
 /// market and id (or URL) always refer to the same deal of that owner, so attaching it again
 /// updates it instead of duplicating it.
 #[utoipa::path(post, path = "/api/v1/goals/{goal_id}/deals", operation_id = "attach_goal_deal", tag = "goals", security(("bearer" = [])),
@@ -234,10 +235,11 @@ pub async fn attach_deal(
     user.require(Permission::Create)?;
     let listing = req.parse()?;
     let reasons = serde_json::json!(["attached by hand"]);
-    let matched = state
+    let mut matched = state
         .store
         .attach_listing(user.scope(), goal_id, listing, 1.0, reasons)
         .await?;
-    invalidate_listing(&state, matched.listing.id).await;
+    let analysis = analyze_listing(&state.store, matched.listing.id).await?;
+    matched.listing.score = Some(analysis.normalized_score);
     Ok((StatusCode::CREATED, Json(matched.into())))
 }

@@ -1,5 +1,6 @@
 //! JSON API handlers, one module per resource, and the response shapes they share.
 
+pub mod analysis;
 pub mod auth;
 pub mod deals;
 pub mod goal_deals;

@@ -1,0 +1,143 @@
+//! Deal analysis: gathers a listing's price context from the store (its own history, the same
+//! product at other stores, the market average), applies the scoring formula and the checks of
+//! [`deals_core::analysis`], and stores the result with every modifier so it can be explained.
+
+use chrono::Duration;
+use deals_core::analysis::{
+    Advice, BaseInput, FORMULA_VERSION, ScoreInput, anomaly, buy_or_wait, check_reference_price,
+    price_glitch, price_stats, rules_base_score, score, trend,
+};
+use deals_core::money::format_minor;
+use deals_core::{Availability, PricePoint};
+use deals_store::entity::deal_analysis;
+use deals_store::repo::analyses::NewAnalysis;
+use deals_store::{Store, now};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::http::api::deals::invalidate_listing;
+use crate::http::error::AppError;
+use crate::state::AppState;
+
+/// Days of history an analysis looks at.
+const HISTORY_DAYS: i64 = 90;
+
+/// Scores a listing now, stores the analysis (its normalized score becomes the listing's score)
+/// and drops cached pages that showed the old score.
+pub async fn analyze_and_publish(
+    state: &AppState,
+    listing_id: Uuid,
+) -> Result<deal_analysis::Model, AppError> {
+    let saved = analyze_listing(&state.store, listing_id).await?;
+    invalidate_listing(state, listing_id).await;
+    Ok(saved)
+}
+
+/// Scores a listing now and stores the analysis (which also becomes the listing's score).
+pub async fn analyze_listing(
+    store: &Store,
+    listing_id: Uuid,
+) -> Result<deal_analysis::Model, AppError> {
+    let listing = store.get_listing(listing_id).await?;
+    let at = now();
+    let own: Vec<PricePoint> = store
+        .price_history(listing.id, at - Duration::days(HISTORY_DAYS))
+        .await?
+        .into_iter()
+        .map(|p| PricePoint::new(p.at, p.price_minor))
+        .collect();
+    // The current price took effect at the last recorded change; the EU rule looks at the 30
+    // days before that.
+    let current_since = own.last().map_or(at, |p| p.at);
+    let prior: Vec<PricePoint> = own
+        .iter()
+        .copied()
+        .filter(|p| p.at < current_since && p.at >= current_since - Duration::days(30))
+        .collect();
+    let reference = check_reference_price(listing.original_price_minor, &prior);
+    let market = store.market_average(&listing).await?;
+    let market_average_minor = market.map(|m| m.average_minor);
+    let direction = trend(&own, at);
+    let glitch = price_glitch(listing.price_minor, &prior, market_average_minor);
+    let (base, base_reasons) = rules_base_score(&BaseInput {
+        price_minor: listing.price_minor,
+        reference_price_minor: reference.reference_minor,
+        market_average_minor,
+        lowest_90_days_minor: own.iter().map(|p| p.price_minor).min(),
+        seller_rating: listing.seller_rating,
+        in_stock: listing.availability != Availability::OutOfStock.as_str(),
+    });
+    let scored = score(&ScoreInput {
+        base,
+        market: listing.market.clone(),
+        price_minor: listing.price_minor,
+        reference_price_minor: reference.reference_minor,
+        trend: direction,
+        market_average_minor,
+    });
+    let prior_scores = store.recent_scores(listing.id, 5).await?;
+    let outlier = anomaly(&prior_scores, scored.final_score);
+    let stability = price_stats(&own, at).map(|s| s.stability);
+    let product_history: Vec<PricePoint> = store
+        .product_history(&listing, at - Duration::days(HISTORY_DAYS))
+        .await?
+        .into_iter()
+        .map(|p| PricePoint::new(p.at, p.price_minor))
+        .collect();
+    let advice = buy_or_wait(&product_history, listing.price_minor, at);
+
+    let m = &scored.modifiers;
+    let mut explanation = format!(
+        "{:.0}/100 for {} at {}: base {:.0}; {}; {}; {}; {}.",
+        scored.final_score,
+        format_minor(listing.price_minor),
+        listing.market,
+        scored.base_score,
+        m.discount.explanation,
+        m.competitiveness.explanation,
+        m.price_trend.explanation,
+        m.source_reliability.explanation,
+    );
+    if glitch.is_possible_error {
+        explanation.push_str(" Possible price error: ");
+        explanation.push_str(&glitch.reasons.join("; "));
+        explanation.push('.');
+    }
+    if !reference.supported {
+        explanation.push(' ');
+        explanation.push_str(&reference.explanation);
+    }
+    let advice_text = match advice.advice {
+        Advice::BuyNow => "buy now",
+        Advice::Wait => "wait",
+        Advice::NoOpinion => "no opinion",
+    };
+    let details = json!({
+        "reference_check": reference,
+        "price_glitch": glitch,
+        "market_average": market,
+        "trend": direction,
+        "base_reasons": base_reasons,
+        "anomaly": outlier.explanation,
+        "recommendation": advice,
+        "recommendation_summary": advice_text,
+    });
+    let saved = store
+        .save_analysis(NewAnalysis {
+            listing_id: listing.id,
+            formula_version: FORMULA_VERSION.to_owned(),
+            base_score: scored.base_score,
+            modifiers: serde_json::to_value(&scored.modifiers).map_err(anyhow::Error::from)?,
+            final_score: scored.final_score,
+            normalized_score: scored.normalized_score,
+            is_anomaly: outlier.is_anomaly,
+            moving_average: outlier.moving_average,
+            stddev: outlier.stddev,
+            price_stability: stability,
+            market_average_minor,
+            explanation,
+            details,
+        })
+        .await?;
+    Ok(saved)
+}
