@@ -7,8 +7,9 @@
 pub mod criteria;
 pub mod email;
 pub mod enums;
-pub mod history;
 pub mod error;
+pub mod history;
+pub mod matching;
 pub mod money;
 pub mod page;
 pub mod password;
