@@ -133,14 +133,15 @@ const POPULAR: ListingFacts<'static> = ListingFacts {
     seller_rating: Some(4.7),
 };
 
-/// A narrower product: fewer goals share a term with it.
+/// A narrower product: its words are in no generic keyword; only its brand and category
+/// bring candidates.
 const NICHE: ListingFacts<'static> = ListingFacts {
-    title: "Breville Barista Express Espresso Machine BES870XL, Brushed Stainless Steel",
-    brand: Some("Breville"),
-    category: Some("Home & Kitchen > Coffee Makers"),
+    title: "LEGO Star Wars Millennium Falcon 75257 Building Set",
+    brand: Some("LEGO"),
+    category: Some("Toys & Games > Building Toys"),
     market: "walmart",
     condition: Condition::New,
-    price_minor: 59_995,
+    price_minor: 15_999,
     currency: "USD",
     seller_rating: None,
 };

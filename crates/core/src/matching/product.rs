@@ -7,8 +7,11 @@
 //!    [`SameProduct::BrandMpn`]; same brand and unrelated MPNs → `No`; one MPN extending the
 //!    other (`wh1000xm5` / `wh1000xm5b`) decides nothing and the titles are compared. Two known
 //!    brands that differ are always `No`.
-//! 3. **Title**: no variant attribute may conflict (see [`super::variants`]), then the
-//!    normalised title terms (brand included, stop words removed) must be similar enough:
+//! 3. **Title**: no variant attribute may conflict: storage and memory sizes, screen and
+//!    other sizes, colours (and `/B`-style colour codes), generations, model numbers,
+//!    carriers, pack counts, conditions (`Renewed`), tiers (`Pro`, `Max`) and accessory words
+//!    (`Case`). Then the normalised title terms (brand included, stop words removed) must be
+//!    similar enough:
 //!    either they share an identifier model token (`qn90c`, `wh1000xm5`) and the overlap
 //!    coefficient |A∩B| / min(|A|,|B|) is at least [`IDENTIFIER_OVERLAP`]; or they share at
 //!    least [`TITLE_MIN_SHARED`] terms with an overlap coefficient of at least
