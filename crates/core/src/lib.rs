@@ -10,6 +10,7 @@ pub mod email;
 pub mod enums;
 pub mod error;
 pub mod history;
+pub mod matching;
 pub mod money;
 pub mod page;
 pub mod password;

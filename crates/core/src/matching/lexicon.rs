@@ -1,0 +1,239 @@
+//! The word lists behind the matchers, kept small and in one place so they can be reviewed.
+//!
+//! Every list is written in plain surface forms; [`super::text`] stems them when it builds its
+//! lookup tables, so an entry such as `renewed` also covers `Renewed`.
+
+/// Words that carry no meaning for matching (function words and marketplace noise). A keyword
+/// made only of these keeps them.
+pub const STOPWORDS: &[&str] = &[
+    "a",
+    "an",
+    "and",
+    "the",
+    "for",
+    "with",
+    "w",
+    "of",
+    "in",
+    "on",
+    "to",
+    "by",
+    "from",
+    "at",
+    "or",
+    "new",
+    "brand",
+    "latest",
+    "edition",
+    "version",
+    "model",
+    "free",
+    "shipping",
+    "fast",
+    "sealed",
+    "genuine",
+    "authentic",
+    "original",
+    "official",
+    "oem",
+];
+
+/// One-word synonyms: `(variant, canonical)`. Only pairs that mean the same product in a deals
+/// context. `headphone`/`headset` is deliberately absent: a headset usually has a microphone
+/// and is sold as a different product (gaming, office).
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("television", "tv"),
+    ("tvs", "tv"),
+    ("notebook", "laptop"),
+    ("smartphone", "phone"),
+    ("cellphone", "phone"),
+    ("earphone", "earbud"),
+    ("mic", "microphone"),
+    ("uhd", "4k"),
+    ("cancellation", "cancel"),
+    ("cancelation", "cancel"),
+    ("refurb", "refurbished"),
+    ("renewed", "refurbished"),
+    ("restored", "refurbished"),
+    ("reconditioned", "refurbished"),
+    ("preowned", "used"),
+    ("fridge", "refrigerator"),
+    ("couch", "sofa"),
+    ("bike", "bicycle"),
+    ("grey", "gray"),
+];
+
+/// Multi-word synonyms: `(words, canonical)`. A title containing the words (in order, adjacent)
+/// also gets the canonical term, and vice versa a keyword written either way matches both.
+pub const PHRASES: &[(&[&str], &str)] = &[
+    (&["noise", "cancelling"], "anc"),
+    (&["wi", "fi"], "wifi"),
+    (&["usb", "c"], "usbc"),
+    (&["type", "c"], "usbc"),
+    (&["ultra", "hd"], "4k"),
+    (&["smart", "watch"], "smartwatch"),
+    (&["cell", "phone"], "phone"),
+    (&["mobile", "phone"], "phone"),
+    (&["pre", "owned"], "used"),
+    (&["open", "box"], "openbox"),
+    (&["playstation", "5"], "ps5"),
+    (&["t", "mobile"], "tmobile"),
+    (&["solid", "state", "drive"], "ssd"),
+    (&["digital", "edition"], "digitaledition"),
+];
+
+/// Brand aliases and frequent typos: `(normalised variant, canonical)`. Keys are in the form
+/// [`super::text::normalize_brand`] produces (lower case, no spaces or punctuation, corporate
+/// suffixes removed).
+pub const BRAND_ALIASES: &[(&str, &str)] = &[
+    ("samsumg", "samsung"),
+    ("samung", "samsung"),
+    ("sansung", "samsung"),
+    ("hewlettpackard", "hp"),
+    ("westerndigital", "wd"),
+    ("bo", "bangolufsen"),
+    ("microstar", "msi"),
+    ("lenova", "lenovo"),
+    ("logitec", "logitech"),
+    ("applecomputer", "apple"),
+];
+
+/// Words dropped from the end of a brand name: `Sony Electronics Inc.` is `sony`.
+pub const BRAND_SUFFIXES: &[&str] = &[
+    "inc",
+    "corp",
+    "corporation",
+    "co",
+    "ltd",
+    "llc",
+    "gmbh",
+    "company",
+    "electronics",
+];
+
+/// Colour words (variants of a product must not be merged).
+pub const COLOURS: &[&str] = &[
+    "black",
+    "white",
+    "silver",
+    "gray",
+    "grey",
+    "blue",
+    "red",
+    "green",
+    "gold",
+    "pink",
+    "purple",
+    "yellow",
+    "orange",
+    "brown",
+    "beige",
+    "navy",
+    "teal",
+    "midnight",
+    "starlight",
+    "graphite",
+    "rose",
+    "bronze",
+    "champagne",
+    "charcoal",
+    "cream",
+    "lavender",
+    "mint",
+    "coral",
+    "ivory",
+];
+
+/// Colour codes written as a one-letter suffix of a model number (`WH-1000XM5/B`, Sony style):
+/// `(letter, colour)`. An unknown letter is still a code, whose colour cannot be checked.
+pub const COLOUR_CODES: &[(&str, &str)] = &[
+    ("b", "black"),
+    ("s", "silver"),
+    ("w", "white"),
+    ("l", "blue"),
+    ("r", "red"),
+];
+
+/// Model-tier words: `iPhone 15` and `iPhone 15 Pro` are different products, so the set of tier
+/// words must be equal on both sides (absence means the base model). `plus` also stands for a
+/// `+` after a model number (`Galaxy S24+`); `digitaledition` is the phrase `Digital Edition`.
+pub const TIERS: &[&str] = &[
+    "pro",
+    "max",
+    "plus",
+    "ultra",
+    "mini",
+    "lite",
+    "se",
+    "fe",
+    "air",
+    "digitaledition",
+];
+
+/// Words that make a title an accessory or a bundle rather than the product itself, when they
+/// appear before `with` (`Case with MagSafe` is a case; `AirPods with Charging Case` is not).
+pub const ACCESSORIES: &[&str] = &[
+    "case",
+    "cover",
+    "protector",
+    "charger",
+    "cable",
+    "adapter",
+    "mount",
+    "stand",
+    "skin",
+    "strap",
+    "sleeve",
+    "holder",
+    "replacement",
+    "earpad",
+    "remote",
+    "bundle",
+];
+
+/// Mobile carriers and `unlocked`: a phone locked to one carrier is another offer.
+pub const CARRIERS: &[&str] = &["unlocked", "verizon", "att", "tmobile", "sprint", "cricket"];
+
+/// Title words that mean a non-new condition, with the condition they mean.
+pub const CONDITION_WORDS: &[(&str, &str)] = &[
+    ("refurbished", "refurbished"),
+    ("used", "used"),
+    ("openbox", "open_box"),
+];
+
+/// Measurement units after a number, with their canonical spelling: `55"`, `55-inch`, `55 in`
+/// and `55 Class` are all `55in`.
+pub const UNITS: &[(&str, &str)] = &[
+    ("inch", "in"),
+    ("inches", "in"),
+    ("in", "in"),
+    ("class", "in"),
+    ("gb", "gb"),
+    ("gig", "gb"),
+    ("gigabyte", "gb"),
+    ("gigabytes", "gb"),
+    ("tb", "tb"),
+    ("terabyte", "tb"),
+    ("mb", "mb"),
+    ("mm", "mm"),
+    ("cm", "cm"),
+    ("ft", "ft"),
+    ("feet", "ft"),
+    ("oz", "oz"),
+    ("ml", "ml"),
+    ("lb", "lb"),
+    ("lbs", "lb"),
+    ("w", "w"),
+    ("watt", "w"),
+    ("watts", "w"),
+    ("mah", "mah"),
+    ("hz", "hz"),
+    ("pack", "pk"),
+    ("packs", "pk"),
+    ("pk", "pk"),
+    ("count", "pk"),
+    ("ct", "pk"),
+    ("pcs", "pk"),
+    ("piece", "pk"),
+    ("pieces", "pk"),
+];

@@ -1,0 +1,232 @@
+//! Variant attributes read from a product title: the differences that make two otherwise
+//! similar titles different products (`128GB` vs `256GB`, `55"` vs `65"`, `Black` vs `White`,
+//! `Gen 2` vs `Gen 3`, `WH-1000XM4` vs `WH-1000XM5`, `2-pack`, `Pro`, `Renewed`, `Case for…`).
+//!
+//! Two kinds of comparison:
+//! - *present in both and different*: measures (per unit kind), colours, generations, model
+//!   tokens and carriers conflict only when both titles state them and neither set is contained
+//!   in the other (`{16gb, 512gb}` vs `{512gb}` is compatible, `{128gb}` vs `{256gb}` is not);
+//! - a one-letter colour code after a model number (`WH-1000XM5/B`) must agree with the colour
+//!   word of a title that has no code (`/B` is black, so not `Silver`);
+//! - *absence is meaningful*: pack count (none means 1), condition (none means new), tier words
+//!   (`Pro`, `Max`; none means the base model) and accessory words must be equal.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::LazyLock;
+
+use super::lexicon;
+use super::text::{self, Term, TermKind};
+
+/// Variant attributes of one title.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Variants {
+    measures: BTreeMap<&'static str, BTreeSet<String>>,
+    colours: BTreeSet<String>,
+    generations: BTreeSet<String>,
+    models: BTreeSet<String>,
+    colour_code: Option<String>,
+    carriers: BTreeSet<String>,
+    pack: Option<String>,
+    conditions: BTreeSet<&'static str>,
+    tiers: BTreeSet<String>,
+    accessories: BTreeSet<String>,
+}
+
+impl Variants {
+    /// Reads the variants of analysed title terms (phrase parts are skipped: `Ultra HD` is not
+    /// the `Ultra` tier).
+    pub(crate) fn of(terms: &[Term]) -> Self {
+        let mut v = Self::default();
+        let mut before_with = true;
+        let mut prev = "";
+        for t in terms.iter().filter(|t| t.kind != TermKind::PhraseWord) {
+            let s = t.text.as_str();
+            if LISTS.with.contains(s) {
+                before_with = false;
+            } else if let Some((kind, value)) = measure(s) {
+                if kind == "pk" {
+                    v.pack.get_or_insert_with(|| value.to_owned());
+                } else {
+                    v.measures.entry(kind).or_default().insert(value.to_owned());
+                }
+            } else if s.starts_with("gen")
+                && s.len() > 3
+                && s[3..].bytes().all(|b| b.is_ascii_digit())
+            {
+                v.generations.insert(s.to_owned());
+            } else if LISTS.colours.contains(s) {
+                v.colours.insert(s.to_owned());
+            } else if LISTS.tiers.contains(s) {
+                v.tiers.insert(s.to_owned());
+            } else if LISTS.accessories.contains(s) {
+                if before_with && !(s == "case" && prev == "charge") {
+                    v.accessories.insert(s.to_owned());
+                }
+            } else if LISTS.carriers.contains(s) {
+                v.carriers.insert(s.to_owned());
+            } else if let Some(c) = LISTS.conditions.iter().find(|(w, _)| w == s) {
+                v.conditions.insert(c.1);
+            } else if is_model_token(s) {
+                if s.len() == 1 && text::has_digit(prev) && measure(prev).is_none() {
+                    v.colour_code = Some(colour_of_code(s));
+                }
+                v.models.insert(s.to_owned());
+            }
+            prev = s;
+        }
+        v
+    }
+
+    /// Adds the tokens of a store-supplied model field as model tokens.
+    pub(crate) fn add_model(&mut self, model: &str) {
+        for t in text::tokens(model) {
+            if text::has_digit(&t) && measure(&t).is_none() {
+                self.models.insert(t);
+            }
+        }
+    }
+
+    /// The model tokens specific enough to identify a product on their own (`qn90c`,
+    /// `wh1000xm5`; not `4k`, `5g` or `1080p`).
+    pub(crate) fn identifiers(&self) -> impl Iterator<Item = &str> {
+        self.models
+            .iter()
+            .map(String::as_str)
+            .filter(|m| is_identifier(m))
+    }
+
+    /// Model and generation tokens, which anchor a short title to a longer one.
+    pub(crate) fn anchors(&self) -> impl Iterator<Item = &str> {
+        self.models
+            .iter()
+            .chain(&self.generations)
+            .map(String::as_str)
+            .filter(|m| text::has_digit(m))
+    }
+
+    /// True when the two titles state a variant attribute differently.
+    pub(crate) fn conflicts(&self, o: &Self) -> bool {
+        let pack = |v: &Self| v.pack.clone().unwrap_or_else(|| "1pk".to_owned());
+        let conditions = |v: &Self| {
+            if v.conditions.is_empty() {
+                BTreeSet::from(["new"])
+            } else {
+                v.conditions.clone()
+            }
+        };
+        self.code_contradicts(o)
+            || o.code_contradicts(self)
+            || pack(self) != pack(o)
+            || conditions(self) != conditions(o)
+            || self.tiers != o.tiers
+            || self.accessories != o.accessories
+            || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
+            || sets_conflict(&self.generations, &o.generations, |a, b| a == b)
+            || sets_conflict(&self.carriers, &o.carriers, |a, b| a == b)
+            || sets_conflict(&self.models, &o.models, models_compatible)
+            || self.measures.iter().any(|(kind, a)| {
+                o.measures
+                    .get(kind)
+                    .is_some_and(|b| sets_conflict(a, b, |x, y| x == y))
+            })
+    }
+}
+
+impl Variants {
+    /// A colour code here (`/B`), none there, and there a colour word that is not the code's.
+    fn code_contradicts(&self, o: &Self) -> bool {
+        self.colour_code.as_ref().is_some_and(|code| {
+            o.colour_code.is_none() && !o.colours.is_empty() && !o.colours.contains(code)
+        })
+    }
+}
+
+/// The colour term of a one-letter code, or the letter itself when it is unknown.
+fn colour_of_code(letter: &str) -> String {
+    lexicon::COLOUR_CODES
+        .iter()
+        .find(|(l, _)| *l == letter)
+        .map_or_else(|| letter.to_owned(), |(_, colour)| text::term(colour))
+}
+
+/// Both sets non-empty and neither covered by the other.
+fn sets_conflict(
+    a: &BTreeSet<String>,
+    b: &BTreeSet<String>,
+    same: impl Fn(&str, &str) -> bool,
+) -> bool {
+    let covers =
+        |x: &BTreeSet<String>, y: &BTreeSet<String>| x.iter().all(|i| y.iter().any(|j| same(i, j)));
+    !a.is_empty() && !b.is_empty() && !covers(a, b) && !covers(b, a)
+}
+
+/// Equal, or one is a prefix or suffix of the other and the shorter is an identifier
+/// (`qn65qn90c` ~ `qn90c`, `wh1000xm5` ~ `1000xm5`).
+pub(crate) fn models_compatible(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    is_identifier(short) && (long.starts_with(short) || long.ends_with(short))
+}
+
+/// A term that is a number with a unit: `(kind, value)`. Gigabytes, terabytes and megabytes
+/// share the kind `capacity`; every other unit is its own kind.
+fn measure(t: &str) -> Option<(&'static str, &str)> {
+    let at = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    if at == 0 {
+        return None;
+    }
+    let unit = &t[at..];
+    let kind = match unit {
+        "gb" | "tb" | "mb" => "capacity",
+        _ => lexicon::UNITS.iter().find(|(_, u)| *u == unit)?.1,
+    };
+    Some((kind, t))
+}
+
+/// Tokens that name a model: containing a digit (`15`, `qn90c`), single letters (`Series X`,
+/// the `/B` of `WH-1000XM5/B`) and roman numerals.
+fn is_model_token(t: &str) -> bool {
+    const ROMAN: &[&str] = &["ii", "iii", "iv", "vi", "vii", "viii"];
+    text::has_digit(t)
+        || (t.len() == 1 && t.bytes().all(|b| b.is_ascii_lowercase()) && t != "a" && t != "w")
+        || ROMAN.contains(&t)
+}
+
+/// At least four characters, letters and digits, and not a generic spec such as `1080p`,
+/// `4k`, `5g`, `ddr5` or `wifi6`.
+fn is_identifier(t: &str) -> bool {
+    const GENERIC_PREFIXES: &[&str] = &["ddr", "wifi", "usb", "gen", "hdmi", "pcie"];
+    let letters = t.bytes().filter(u8::is_ascii_alphabetic).count();
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    let spec = t.len() > 1
+        && t[..t.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && t.ends_with(['p', 'k', 'g']);
+    t.len() >= 4
+        && letters > 0
+        && digits > 0
+        && !spec
+        && !GENERIC_PREFIXES.iter().any(|p| t.starts_with(p))
+}
+
+struct Lists {
+    with: HashSet<String>,
+    colours: HashSet<String>,
+    tiers: HashSet<String>,
+    accessories: HashSet<String>,
+    carriers: HashSet<String>,
+    conditions: Vec<(String, &'static str)>,
+}
+
+static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
+    with: text::term_set(&["with", "w", "includes", "including"]),
+    colours: text::term_set(lexicon::COLOURS),
+    tiers: text::term_set(lexicon::TIERS),
+    accessories: text::term_set(lexicon::ACCESSORIES),
+    carriers: text::term_set(lexicon::CARRIERS),
+    conditions: lexicon::CONDITION_WORDS
+        .iter()
+        .map(|(w, c)| (text::term(w), *c))
+        .collect(),
+});
