@@ -58,7 +58,12 @@ pub async fn analyze_listing(
     let market = store.market_average(&listing).await?;
     let market_average_minor = market.map(|m| m.average_minor);
     let direction = trend(&own, at);
-    let glitch = price_glitch(listing.price_minor, &prior, market_average_minor);
+    let earlier: Vec<PricePoint> = own
+        .iter()
+        .copied()
+        .filter(|p| p.at < current_since)
+        .collect();
+    let glitch = price_glitch(listing.price_minor, &earlier, market_average_minor);
     let (base, base_reasons) = rules_base_score(&BaseInput {
         price_minor: listing.price_minor,
         reference_price_minor: reference.reference_minor,

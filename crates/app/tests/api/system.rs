@@ -85,6 +85,8 @@ async fn openapi_document_is_3_1_and_covers_every_route() {
         ("/api/v1/goals/{goal_id}/deals", "post"),
         ("/api/v1/deals/search", "get"),
         ("/api/v1/deals/{deal_id}", "get"),
+        ("/api/v1/deals/{deal_id}/analysis", "get"),
+        ("/api/v1/deals/{deal_id}/price-history", "get"),
     ];
     for (path, method) in expected {
         let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use deals_core::matching::{ListingFacts, match_goal};
 use deals_core::money::AmountInput;
-use deals_core::{Availability, Condition, Currency, Permission, ValidationErrors};
+use deals_core::{Availability, Condition, Currency, GoalCriteria, Permission, ValidationErrors};
 use deals_store::now;
 use deals_store::repo::goals::MatchedDeal;
 use deals_store::repo::listings::NewListing;
@@ -234,10 +235,38 @@ pub async fn attach_deal(
 ) -> Result<(StatusCode, Json<GoalDealOut>), AppError> {
     user.require(Permission::Create)?;
     let listing = req.parse()?;
-    let reasons = serde_json::json!(["attached by hand"]);
+    let goal = state.store.get_goal(user.scope(), goal_id).await?;
+    let criteria = GoalCriteria::from_json(goal.criteria)
+        .map_err(|e| anyhow::anyhow!("stored criteria: {e}"))?;
+    let fit = match_goal(
+        &criteria,
+        &ListingFacts {
+            title: &listing.title,
+            brand: listing.brand.as_deref(),
+            category: listing.category.as_deref(),
+            market: &listing.market,
+            condition: listing.condition,
+            price_minor: listing.price_minor,
+            currency: &listing.currency,
+            seller_rating: listing.seller_rating,
+        },
+    );
+    // Attached by hand, the deal is kept even when it falls outside the criteria; the reasons
+    // say so.
+    let mut reasons = vec!["attached by hand".to_owned()];
+    if let Some(why) = &fit.excluded_by {
+        reasons.push(format!("outside the goal's criteria: {why}"));
+    }
+    reasons.extend(fit.reasons);
     let mut matched = state
         .store
-        .attach_listing(user.scope(), goal_id, listing, 1.0, reasons)
+        .attach_listing(
+            user.scope(),
+            goal_id,
+            listing,
+            fit.score,
+            serde_json::json!(reasons),
+        )
         .await?;
     let analysis = analyze_listing(&state.store, matched.listing.id).await?;
     matched.listing.score = Some(analysis.normalized_score);
