@@ -8,7 +8,8 @@ use deals_core::{
 };
 use deals_store::entity::goal_match;
 use deals_store::repo::goals::{GoalChanges, NewGoal};
-use deals_store::repo::listings::{DealQuery, NewListing};
+use deals_store::repo::listings::NewListing;
+use deals_store::repo::search::DealQuery;
 use deals_store::repo::sessions::Rotation;
 use deals_store::repo::users::NewUser;
 use deals_store::testing::{Backend, TestDb};

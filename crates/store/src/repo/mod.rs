@@ -4,6 +4,7 @@
 pub mod analyses;
 pub mod goals;
 pub mod listings;
+pub mod search;
 pub mod sessions;
 pub mod users;
 

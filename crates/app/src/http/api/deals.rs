@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use deals_core::money::{format_minor, parse_minor};
 use deals_core::{Condition, DealSort, ValidationErrors};
 use deals_store::entity::listing;
-use deals_store::repo::listings::DealQuery;
+use deals_store::repo::search::DealQuery;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
