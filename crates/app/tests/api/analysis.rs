@@ -281,3 +281,46 @@ async fn an_attached_deal_is_scored_and_matched_with_reasons() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_attached_deal_finds_the_same_product_at_the_other_stores() {
+    let app = TestApp::spawn().await;
+    deals_app::seed::load_demo(&app.state.store).await.unwrap();
+    let user = app.register_user().await;
+    let goal = app.create_goal(&user, "sony headphones").await;
+    let gid = goal["id"].as_str().unwrap();
+    let deal = app
+        .attach_deal(
+            &user,
+            gid,
+            json!({"title": "Sony WH-1000XM5 Wireless Noise Canceling Headphones", "price": "259.00",
+                   "url": "https://shop.example/xm5", "market": "costco", "brand": "Sony", "category": "headphones"}),
+        )
+        .await;
+    assert!(deal["product_id"].is_string(), "linked to the catalogue product: {deal}");
+    let id = deal["id"].as_str().unwrap();
+    let a: Value = app.get(&format!("/api/v1/deals/{id}/analysis"), Some(&user.access)).await.json().await.unwrap();
+    assert_eq!(a["details"]["market_average"]["basis"], "same_product", "{a}");
+    let h: Value = app.get(&format!("/api/v1/deals/{id}/price-history"), Some(&user.access)).await.json().await.unwrap();
+    let markets: std::collections::BTreeSet<&str> =
+        h["points"].as_array().unwrap().iter().map(|p| p["market"].as_str().unwrap()).collect();
+    assert!(markets.len() >= 3 && markets.contains("costco"), "{markets:?}");
+    // A different variant is not the same product.
+    let other = app
+        .attach_deal(
+            &user,
+            gid,
+            json!({"title": "Sony WH-1000XM4 Wireless Noise Canceling Headphones", "price": "199.00",
+                   "url": "https://shop.example/xm4", "market": "costco", "brand": "Sony", "category": "headphones"}),
+        )
+        .await;
+    assert!(other["product_id"].is_null(), "XM4 is not the XM5: {other}");
+    let bad = app
+        .post(
+            &format!("/api/v1/goals/{gid}/deals"),
+            Some(&user.access),
+            json!({"title": "x", "price": "1", "url": "https://x.example", "market": "x", "gtin": "4548736132611"}),
+        )
+        .await;
+    assert_eq!(error_fields(&assert_problem(bad, 422).await), ["gtin"]);
+}

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use deals_core::{Availability, Condition, ListingStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -160,6 +161,30 @@ impl Store {
         }
         let am: product::ActiveModel = new.into();
         Ok(am.insert(self.conn()).await?)
+    }
+
+    /// Canonical products that could be the same item as a listing of `brand` in `category`:
+    /// those of the same brand, or of the category when the brand is unknown; at most `limit`.
+    pub async fn product_candidates(
+        &self,
+        brand: Option<&str>,
+        category: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<product::Model>, StoreError> {
+        let query = match (brand, category) {
+            (Some(b), _) => {
+                product::Entity::find().filter(product::Column::Brand.eq(b.to_lowercase()))
+            }
+            (None, Some(c)) => {
+                product::Entity::find().filter(product::Column::Category.eq(c.to_lowercase()))
+            }
+            (None, None) => return Ok(vec![]),
+        };
+        Ok(query
+            .order_by_asc(product::Column::Id)
+            .limit(limit)
+            .all(self.conn())
+            .await?)
     }
 
     /// Number of listings.

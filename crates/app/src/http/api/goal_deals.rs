@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use deals_core::matching::{ListingFacts, match_goal};
+use deals_core::matching::{
+    ListingFacts, ProductKey, SameProduct, match_goal, same_product, valid_gtin,
+};
 use deals_core::money::AmountInput;
 use deals_core::{Availability, Condition, Currency, GoalCriteria, Permission, ValidationErrors};
 use deals_store::now;
@@ -84,6 +86,11 @@ pub struct AttachDealRequest {
     pub external_id: Option<String>,
     /// Picture.
     pub image_url: Option<String>,
+    /// GTIN / UPC / EAN of the item, when known: links the deal to the same product at other
+    /// stores (price comparison, market average).
+    pub gtin: Option<String>,
+    /// Manufacturer part number, when known.
+    pub mpn: Option<String>,
     /// Shipping cost.
     #[schema(value_type = Option<String>)]
     pub shipping: Option<AmountInput>,
@@ -118,7 +125,8 @@ fn text(
 }
 
 impl AttachDealRequest {
-    fn parse(self) -> Result<NewListing, ValidationErrors> {
+    /// The listing to store, with the GTIN and MPN used to find the same product elsewhere.
+    fn parse(self) -> Result<(NewListing, Option<String>, Option<String>), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let title = text(&mut errors, "title", Some(self.title), 300);
         if title.is_none() {
@@ -170,6 +178,14 @@ impl AttachDealRequest {
         {
             errors.add("seller_rating", "must be between 0 and 5");
         }
+        if let Some(code) = &self.gtin
+            && !valid_gtin(code)
+        {
+            errors.add(
+                "gtin",
+                "must be a GTIN-8, UPC-A, EAN-13 or GTIN-14 with a valid check digit",
+            );
+        }
         if let Some(img) = &self.image_url
             && !is_web_url(img)
         {
@@ -182,7 +198,7 @@ impl AttachDealRequest {
         let seller_name = text(&mut errors, "seller", self.seller, 200);
         let brand = text(&mut errors, "brand", self.brand, 100).map(|b| b.to_lowercase());
         let category = text(&mut errors, "category", self.category, 100).map(|c| c.to_lowercase());
-        errors.into_result(NewListing {
+        let listing = NewListing {
             product_id: None,
             owner_id: None,
             market,
@@ -201,8 +217,51 @@ impl AttachDealRequest {
             shipping_minor: shipping,
             image_url: self.image_url,
             seen_at: now(),
-        })
+        };
+        errors.into_result((listing, self.gtin, self.mpn))
     }
+}
+
+/// The canonical product this deal is, when the catalogue has it: GTIN first, then brand + MPN,
+/// then the title (variants such as storage size or colour never match).
+async fn same_product_elsewhere(
+    state: &AppState,
+    listing: &NewListing,
+    gtin: Option<&str>,
+    mpn: Option<&str>,
+) -> Result<Option<Uuid>, AppError> {
+    let candidates = state
+        .store
+        .product_candidates(listing.brand.as_deref(), listing.category.as_deref(), 500)
+        .await?;
+    let key = ProductKey {
+        title: &listing.title,
+        brand: listing.brand.as_deref(),
+        model: None,
+        gtin,
+        mpn,
+    };
+    let strength = |s: SameProduct| match s {
+        SameProduct::Gtin => 3,
+        SameProduct::BrandMpn => 2,
+        SameProduct::Title => 1,
+        SameProduct::No => 0,
+    };
+    let best = candidates
+        .iter()
+        .map(|p| {
+            let other = ProductKey {
+                title: &p.title,
+                brand: p.brand.as_deref(),
+                model: p.model.as_deref(),
+                gtin: p.gtin.as_deref(),
+                mpn: p.mpn.as_deref(),
+            };
+            (strength(same_product(&key, &other)), p.id)
+        })
+        .filter(|(rank, _)| *rank > 0)
+        .max_by_key(|(rank, _)| *rank);
+    Ok(best.map(|(_, id)| id))
 }
 
 /// Deals matched to a goal, best score first (unscored last), then best match.
@@ -234,8 +293,10 @@ pub async fn attach_deal(
     ApiJson(req): ApiJson<AttachDealRequest>,
 ) -> Result<(StatusCode, Json<GoalDealOut>), AppError> {
     user.require(Permission::Create)?;
-    let listing = req.parse()?;
+    let (mut listing, gtin, mpn) = req.parse()?;
     let goal = state.store.get_goal(user.scope(), goal_id).await?;
+    listing.product_id =
+        same_product_elsewhere(&state, &listing, gtin.as_deref(), mpn.as_deref()).await?;
     let criteria = GoalCriteria::from_json(goal.criteria)
         .map_err(|e| anyhow::anyhow!("stored criteria: {e}"))?;
     let fit = match_goal(
