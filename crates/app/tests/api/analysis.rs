@@ -297,14 +297,40 @@ async fn an_attached_deal_finds_the_same_product_at_the_other_stores() {
                    "url": "https://shop.example/xm5", "market": "costco", "brand": "Sony", "category": "headphones"}),
         )
         .await;
-    assert!(deal["product_id"].is_string(), "linked to the catalogue product: {deal}");
+    assert!(
+        deal["product_id"].is_string(),
+        "linked to the catalogue product: {deal}"
+    );
     let id = deal["id"].as_str().unwrap();
-    let a: Value = app.get(&format!("/api/v1/deals/{id}/analysis"), Some(&user.access)).await.json().await.unwrap();
-    assert_eq!(a["details"]["market_average"]["basis"], "same_product", "{a}");
-    let h: Value = app.get(&format!("/api/v1/deals/{id}/price-history"), Some(&user.access)).await.json().await.unwrap();
-    let markets: std::collections::BTreeSet<&str> =
-        h["points"].as_array().unwrap().iter().map(|p| p["market"].as_str().unwrap()).collect();
-    assert!(markets.len() >= 3 && markets.contains("costco"), "{markets:?}");
+    let a: Value = app
+        .get(&format!("/api/v1/deals/{id}/analysis"), Some(&user.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        a["details"]["market_average"]["basis"], "same_product",
+        "{a}"
+    );
+    let h: Value = app
+        .get(
+            &format!("/api/v1/deals/{id}/price-history"),
+            Some(&user.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let markets: std::collections::BTreeSet<&str> = h["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["market"].as_str().unwrap())
+        .collect();
+    assert!(
+        markets.len() >= 3 && markets.contains("costco"),
+        "{markets:?}"
+    );
     // A different variant is not the same product.
     let other = app
         .attach_deal(
