@@ -39,6 +39,28 @@ fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i6
     }
 }
 
+/// Gives a listing a score the way the application does: by storing an analysis.
+async fn set_score(store: &Store, listing_id: uuid::Uuid, normalized: f64) {
+    store
+        .save_analysis(deals_store::repo::analyses::NewAnalysis {
+            listing_id,
+            formula_version: "test".into(),
+            base_score: normalized * 100.0,
+            modifiers: serde_json::json!({}),
+            final_score: normalized * 100.0,
+            normalized_score: normalized,
+            is_anomaly: false,
+            moving_average: None,
+            stddev: None,
+            price_stability: None,
+            market_average_minor: None,
+            explanation: String::new(),
+            details: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+}
+
 async fn user(store: &Store, email: &str) -> uuid::Uuid {
     store
         .create_user(NewUser {
@@ -266,14 +288,8 @@ async fn story(store: &Store) {
     let mut speaker = listing("walmart", "W1", "JBL Flip 6 Portable Speaker", 9_900, None);
     speaker.category = Some("speakers".into());
     store.upsert_listing(speaker).await.unwrap();
-    store
-        .set_listing_score(bose.listing.id, 0.81)
-        .await
-        .unwrap();
-    store
-        .set_listing_score(sony.listing.id, 0.64)
-        .await
-        .unwrap();
+    set_score(store, bose.listing.id, 0.81).await;
+    set_score(store, sony.listing.id, 0.64).await;
 
     // Search: full text, filters, sort, pagination.
     let search = |text: Option<&str>, sort| DealQuery {

@@ -107,20 +107,6 @@ impl Store {
         }
     }
 
-    /// Sets the current score of a listing (0..1).
-    pub async fn set_listing_score(&self, id: Uuid, score: f64) -> Result<(), StoreError> {
-        let r = listing::Entity::update_many()
-            .col_expr(listing::Column::Score, Expr::value(score))
-            .col_expr(listing::Column::UpdatedAt, Expr::value(now()))
-            .filter(listing::Column::Id.eq(id))
-            .exec(self.conn())
-            .await?;
-        if r.rows_affected == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-
     /// Records a price observation; a second observation at the same instant is ignored.
     pub async fn record_price(
         &self,
