@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use deals_core::{Availability, Condition, ListingStatus};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
