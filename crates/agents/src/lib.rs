@@ -5,6 +5,8 @@
 //! Analysis, Deal Search, Price Analysis and Notification. For now it names the agents, the
 //! vocabulary that run records and metering already use.
 
+pub mod rules;
+
 use serde::{Deserialize, Serialize};
 
 /// The four agents.

@@ -1,0 +1,107 @@
+//! The offline Goal Analysis rules: deterministic, no network, never fails.
+//!
+//! [`parse_goal`] reads plain-language goal text into [`GoalCriteria`]:
+//! - **prices**: `under $1000`, `below 500`, `over $500`, `at least`, `$500-$1000`,
+//!   `$500 to $1000`, `between $500 and $1000`, `max 300`, `up to 200`, `1,299.99`, `$1.2k`,
+//!   `300 dollars`, `€300` (EUR), `£300` (GBP). `around $300` is read as ±15 %
+//!   ($255–$345). An amount with a currency and no price word is read as the maximum.
+//! - **brands** from a list of about a hundred, multi-word ones included (`bang & olufsen`,
+//!   `the north face`), and misspellings one edit away (`samsumg` → `samsung`, see the
+//!   brands module).
+//! - **categories** from a map of product nouns (`earbuds` → `headphones`, `tv` → `tvs`).
+//!   The product noun is also kept as a keyword, as the main product of the goal (`noise
+//!   cancelling headphones` → keywords `noise cancelling`, `headphones`), except when nouns
+//!   are alternatives (`laptop or tablet`): then they are categories only, because every
+//!   keyword counts towards a listing's keyword coverage and a listing is only one of them.
+//! - **conditions** (`new`, `used`, `pre-owned`, `refurbished`, `renewed`, `open box`); a
+//!   refused condition (`no refurbished`, `not used`) is left out of the accepted list.
+//! - **exclusions** (`not Apple`, `no Apple`, `except Apple`, `without ads`) become excluded
+//!   words; a refused market (`not on eBay`) is left out of the market list.
+//! - **markets** (`on eBay or Amazon`, `from Best Buy`, `at Target`) and the **minimum seller
+//!   rating** (`seller rating 4.5+`, `at least 4 stars`).
+//! - **features** stay keywords (`16GB RAM` → `16gb ram`, `4K`, `noise cancelling`, `OLED`).
+//!
+//! Filler (`find me a`, `I'm looking for`, `please`…) and stop words are dropped; `cheap` and
+//! similar words add a note. Whatever else remains becomes keywords, one per word, so text
+//! such as "ignore previous instructions" is only ever data: it can add keywords, nothing else.
+
+mod brands;
+mod build;
+mod parse;
+mod prices;
+mod tokens;
+mod vocab;
+
+#[cfg(test)]
+mod tests;
+
+use deals_core::GoalCriteria;
+
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 80;
+
+/// The result of reading a goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedGoal {
+    /// The structured criteria; always valid for [`GoalCriteria::parse`].
+    pub criteria: GoalCriteria,
+    /// A short title: the text without filler, at most [`MAX_TITLE_CHARS`] characters.
+    pub title: String,
+    /// What was ambiguous or ignored, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// Reads goal text into criteria, a title and notes. Never panics and never fails: text with
+/// nothing recognisable yields keywords only.
+pub fn parse_goal(text: &str) -> ParsedGoal {
+    let mut notes = Vec::new();
+    let text = match text.char_indices().nth(tokens::MAX_CHARS) {
+        Some((cut, _)) => {
+            notes.push(format!(
+                "only the first {} characters are read",
+                tokens::MAX_CHARS
+            ));
+            &text[..cut]
+        }
+        None => text,
+    };
+    let toks = tokens::tokenize(text);
+    let parser = parse::Parser::run(&toks);
+    let title = title(text, &toks, &parser.filler);
+    let (criteria, more) = build::criteria(parser.draft);
+    notes.extend(more);
+    ParsedGoal {
+        criteria,
+        title,
+        notes,
+    }
+}
+
+/// The original words minus those made only of filler, trimmed and capitalised.
+fn title(text: &str, toks: &[tokens::Token], filler: &[bool]) -> String {
+    let kept: Vec<&str> = text
+        .split_whitespace()
+        .enumerate()
+        .filter(|(w, _)| {
+            let mut of_word = toks.iter().zip(filler).filter(|(t, _)| t.word == *w);
+            !of_word.all(|(_, f)| *f)
+        })
+        .map(|(_, word)| word)
+        .collect();
+    let joined = kept.join(" ");
+    let trimmed = joined.trim_matches(|c: char| !(c.is_alphanumeric() || "$€£".contains(c)));
+    let mut title = String::new();
+    let mut chars = trimmed.chars();
+    if let Some(first) = chars.next() {
+        title.extend(first.to_uppercase());
+    }
+    title.extend(chars);
+    if title.chars().count() > MAX_TITLE_CHARS {
+        let cut: String = title.chars().take(MAX_TITLE_CHARS).collect();
+        title = match cut.rsplit_once(' ') {
+            Some((head, _)) => head.trim_end_matches([',', ';', ':']).to_owned(),
+            None => cut,
+        };
+    }
+    title
+}
