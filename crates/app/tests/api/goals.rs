@@ -9,7 +9,7 @@ fn deal(title: &str, price: &str, market: &str) -> Value {
 }
 
 #[tokio::test]
-async fn create_goal_from_plain_language_stores_the_query() {
+async fn create_goal_from_plain_language_reads_the_criteria_out_of_it() {
     let app = TestApp::spawn().await;
     let user = app.register_user().await;
     let goal = app
@@ -22,12 +22,35 @@ async fn create_goal_from_plain_language_stores_the_query() {
         goal["query"],
         "Sony or Bose noise cancelling headphones under $300, new"
     );
-    assert_eq!(goal["title"], goal["query"]);
     assert_eq!(goal["status"], "active");
     assert_eq!(goal["priority"], "medium");
     assert_eq!(goal["matches_found"], 0);
     assert_eq!(goal["notify_threshold"], 0.7);
-    assert_eq!(goal["criteria"]["currency"], "USD");
+    let c = &goal["criteria"];
+    assert_eq!(c["brands"], json!(["sony", "bose"]));
+    assert_eq!(c["categories"], json!(["headphones"]));
+    assert_eq!(c["keywords"], json!(["noise cancelling", "headphones"]));
+    assert_eq!(c["conditions"], json!(["new"]));
+    assert_eq!(c["max_price"], "300.00");
+    assert_eq!(c["currency"], "USD");
+    let laptop = app
+        .create_goal(
+            &user,
+            "find me a gaming laptop with 16GB RAM under $1200, no refurbished, on eBay or Amazon",
+        )
+        .await;
+    let c = &laptop["criteria"];
+    assert_eq!(c["markets"], json!(["ebay", "amazon"]));
+    assert_eq!(c["conditions"], json!(["new", "used", "open_box"]));
+    assert_eq!(c["max_price"], "1200.00");
+    assert!(
+        !laptop["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .starts_with("find me"),
+        "{laptop}"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +167,7 @@ async fn list_goals_filters_by_status_and_paginates() {
         .iter()
         .map(|g| g["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["goal number 2", "goal number 1"], "newest first");
+    assert_eq!(titles, ["Goal number 2", "Goal number 1"], "newest first");
     let paused: Value = app
         .get("/api/v1/goals?status=paused", Some(&user.access))
         .await
@@ -191,7 +214,7 @@ async fn patch_updates_only_what_is_sent_and_null_clears() {
     let updated: Value = res.json().await.unwrap();
     assert_eq!(updated["target_price"], "999.00");
     assert_eq!(updated["priority"], "critical");
-    assert_eq!(updated["title"], "gaming laptop");
+    assert_eq!(updated["title"], "Gaming laptop");
     let cleared: Value = app
         .patch(&path, Some(&user.access), json!({"target_price": null}))
         .await

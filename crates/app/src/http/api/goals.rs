@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use deals_agents::rules::parse_goal;
 use deals_core::money::{AmountInput, format_minor};
 use deals_core::{
     GoalCriteria, GoalCriteriaInput, GoalStatus, Permission, Priority, ValidationErrors,
@@ -228,9 +229,16 @@ impl CreateGoalRequest {
             _ => {}
         }
         let criteria_given = self.criteria.is_some();
+        // Plain language is read by the offline Goal Analysis rules; criteria sent with it win.
+        let analysed = query.as_deref().map(parse_goal);
         let criteria = match self.criteria {
             Some(input) => parse_criteria(&mut errors, input),
-            None => Some(GoalCriteria::default()),
+            None => Some(
+                analysed
+                    .as_ref()
+                    .map(|a| a.criteria.clone())
+                    .unwrap_or_default(),
+            ),
         };
         if query.is_none()
             && criteria_given
@@ -243,7 +251,10 @@ impl CreateGoalRequest {
         }
         let title = match (self.title, &query, &criteria) {
             (Some(t), _, _) => check_title(&mut errors, &t),
-            (None, Some(q), _) => q.chars().take(200).collect(),
+            (None, Some(q), _) => match analysed.as_ref().filter(|a| !a.title.is_empty()) {
+                Some(a) => a.title.clone(),
+                None => q.chars().take(200).collect(),
+            },
             (None, None, Some(c)) => {
                 let words: Vec<&str> = c
                     .brands
@@ -325,8 +336,9 @@ impl UpdateGoalRequest {
     }
 }
 
-/// Creates a goal. The plain-language `query` is stored as written; structured `criteria`
-/// are validated and normalised.
+/// Creates a goal. The plain-language `query` is stored as written and turned into criteria
+/// by the offline Goal Analysis rules (prices, brands, categories, conditions, exclusions,
+/// markets, features); structured `criteria`, when sent, are used instead.
 #[utoipa::path(post, path = "/api/v1/goals", operation_id = "create_goal", tag = "goals", security(("bearer" = [])), request_body = CreateGoalRequest, responses(
     (status = 201, body = GoalOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn create(
