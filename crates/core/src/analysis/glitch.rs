@@ -10,6 +10,9 @@ use crate::history::PricePoint;
 pub const MIN_HISTORY_POINTS: usize = 5;
 /// How many sample standard deviations below the own mean count as a possible error.
 pub const HISTORY_STDDEVS: f64 = 3.0;
+/// How far below its own mean, in percent, a price must also be: a steady price that drops in
+/// an ordinary sale is many standard deviations down without being a mistake.
+pub const HISTORY_MIN_DROP_PERCENT: f64 = 30.0;
 
 /// Whether a price looks like a pricing mistake, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,9 +24,9 @@ pub struct GlitchCheck {
 }
 
 /// Flags `price_minor` as a possible price error when it is below 50 % of the market average
-/// (compared exactly: `price × 2 < average`), or more than 3 sample standard deviations below
-/// the mean of `own_history` (the item's earlier prices, without the current one; needs at
-/// least 5 points and a standard deviation above 0).
+/// (compared exactly: `price × 2 < average`), or when it is both more than 3 sample standard
+/// deviations and more than 30 % below the mean of `own_history` (the item's earlier prices,
+/// without the current one; needs at least 5 points and a standard deviation above 0).
 pub fn price_glitch(
     price_minor: i64,
     own_history: &[PricePoint],
@@ -45,7 +48,8 @@ pub fn price_glitch(
         let prices: Vec<f64> = own_history.iter().map(|p| p.price_minor as f64).collect();
         if let (Some(m), Some(sd)) = (mean(&prices), sample_stddev(&prices)) {
             let below = (m - price_minor as f64) / sd;
-            if sd > 0.0 && below > HISTORY_STDDEVS {
+            let drop_percent = (m - price_minor as f64) / m * 100.0;
+            if sd > 0.0 && below > HISTORY_STDDEVS && drop_percent > HISTORY_MIN_DROP_PERCENT {
                 reasons.push(format!(
                     "{} is {} standard deviations below its own average of {} \
                      (standard deviation {} over {} observations)",
@@ -95,18 +99,29 @@ mod tests {
 
     #[test]
     fn far_below_its_own_history() {
-        // Mean 10 000, sample stddev 100 (Σd² = 4 × 100² over n − 1 = 4): 3 sd below is 9 700.
+        // Mean 10 000, sample stddev 100 (Σd² = 4 × 100² over n − 1 = 4): 3 sd below is 9 700,
+        // but an ordinary sale is not an error: the price must also be more than 30 % down.
         let own = history(&[9_900, 10_100, 9_900, 10_100, 10_000]);
-        assert!(!price_glitch(9_700, &own, None).is_possible_error);
-        let check = price_glitch(9_699, &own, None);
+        assert!(
+            !price_glitch(9_699, &own, None).is_possible_error,
+            "3 % off is a sale"
+        );
+        assert!(
+            !price_glitch(7_000, &own, None).is_possible_error,
+            "exactly 30 % off"
+        );
+        let check = price_glitch(6_999, &own, None);
         assert!(check.is_possible_error);
         assert_eq!(
             check.reasons,
             [
-                "$96.99 is 3.01 standard deviations below its own average of $100.00 \
+                "$69.99 is 30.01 standard deviations below its own average of $100.00 \
               (standard deviation $1.00 over 5 observations)"
             ]
         );
+        // Wide spread: 40 % off but within 3 standard deviations is not flagged either.
+        let noisy = history(&[5_000, 15_000, 5_000, 15_000, 10_000]);
+        assert!(!price_glitch(6_000, &noisy, None).is_possible_error);
     }
 
     #[test]

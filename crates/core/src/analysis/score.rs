@@ -134,12 +134,14 @@ pub fn score(input: &ScoreInput) -> Score {
         + modifiers.source_reliability.value
         + modifiers.discount.value
         + modifiers.competitiveness.value;
-    let final_score = sum.clamp(0.0, 100.0);
+    // Every term has at most two decimals; rounding the sum to them drops binary noise
+    // (0.8073 rather than 0.8072999999999999) without changing any comparison.
+    let final_score = ((sum * 100.0).round() / 100.0).clamp(0.0, 100.0);
     Score {
         base_score,
         modifiers,
         final_score,
-        normalized_score: final_score / 100.0,
+        normalized_score: (final_score * 100.0).round() / 10_000.0,
     }
 }
 
