@@ -40,10 +40,13 @@ pub async fn analyze_listing(
 ) -> Result<deal_analysis::Model, AppError> {
     let listing = store.get_listing(listing_id).await?;
     let at = now();
-    let own: Vec<PricePoint> = store
-        .price_history(listing.id, at - Duration::days(HISTORY_DAYS))
-        .await?
-        .into_iter()
+    // One read: the product's prices at every store include this listing's own.
+    let history = store
+        .product_history(&listing, at - Duration::days(HISTORY_DAYS))
+        .await?;
+    let own: Vec<PricePoint> = history
+        .iter()
+        .filter(|p| p.listing_id == listing.id)
         .map(|p| PricePoint::new(p.at, p.price_minor))
         .collect();
     // The current price took effect at the last recorded change; the EU rule looks at the 30
@@ -83,10 +86,8 @@ pub async fn analyze_listing(
     let prior_scores = store.recent_scores(listing.id, 5).await?;
     let outlier = anomaly(&prior_scores, scored.final_score);
     let stability = price_stats(&own, at).map(|s| s.stability);
-    let product_history: Vec<PricePoint> = store
-        .product_history(&listing, at - Duration::days(HISTORY_DAYS))
-        .await?
-        .into_iter()
+    let product_history: Vec<PricePoint> = history
+        .iter()
         .map(|p| PricePoint::new(p.at, p.price_minor))
         .collect();
     let advice = buy_or_wait(&product_history, listing.price_minor, at);
