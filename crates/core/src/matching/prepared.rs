@@ -170,8 +170,14 @@ impl Goal {
             (&criteria.keywords, true),
             (&criteria.categories, true),
         ];
-        for (labels, indexed) in sections {
+        for (i, (labels, indexed)) in sections.into_iter().enumerate() {
             for label in labels {
+                // A category path is matched by its leaf: `audio/headphones` → `headphones`.
+                let label = if i == 2 {
+                    crate::taxonomy::leaf(label)
+                } else {
+                    label
+                };
                 let [words, phrased] = requirement(label);
                 let phrased = if phrased == words { vec![] } else { phrased };
                 for list in [&words, &phrased] {

@@ -320,3 +320,23 @@ fn serialises_for_the_api() {
         json!({"score": 1.0, "reasons": ["keyword: headphones"], "excluded_by": null})
     );
 }
+
+#[test]
+fn a_category_path_is_matched_by_its_leaf() {
+    let c = goal(json!({ "categories": ["audio/headphones"] }));
+    let store_named = ListingFacts {
+        category: Some("Headphones"),
+        ..listing("Bose QuietComfort Ultra")
+    };
+    let m = match_goal(&c, &store_named);
+    assert_eq!(m.excluded_by, None);
+    assert!(
+        m.reasons.contains(&"category: audio/headphones".to_owned()),
+        "{m:?}"
+    );
+    let speakers = ListingFacts {
+        category: Some("Audio > Speakers"),
+        ..listing("JBL Flip 6")
+    };
+    assert!(match_goal(&c, &speakers).score < m.score);
+}
