@@ -109,8 +109,11 @@ impl BestBuy {
                     .filter(|o| query.accepts(o)),
             );
             let total_pages = body.get("totalPages").and_then(Value::as_u64).unwrap_or(1);
-            if offers.len() >= query.limit || u64::from(page) >= total_pages || products.is_empty()
-            {
+            let current = body
+                .get("currentPage")
+                .and_then(Value::as_u64)
+                .unwrap_or(u64::from(page));
+            if offers.len() >= query.limit || current >= total_pages || products.is_empty() {
                 break;
             }
             page += 1;

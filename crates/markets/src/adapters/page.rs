@@ -4,7 +4,9 @@
 //! 1. schema.org JSON-LD (`<script type="application/ld+json">`): top-level nodes, arrays and
 //!    `@graph` members of type `Product` (or a `ProductGroup`'s `hasVariant`). Products nested
 //!    in other nodes (`isRelatedTo`, `ItemList` elements, …) are never the main product. Among
-//!    several top-level products the one whose `url`/`@id` is the page URL wins, else the first.
+//!    several top-level products the one whose `url`/`@id` (or offer `url`) is the page URL wins (with
+//!    its query string first, so `?color=` variants stay apart; then without it), else the first
+//!    with offers.
 //!    Its `offers` may be an `Offer`, an `AggregateOffer` (→ `lowPrice`) or an array (the offer
 //!    whose `url` is the page URL, else the first one with a price); a `priceSpecification` of
 //!    type `StrikethroughPrice`/`ListPrice` is the original price, never the price. A variant's
@@ -221,13 +223,17 @@ fn sel(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }
 
-fn same_page(a: &str, b: &str) -> bool {
+/// Whether two URLs name the same page: fragments and a trailing slash never matter; the query
+/// string matters when `exact` (it tells variants apart).
+fn same_page(a: &str, b: &str, exact: bool) -> bool {
     let norm = |s: &str| {
-        s.split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_owned()
+        let s = s.split('#').next().unwrap_or_default();
+        let s = if exact {
+            s
+        } else {
+            s.split('?').next().unwrap_or_default()
+        };
+        s.trim_end_matches('/').to_owned()
     };
     !a.is_empty() && norm(a) == norm(b)
 }
@@ -302,21 +308,22 @@ fn json_ld(doc: &Html, page_url: &str) -> Option<Found> {
             products.push((node.clone(), None));
         }
     }
-    let is_page = |p: &Value| {
+    let is_page = |p: &Value, exact: bool| {
         [p.get("url"), p.get("@id")]
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
-            .any(|u| same_page(u, page_url))
+            .any(|u| same_page(u, page_url, exact))
             || offers_of(p).iter().any(|o| {
                 o.get("url")
                     .and_then(Value::as_str)
-                    .is_some_and(|u| same_page(u, page_url))
+                    .is_some_and(|u| same_page(u, page_url, exact))
             })
     };
     let (product, group) = products
         .iter()
-        .find(|(p, _)| is_page(p))
+        .find(|(p, _)| is_page(p, true))
+        .or_else(|| products.iter().find(|(p, _)| is_page(p, false)))
         .or_else(|| products.iter().find(|(p, _)| !offers_of(p).is_empty()))
         .or_else(|| products.first())?;
     Some(read_ld_product(product, group.as_ref(), page_url))
@@ -333,13 +340,15 @@ fn offers_of(product: &Value) -> Vec<Value> {
 fn read_ld_product(p: &Value, group: Option<&Value>, page_url: &str) -> Found {
     let field = |key: &str| ld_text(p.get(key)).or_else(|| group.and_then(|g| ld_text(g.get(key))));
     let offers = offers_of(p);
-    let offer = offers
-        .iter()
-        .find(|o| {
+    let offer_at = |exact: bool| {
+        offers.iter().find(move |o| {
             o.get("url")
                 .and_then(Value::as_str)
-                .is_some_and(|u| same_page(u, page_url))
+                .is_some_and(|u| same_page(u, page_url, exact))
         })
+    };
+    let offer = offer_at(true)
+        .or_else(|| offer_at(false))
         .or_else(|| offers.iter().find(|o| ld_price(o).is_some()))
         .or_else(|| offers.first());
     let mut found = Found {
