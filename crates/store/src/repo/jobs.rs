@@ -82,7 +82,7 @@ pub struct NewJob {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
     /// The caller now holds the lease and must run the job.
-    Claimed(job::Model),
+    Claimed(Box<job::Model>),
     /// Not yet: the job runs at, or its current lease ends at, this time.
     NotBefore(DateTime<Utc>),
     /// Nothing to do: the job is finished, dead, or does not exist.
@@ -104,6 +104,9 @@ pub struct JobStats {
     pub recent_failures: Vec<job::Model>,
 }
 
+/// `(run_at, started_at, finished_at)` of a finished job.
+type Timing = (DateTime<Utc>, Option<DateTime<Utc>>, DateTime<Utc>);
+
 fn active(status: JobStatus) -> Expr {
     Expr::col(job::Column::Status).eq(status.as_str())
 }
@@ -114,14 +117,13 @@ pub async fn insert_job_in<C: ConnectionTrait>(
     db: &C,
     new: NewJob,
 ) -> Result<(job::Model, bool), StoreError> {
-    if let Some(key) = &new.dedup_key {
-        if let Some(existing) = job::Entity::find()
+    if let Some(key) = &new.dedup_key
+        && let Some(existing) = job::Entity::find()
             .filter(job::Column::DedupKey.eq(key.as_str()))
             .one(db)
             .await?
-        {
-            return Ok((existing, false));
-        }
+    {
+        return Ok((existing, false));
     }
     let at = now();
     let model = job::ActiveModel {
@@ -159,16 +161,16 @@ pub async fn finish_job_in<C: ConnectionTrait>(
     let res = job::Entity::update_many()
         .col_expr(
             job::Column::Status,
-            Expr::val(JobStatus::Succeeded.as_str()).into(),
+            Expr::val(JobStatus::Succeeded.as_str()),
         )
-        .col_expr(job::Column::Result, Expr::val(result).into())
-        .col_expr(job::Column::Error, Expr::val(Option::<String>::None).into())
+        .col_expr(job::Column::Result, Expr::val(result))
+        .col_expr(job::Column::Error, Expr::val(Option::<String>::None))
         .col_expr(
             job::Column::LeaseUntil,
-            Expr::val(Option::<DateTime<Utc>>::None).into(),
+            Expr::val(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(job::Column::FinishedAt, Expr::val(at).into())
-        .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+        .col_expr(job::Column::FinishedAt, Expr::val(at))
+        .col_expr(job::Column::UpdatedAt, Expr::val(at))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::Worker.eq(worker))
         .filter(active(JobStatus::Running))
@@ -220,18 +222,15 @@ impl Store {
             .and(Expr::col(job::Column::RunAt).lte(at));
         let abandoned = active(JobStatus::Running).and(Expr::col(job::Column::LeaseUntil).lt(at));
         let res = job::Entity::update_many()
-            .col_expr(
-                job::Column::Status,
-                Expr::val(JobStatus::Running.as_str()).into(),
-            )
+            .col_expr(job::Column::Status, Expr::val(JobStatus::Running.as_str()))
             .col_expr(
                 job::Column::Attempts,
                 Expr::col(job::Column::Attempts).add(1),
             )
-            .col_expr(job::Column::LeaseUntil, Expr::val(at + lease).into())
-            .col_expr(job::Column::Worker, Expr::val(worker).into())
-            .col_expr(job::Column::StartedAt, Expr::val(at).into())
-            .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+            .col_expr(job::Column::LeaseUntil, Expr::val(at + lease))
+            .col_expr(job::Column::Worker, Expr::val(worker))
+            .col_expr(job::Column::StartedAt, Expr::val(at))
+            .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(job::Column::Id.eq(id))
             .filter(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts)))
             .filter(due.or(abandoned))
@@ -241,7 +240,7 @@ impl Store {
             return Ok(Claim::Settled);
         };
         if res.rows_affected == 1 {
-            return Ok(Claim::Claimed(row));
+            return Ok(Claim::Claimed(Box::new(row)));
         }
         match row.status.as_str() {
             "queued" | "retrying" if row.run_at > at => Ok(Claim::NotBefore(row.run_at)),
@@ -264,20 +263,17 @@ impl Store {
     async fn bury_exhausted(&self, id: Uuid, why: &str) -> Result<(), StoreError> {
         let at = now();
         job::Entity::update_many()
-            .col_expr(
-                job::Column::Status,
-                Expr::val(JobStatus::Dead.as_str()).into(),
-            )
+            .col_expr(job::Column::Status, Expr::val(JobStatus::Dead.as_str()))
             .col_expr(
                 job::Column::Error,
                 Func::coalesce([Expr::col(job::Column::Error), Expr::val(why)]).into(),
             )
             .col_expr(
                 job::Column::LeaseUntil,
-                Expr::val(Option::<DateTime<Utc>>::None).into(),
+                Expr::val(Option::<DateTime<Utc>>::None),
             )
-            .col_expr(job::Column::FinishedAt, Expr::val(at).into())
-            .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+            .col_expr(job::Column::FinishedAt, Expr::val(at))
+            .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(job::Column::Id.eq(id))
             .filter(Expr::col(job::Column::Attempts).gte(Expr::col(job::Column::MaxAttempts)))
             .filter(job::Column::Status.is_in([
@@ -299,8 +295,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = now();
         let res = job::Entity::update_many()
-            .col_expr(job::Column::LeaseUntil, Expr::val(at + lease).into())
-            .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+            .col_expr(job::Column::LeaseUntil, Expr::val(at + lease))
+            .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Worker.eq(worker))
             .filter(active(JobStatus::Running))
@@ -326,15 +322,15 @@ impl Store {
             (None, false) => (JobStatus::Dead, at, Some(at)),
         };
         let res = job::Entity::update_many()
-            .col_expr(job::Column::Status, Expr::val(status.as_str()).into())
-            .col_expr(job::Column::Error, Expr::val(error).into())
-            .col_expr(job::Column::RunAt, Expr::val(run_at).into())
+            .col_expr(job::Column::Status, Expr::val(status.as_str()))
+            .col_expr(job::Column::Error, Expr::val(error))
+            .col_expr(job::Column::RunAt, Expr::val(run_at))
             .col_expr(
                 job::Column::LeaseUntil,
-                Expr::val(Option::<DateTime<Utc>>::None).into(),
+                Expr::val(Option::<DateTime<Utc>>::None),
             )
-            .col_expr(job::Column::FinishedAt, Expr::val(finished).into())
-            .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+            .col_expr(job::Column::FinishedAt, Expr::val(finished))
+            .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Worker.eq(worker))
             .filter(active(JobStatus::Running))
@@ -350,17 +346,14 @@ impl Store {
     pub async fn retry_job(&self, id: Uuid) -> Result<job::Model, StoreError> {
         let at = now();
         let res = job::Entity::update_many()
-            .col_expr(
-                job::Column::Status,
-                Expr::val(JobStatus::Queued.as_str()).into(),
-            )
-            .col_expr(job::Column::Attempts, Expr::val(0).into())
-            .col_expr(job::Column::RunAt, Expr::val(at).into())
+            .col_expr(job::Column::Status, Expr::val(JobStatus::Queued.as_str()))
+            .col_expr(job::Column::Attempts, Expr::val(0))
+            .col_expr(job::Column::RunAt, Expr::val(at))
             .col_expr(
                 job::Column::FinishedAt,
-                Expr::val(Option::<DateTime<Utc>>::None).into(),
+                Expr::val(Option::<DateTime<Utc>>::None),
             )
-            .col_expr(job::Column::UpdatedAt, Expr::val(at).into())
+            .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(job::Column::Id.eq(id))
             .filter(
                 job::Column::Status.is_in([JobStatus::Dead.as_str(), JobStatus::Failed.as_str()]),
@@ -437,20 +430,19 @@ impl Store {
             .into_tuple()
             .all(self.conn())
             .await?;
-        let finished: Vec<(DateTime<Utc>, Option<DateTime<Utc>>, DateTime<Utc>)> =
-            job::Entity::find()
-                .select_only()
-                .column(job::Column::RunAt)
-                .column(job::Column::StartedAt)
-                .column(job::Column::FinishedAt)
-                .filter(job::Column::FinishedAt.gte(since))
-                .filter(job::Column::Status.eq(JobStatus::Succeeded.as_str()))
-                .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>()
-                .all(self.conn())
-                .await?
-                .into_iter()
-                .filter_map(|(r, s, f)| f.map(|f| (r, s, f)))
-                .collect();
+        let finished: Vec<Timing> = job::Entity::find()
+            .select_only()
+            .column(job::Column::RunAt)
+            .column(job::Column::StartedAt)
+            .column(job::Column::FinishedAt)
+            .filter(job::Column::FinishedAt.gte(since))
+            .filter(job::Column::Status.eq(JobStatus::Succeeded.as_str()))
+            .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>()
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .filter_map(|(r, s, f)| f.map(|f| (r, s, f)))
+            .collect();
         let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
         let ms = |d: Duration| d.num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0;
         let mean_run_ms = mean(
