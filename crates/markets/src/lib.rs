@@ -5,6 +5,8 @@
 //! simulated five-store marketplace that speaks their wire formats. For now it defines the
 //! vocabulary the rest of the system already uses to talk about sources.
 
+pub mod sim;
+
 use serde::{Deserialize, Serialize};
 
 /// The five stores the product searches, by their stored market name.
