@@ -250,3 +250,7 @@ mod tests {
         assert!(world.product(0).is_none());
     }
 }
+
+#[cfg(test)]
+#[path = "world/tests.rs"]
+mod behaviour;

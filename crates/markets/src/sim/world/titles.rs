@@ -77,17 +77,17 @@ fn amazon_extras(category: &str) -> &'static [&'static str] {
             " with Auto Noise Canceling Optimizer",
             " with Microphone for Phone-Call and Alexa Voice Control",
             ", Bluetooth, Up to 30 Hours Battery Life",
-            "",
+            " with Mic for Calls",
         ],
-        "audio/speakers" => &[", IP67 Waterproof and Dustproof", " with Deep Bass", ""],
+        "audio/speakers" => &[", IP67 Waterproof and Dustproof", " with Deep Bass"],
         "tv/tvs" => &[" with Dolby Vision and HDR10 (2024 Model)", " (2024 Model)"],
-        "computers/laptops" => &[", Backlit Keyboard, Wi-Fi 6E", " (2024 Model)", ""],
-        "phones/smartphones" => &[", AI Camera, Long Battery Life", " (US Version)", ""],
+        "computers/laptops" => &[", Backlit Keyboard, Wi-Fi 6E", " (2024 Model)"],
+        "phones/smartphones" => &[", AI Camera, Long Battery Life", " (US Version)"],
         "home/vacuums" => &[
             ", Powerful Suction, Pet Hair",
             " for Carpets and Hard Floors",
         ],
-        _ => &["", " (Latest Model)"],
+        _ => &[" (Latest Model)", " - Newest Version"],
     }
 }
 
@@ -117,7 +117,9 @@ fn bestbuy(t: &TitleParts<'_>) -> String {
 fn walmart(t: &TitleParts<'_>) -> String {
     let p = t.p;
     let d = t.descriptor("Noise Cancelling");
-    let colour = t.colour.map(|c| format!(", {c}")).unwrap_or_default();
+    let colour = t
+        .colour
+        .map_or_else(|| ", New".to_owned(), |c| format!(", {c}"));
     let restored = if t.condition == Condition::Refurbished {
         "Restored "
     } else {
