@@ -1,4 +1,4 @@
-//! The simulated five-store marketplace: a real-product catalogue ([`catalog`]) and the pure,
+//! The simulated five-store marketplace: a real-product catalogue ([`mod@catalog`]) and the pure,
 //! deterministic model of how amazon, walmart, bestbuy, target and ebay list, price and serve
 //! it ([`world`]). The HTTP server that speaks each store's wire format sits on [`SimWorld`].
 

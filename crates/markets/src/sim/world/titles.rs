@@ -51,7 +51,11 @@ fn amazon(t: &TitleParts<'_>) -> String {
     } else {
         p.brand.clone()
     };
-    let d = t.descriptor("Industry Leading Noise Canceling");
+    let d = t.descriptor(if p.brand == "Sony" {
+        "Industry Leading Noise Canceling"
+    } else {
+        "Noise Canceling"
+    });
     let extra = pick(
         hash_at(t.key, "amazon-extra", 0),
         amazon_extras(&p.category),
@@ -159,7 +163,11 @@ fn ebay(t: &TitleParts<'_>) -> String {
         Condition::OpenBox => ("", " Open Box"),
     };
     let colour = t.colour.map(|c| format!(" {c}")).unwrap_or_default();
-    let core = format!("{} {} {d}{colour}", p.brand, p.model);
+    let core = if t.model_in_name() {
+        format!("{} {} {d}{colour}", p.brand, p.model)
+    } else {
+        format!("{} {d}{colour} {}", p.brand, p.model)
+    };
     let budget = 80 - prefix.len() - suffix.len();
     let mut kept = String::new();
     for word in core.split_whitespace() {
