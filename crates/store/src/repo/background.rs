@@ -43,12 +43,7 @@ impl Store {
             holder: Set(holder.to_owned()),
             until: Set(at + ttl),
         })
-        .on_conflict(
-            OnConflict::column(leader_lease::Column::Name)
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
+        .on_conflict_do_nothing_on([leader_lease::Column::Name])
         .exec(self.conn())
         .await?;
         let res = leader_lease::Entity::update_many()
@@ -93,12 +88,7 @@ impl Store {
             read_at: Set(None),
             created_at: Set(now()),
         })
-        .on_conflict(
-            OnConflict::columns([notification::Column::UserId, notification::Column::DedupKey])
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
+        .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::DedupKey])
         .exec(self.conn())
         .await?;
         if matches!(res, sea_orm::TryInsertResult::Inserted(_)) {
