@@ -4,6 +4,8 @@
 //! (Best Buy Products API, eBay Browse API, Oxylabs for Amazon/Walmart/Target, the schema.org
 //! product-page reader) and the simulated five-store marketplace that speaks their wire formats.
 
+pub mod sim;
+
 use serde::{Deserialize, Serialize};
 
 pub mod adapters;
