@@ -4,8 +4,6 @@
 //! (Best Buy Products API, eBay Browse API, Oxylabs for Amazon/Walmart/Target, the schema.org
 //! product-page reader) and the simulated five-store marketplace that speaks their wire formats.
 
-pub mod sim;
-
 use serde::{Deserialize, Serialize};
 
 pub mod adapters;
@@ -13,6 +11,7 @@ pub mod config;
 pub mod http;
 pub mod market;
 pub mod registry;
+pub mod sim;
 
 pub use config::MarketsConfig;
 pub use market::{

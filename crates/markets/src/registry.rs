@@ -1,9 +1,13 @@
 //! The set of markets the agents use: one `Arc<dyn Market>` per store, built from
 //! [`MarketsConfig`], with their health and a concurrent search over all of them.
 
+use crate::STORES;
 use crate::adapters::{BestBuy, Ebay, Oxylabs, OxylabsStore, ProductPage};
-use crate::config::MarketsConfig;
+use crate::config::{
+    BestBuyConfig, EbayConfig, MarketsConfig, OxylabsConfig, OxylabsStoreConfig, PageConfig, Secret,
+};
 use crate::market::{Market, MarketError, Offer, SearchQuery, SourceHealth};
+use crate::sim::SimHandle;
 use std::sync::Arc;
 
 /// The configured markets, enabled or not (disabled ones only report health).
@@ -51,6 +55,68 @@ impl Registry {
         r.insert(
             Arc::new(ProductPage::new(config.page.clone())?),
             config.page.enabled,
+        );
+        Ok(r)
+    }
+
+    /// The five real adapters (Best Buy for `bestbuy`, eBay for `ebay`, Oxylabs for `amazon`,
+    /// `walmart`, `target`) pointed at a running simulator, with dummy credentials the simulator
+    /// accepts and the HTTP limits of `config`; plus the page reader, enabled, for the
+    /// simulator's product pages.
+    pub fn simulated(handle: &SimHandle, config: &MarketsConfig) -> Result<Self, MarketError> {
+        let url = |store: &str| {
+            handle
+                .base_url(store)
+                .ok_or_else(|| MarketError::Config(format!("simulator has no {store} listener")))
+        };
+        let mut r = Self::new();
+        for store in STORES {
+            let market: Arc<dyn Market> = match store {
+                "bestbuy" => Arc::new(BestBuy::new(BestBuyConfig {
+                    enabled: true,
+                    base_url: url(store)?,
+                    api_key: Secret::new("simulated"),
+                    ..config.bestbuy.clone()
+                })?),
+                "ebay" => Arc::new(Ebay::new(EbayConfig {
+                    enabled: true,
+                    base_url: url(store)?,
+                    auth_base_url: url(store)?,
+                    client_id: Secret::new("simulated-id"),
+                    client_secret: Secret::new("simulated-secret"),
+                    ..config.ebay.clone()
+                })?),
+                _ => {
+                    let oxy = OxylabsStore::ALL
+                        .into_iter()
+                        .find(|s| s.name() == store)
+                        .ok_or_else(|| MarketError::Config(format!("unknown store {store}")))?;
+                    let on = OxylabsStoreConfig {
+                        enabled: true,
+                        domain: "com".into(),
+                    };
+                    Arc::new(Oxylabs::new(
+                        oxy,
+                        OxylabsConfig {
+                            base_url: url(store)?,
+                            username: Secret::new("simulated"),
+                            password: Secret::new("simulated"),
+                            amazon: on.clone(),
+                            walmart: on.clone(),
+                            target: on,
+                            ..config.oxylabs.clone()
+                        },
+                    )?)
+                }
+            };
+            r.insert(market, true);
+        }
+        r.insert(
+            Arc::new(ProductPage::new(PageConfig {
+                enabled: true,
+                ..config.page.clone()
+            })?),
+            true,
         );
         Ok(r)
     }

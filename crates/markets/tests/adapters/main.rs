@@ -8,4 +8,5 @@ mod oxylabs;
 mod page;
 mod registry;
 mod resilience;
+mod sim;
 mod support;
