@@ -91,6 +91,17 @@ fn open_graph_only() {
 }
 
 #[test]
+fn an_open_graph_sale_price_wins_over_the_regular_one() {
+    let page = fixture("page_opengraph.html").replace(
+        r#"<meta property="product:brand" content="JBL">"#,
+        r#"<meta property="product:brand" content="JBL"><meta property="product:sale_price:amount" content="899.00">"#,
+    );
+    let o = extract(&page, "https://og.example.com/jbl").unwrap();
+    assert_eq!(o.price_minor, 89_900);
+    assert_eq!(o.original_price_minor, Some(109_900));
+}
+
+#[test]
 fn several_prices_pick_the_main_offer_not_related_or_crossed_out() {
     let o = extract(
         &fixture("page_several_prices.html"),

@@ -150,3 +150,45 @@ async fn store_moods_reach_health() {
     assert_eq!(status(&registry, "bestbuy"), SourceStatus::Down);
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_port_serves_all_five_stores_under_their_prefixes() {
+    let world = Arc::new(SimWorld::new(SimConfig {
+        chaos: false,
+        ..SimConfig::default()
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, deals_markets::sim::router_all(world))
+            .await
+            .unwrap();
+    });
+    let mut cfg = config();
+    cfg.bestbuy.base_url = format!("http://{addr}/bestbuy");
+    cfg.bestbuy.api_key = deals_markets::config::Secret::new("k");
+    let bestbuy = deals_markets::adapters::BestBuy::new(cfg.bestbuy).unwrap();
+    let mut ox = cfg.oxylabs;
+    ox.base_url = format!("http://{addr}/walmart");
+    ox.username = deals_markets::config::Secret::new("u");
+    ox.password = deals_markets::config::Secret::new("p");
+    let walmart =
+        deals_markets::adapters::Oxylabs::new(deals_markets::adapters::OxylabsStore::Walmart, ox)
+            .unwrap();
+    use deals_markets::Market;
+    let q = SearchQuery::new("headphones");
+    let bb = bestbuy.search(&q).await.unwrap();
+    let wm = walmart.search(&q).await.unwrap();
+    assert!(
+        bb[0].url.starts_with(&format!("http://{addr}/bestbuy/")),
+        "{}",
+        bb[0].url
+    );
+    assert!(
+        wm[0].url.starts_with(&format!("http://{addr}/walmart/")),
+        "{}",
+        wm[0].url
+    );
+    let page = deals_markets::adapters::ProductPage::new(cfg.page).unwrap();
+    assert_eq!(page.product(&bb[0].url).await.unwrap().title, bb[0].title);
+}
