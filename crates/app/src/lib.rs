@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod ratelimit;
 pub mod seed;
 pub mod startup;
