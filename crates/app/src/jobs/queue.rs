@@ -550,3 +550,59 @@ fn due_second(delay: Duration) -> u64 {
         .unwrap_or_default();
     due.as_secs() + u64::from(due.subsec_nanos() > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_delayed_task_is_never_due_before_its_delay() {
+        for millis in [1, 999, 1000, 1500, 60_000] {
+            let delay = Duration::from_millis(millis);
+            let earliest = (SystemTime::now() + delay)
+                .duration_since(UNIX_EPOCH)
+                .unwrap();
+            assert!(Duration::from_secs(due_second(delay)) >= earliest);
+            assert!(Duration::from_secs(due_second(delay)) < earliest + Duration::from_secs(2));
+        }
+    }
+
+    #[test]
+    fn default_settings_declare_a_consumer_dead_after_three_missed_heartbeats() {
+        let settings = QueueSettings::new(
+            QueueBackend::Sqlite {
+                path: "./data/jobs.db".into(),
+            },
+            "deals",
+        );
+        assert_eq!(settings.orphaned_after(), Duration::from_secs(15));
+        assert!(settings.poll_interval <= Duration::from_millis(500));
+    }
+
+    #[test]
+    fn backend_urls_are_redacted_in_debug_output() {
+        let backend = QueueBackend::Postgres {
+            url: "postgres://user:secret@db/app".into(),
+        };
+        assert!(!format!("{backend:?}").contains("secret"));
+    }
+
+    #[tokio::test]
+    async fn connect_refuses_an_empty_queue_name_or_a_sub_second_heartbeat() {
+        let dir = std::env::temp_dir().join(format!("queue-{}", Uuid::new_v4()));
+        let backend = QueueBackend::Sqlite {
+            path: dir.join("jobs.db"),
+        };
+        let empty = QueueSettings::new(backend.clone(), " ");
+        assert!(matches!(
+            connect(&empty).await,
+            Err(QueueError::Settings(_))
+        ));
+        let mut fast = QueueSettings::new(backend, "deals");
+        fast.heartbeat_interval = Duration::from_millis(500);
+        assert!(matches!(connect(&fast).await, Err(QueueError::Settings(_))));
+        assert!(!dir.exists(), "nothing created for refused settings");
+    }
+}
