@@ -148,11 +148,12 @@ impl Store {
             .await?)
     }
 
-    /// `(id, priority)` of every active goal, for the scheduler.
-    pub async fn active_goal_schedule(&self) -> Result<Vec<(Uuid, String)>, StoreError> {
+    /// `(id, user_id, priority)` of every active goal, for the scheduler.
+    pub async fn active_goal_schedule(&self) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
         Ok(goal::Entity::find()
             .select_only()
             .column(goal::Column::Id)
+            .column(goal::Column::UserId)
             .column(goal::Column::Priority)
             .filter(goal::Column::Status.eq("active"))
             .into_tuple()
@@ -171,5 +172,71 @@ impl Store {
             .exec(self.conn())
             .await?;
         Ok(res.rows_affected)
+    }
+}
+
+impl Store {
+    /// One notification by id.
+    pub async fn get_notification(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<notification::Model>, StoreError> {
+        Ok(notification::Entity::find_by_id(id).one(self.conn()).await?)
+    }
+
+    /// Every tracker, oldest first, in pages of `limit` after `after` (for the price checks).
+    pub async fn trackers_after(
+        &self,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<crate::entity::tracker::Model>, StoreError> {
+        use crate::entity::tracker;
+        let mut q = tracker::Entity::find().order_by_asc(tracker::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(tracker::Column::Id.gt(a));
+        }
+        Ok(q.limit(limit).all(self.conn()).await?)
+    }
+}
+
+impl Store {
+    /// Whether the listing is already matched to the goal.
+    pub async fn has_match(&self, goal_id: Uuid, listing_id: Uuid) -> Result<bool, StoreError> {
+        use crate::entity::goal_match;
+        use sea_orm::PaginatorTrait;
+        Ok(goal_match::Entity::find()
+            .filter(goal_match::Column::GoalId.eq(goal_id))
+            .filter(goal_match::Column::ListingId.eq(listing_id))
+            .count(self.conn())
+            .await?
+            > 0)
+    }
+
+    /// One tracker by id.
+    pub async fn get_tracker(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::entity::tracker::Model>, StoreError> {
+        Ok(crate::entity::tracker::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?)
+    }
+
+    /// Records what a price check saw: the price and which alert conditions hold.
+    pub async fn update_tracker_state(
+        &self,
+        id: Uuid,
+        price_minor: i64,
+        alert_state: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        use crate::entity::tracker;
+        tracker::Entity::update_many()
+            .col_expr(tracker::Column::LastPriceMinor, Expr::val(price_minor))
+            .col_expr(tracker::Column::LastCheckedAt, Expr::val(now()))
+            .col_expr(tracker::Column::AlertState, Expr::val(alert_state))
+            .filter(tracker::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
     }
 }
