@@ -1,11 +1,16 @@
 //! Marketplace sources of agentic-deals.
 //!
-//! This crate will hold the `Market` trait, the real HTTP adapters (Best Buy Products API, eBay
-//! Browse API, Oxylabs for Amazon/Walmart/Target, the schema.org product-page reader) and the
-//! simulated five-store marketplace that speaks their wire formats. For now it defines the
-//! vocabulary the rest of the system already uses to talk about sources.
+//! This crate holds the [`Market`] trait and its values ([`market`]), the real HTTP adapters
+//! (Best Buy Products API, eBay Browse API, Oxylabs for Amazon/Walmart/Target, the schema.org
+//! product-page reader) and the simulated five-store marketplace that speaks their wire formats.
 
 use serde::{Deserialize, Serialize};
+
+pub mod market;
+
+pub use market::{
+    Impossible, Market, MarketError, Offer, PRICE_JUMP, SearchQuery, SourceHealth, keep_possible,
+};
 
 /// The five stores the product searches, by their stored market name.
 pub const STORES: [&str; 5] = ["amazon", "walmart", "bestbuy", "target", "ebay"];

@@ -7,7 +7,8 @@ use deals_core::{
     Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,
 };
 use deals_store::entity::goal_match;
-use deals_store::repo::goals::{GoalChanges, NewGoal};
+use deals_store::repo::goals::{GoalChanges, NewGoal, insert_goal_in};
+use deals_store::repo::jobs::{Claim, JobStatus, NewJob, finish_job_in, insert_job_in};
 use deals_store::repo::listings::NewListing;
 use deals_store::repo::search::DealQuery;
 use deals_store::repo::sessions::Rotation;
@@ -721,5 +722,226 @@ async fn analysis_context_on_both_backends() {
         };
         user(&db.store, "alice@example.com").await;
         analysis_story(&db.store).await;
+    }
+}
+
+fn new_job(kind: &str, dedup: Option<&str>, max_attempts: i32) -> NewJob {
+    NewJob {
+        kind: kind.into(),
+        owner_id: None,
+        subject_id: None,
+        payload: serde_json::json!({"n": 1}),
+        max_attempts,
+        run_at: now(),
+        dedup_key: dedup.map(str::to_owned),
+    }
+}
+
+async fn jobs_story(store: &Store) {
+    // A goal and its job commit together, or neither does.
+    let owner = user(store, "jobs@example.com").await;
+    let txn = store.begin_write().await.unwrap();
+    let goal = insert_goal_in(
+        &txn,
+        NewGoal {
+            user_id: owner,
+            title: "t".into(),
+            query: None,
+            criteria: GoalCriteria::default(),
+            priority: Priority::Medium,
+            deadline: None,
+            max_matches: 10,
+            notify_threshold: 0.7,
+            target_price_minor: None,
+        },
+    )
+    .await
+    .unwrap();
+    let (job, created) = insert_job_in(
+        &txn,
+        NewJob {
+            owner_id: Some(owner),
+            subject_id: Some(goal.id),
+            ..new_job("analyze_goal", None, 3)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(created);
+    txn.rollback().await.unwrap();
+    assert!(matches!(
+        store.get_goal(Scope::All, goal.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.get_job(Scope::All, job.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A dedup key stores one job only.
+    let (a, created_a) = store
+        .enqueue_job(new_job("search_deals", Some("k:1"), 3))
+        .await
+        .unwrap();
+    let (b, created_b) = store
+        .enqueue_job(new_job("search_deals", Some("k:1"), 3))
+        .await
+        .unwrap();
+    assert!(created_a && !created_b);
+    assert_eq!(a.id, b.id);
+
+    // Only one claim wins; the loser learns when the lease ends.
+    let lease = Duration::seconds(30);
+    let Claim::Claimed(run) = store.claim_job(a.id, "w1", lease).await.unwrap() else {
+        panic!("first claim must win")
+    };
+    assert_eq!((run.status.as_str(), run.attempts), ("running", 1));
+    assert!(matches!(
+        store.claim_job(a.id, "w2", lease).await.unwrap(),
+        Claim::NotBefore(_)
+    ));
+    // Only the lease holder finishes it, once.
+    assert!(
+        !finish_job_in(store.conn(), a.id, "w2", serde_json::json!({}))
+            .await
+            .unwrap()
+    );
+    assert!(
+        finish_job_in(store.conn(), a.id, "w1", serde_json::json!({"found": 3}))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !finish_job_in(store.conn(), a.id, "w1", serde_json::json!({}))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.claim_job(a.id, "w2", lease).await.unwrap(),
+        Claim::Settled
+    );
+    let done = store.get_job(Scope::All, a.id).await.unwrap();
+    assert_eq!(done.status, "succeeded");
+    assert_eq!(done.result, Some(serde_json::json!({"found": 3})));
+
+    // A dead worker's lease expires and another worker takes the job over.
+    let (c, _) = store
+        .enqueue_job(new_job("check_prices", None, 2))
+        .await
+        .unwrap();
+    let short = Duration::milliseconds(-1);
+    assert!(matches!(
+        store.claim_job(c.id, "w1", short).await.unwrap(),
+        Claim::Claimed(_)
+    ));
+    assert!(
+        store
+            .stale_jobs(Duration::seconds(60), 100)
+            .await
+            .unwrap()
+            .contains(&c.id)
+    );
+    let Claim::Claimed(again) = store.claim_job(c.id, "w2", lease).await.unwrap() else {
+        panic!("an expired lease must be taken over")
+    };
+    assert_eq!((again.attempts, again.worker.as_deref()), (2, Some("w2")));
+    // The old worker can no longer settle it.
+    assert!(
+        store
+            .fail_job(c.id, "w1", "late", None, false)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Failing retries until the attempts are used up; then the job is dead, and an admin
+    // can retry it.
+    let (d, _) = store
+        .enqueue_job(new_job("analyze_deal", None, 2))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.claim_job(d.id, "w1", lease).await.unwrap(),
+        Claim::Claimed(_)
+    ));
+    let later = now() + Duration::seconds(60);
+    let retrying = store
+        .fail_job(d.id, "w1", "boom 1", Some(later), false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retrying.status, "retrying");
+    assert_eq!(
+        store.claim_job(d.id, "w1", lease).await.unwrap(),
+        Claim::NotBefore(later)
+    );
+    let (e, _) = store
+        .enqueue_job(new_job("analyze_deal", None, 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.claim_job(e.id, "w1", lease).await.unwrap(),
+        Claim::Claimed(_)
+    ));
+    let dead = store
+        .fail_job(e.id, "w1", "boom", None, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (dead.status.as_str(), dead.error.as_deref()),
+        ("dead", Some("boom"))
+    );
+    assert!(matches!(
+        store.retry_job(a.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let requeued = store.retry_job(e.id).await.unwrap();
+    assert_eq!((requeued.status.as_str(), requeued.attempts), ("queued", 0));
+    assert!(matches!(
+        store.claim_job(e.id, "w1", lease).await.unwrap(),
+        Claim::Claimed(_)
+    ));
+
+    // The monitor counts by kind and status and lists the failures.
+    let stats = store.job_stats(Duration::minutes(5)).await.unwrap();
+    let count = |k: &str, s: &str| {
+        stats
+            .counts
+            .iter()
+            .find(|(kk, ss, _)| kk == k && ss == s)
+            .map_or(0, |c| c.2)
+    };
+    assert_eq!(count("search_deals", "succeeded"), 1);
+    assert_eq!(count("analyze_deal", "retrying"), 1);
+    assert_eq!(stats.finished_in_window, 1);
+    assert!(stats.mean_run_ms.is_some());
+    assert!(stats.recent_failures.iter().any(|j| j.id == d.id));
+    let page = store
+        .list_jobs(
+            Scope::All,
+            Some(JobStatus::Running),
+            Pagination::parse(None, None).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(
+        store
+            .delete_finished_jobs(now() + Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn jobs_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::of(backend).await else {
+            eprintln!("skipped {backend:?}: DEALS_TEST_DATABASE_URL is not set");
+            continue;
+        };
+        jobs_story(&db.store).await;
     }
 }

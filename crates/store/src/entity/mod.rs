@@ -4,9 +4,11 @@
 //! the missing-docs lint is off here; each table is described at the top of its module.
 #![allow(missing_docs)]
 
+pub mod agent_run;
 pub mod deal_analysis;
 pub mod goal;
 pub mod goal_match;
+pub mod job;
 pub mod listing;
 pub mod notification;
 pub mod price_point;

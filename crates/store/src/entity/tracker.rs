@@ -13,6 +13,10 @@ pub struct Model {
     pub target_price_minor: Option<i64>,
     pub notify_on_drop_pct: Option<f64>,
     pub created_at: DateTimeUtc,
+    pub last_price_minor: Option<i64>,
+    pub last_checked_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub alert_state: Option<Json>,
 }
 
 /// No declared relations: joins are written out in the repositories.

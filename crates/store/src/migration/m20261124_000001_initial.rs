@@ -14,7 +14,7 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(
+pub(super) fn fk(
     from: &'static str,
     col: &'static str,
     to: &'static str,
@@ -27,15 +27,19 @@ fn fk(
         .to_owned()
 }
 
-fn ts(name: &'static str) -> ColumnDef {
+pub(super) fn ts(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone(name)
 }
 
-fn ts_null(name: &'static str) -> ColumnDef {
+pub(super) fn ts_null(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone_null(name)
 }
 
-fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
+pub(super) fn index(
+    table: &'static str,
+    name: &'static str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(name).table(table);
     for c in cols {

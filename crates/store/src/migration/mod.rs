@@ -8,6 +8,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
+mod m20261125_000001_jobs;
 pub mod partitions;
 
 /// Every migration of the application, in order.
@@ -16,6 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_initial::Migration)]
+        vec![
+            Box::new(m20261124_000001_initial::Migration),
+            Box::new(m20261125_000001_jobs::Migration),
+        ]
     }
 }

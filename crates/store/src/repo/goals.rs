@@ -87,29 +87,38 @@ fn match_to_listing() -> RelationDef {
         .into()
 }
 
+/// Stores a new goal as `active` inside the caller's transaction (so that the jobs working on
+/// it are committed with it).
+pub async fn insert_goal_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    new: NewGoal,
+) -> Result<goal::Model, StoreError> {
+    let at = now();
+    let currency = new.criteria.currency.as_str().to_owned();
+    let model = goal::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(new.user_id),
+        title: Set(new.title),
+        query: Set(new.query),
+        criteria: Set(criteria_json(&new.criteria)?),
+        status: Set(GoalStatus::Active.as_str().to_owned()),
+        priority: Set(new.priority.as_str().to_owned()),
+        deadline: Set(new.deadline),
+        max_matches: Set(new.max_matches),
+        notify_threshold: Set(new.notify_threshold),
+        target_price_minor: Set(new.target_price_minor),
+        currency: Set(currency),
+        matches_found: Set(0),
+        created_at: Set(at),
+        updated_at: Set(at),
+    };
+    Ok(model.insert(db).await?)
+}
+
 impl Store {
     /// Stores a new goal as `active`.
     pub async fn create_goal(&self, new: NewGoal) -> Result<goal::Model, StoreError> {
-        let at = now();
-        let currency = new.criteria.currency.as_str().to_owned();
-        let model = goal::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(new.user_id),
-            title: Set(new.title),
-            query: Set(new.query),
-            criteria: Set(criteria_json(&new.criteria)?),
-            status: Set(GoalStatus::Active.as_str().to_owned()),
-            priority: Set(new.priority.as_str().to_owned()),
-            deadline: Set(new.deadline),
-            max_matches: Set(new.max_matches),
-            notify_threshold: Set(new.notify_threshold),
-            target_price_minor: Set(new.target_price_minor),
-            currency: Set(currency),
-            matches_found: Set(0),
-            created_at: Set(at),
-            updated_at: Set(at),
-        };
-        Ok(model.insert(self.conn()).await?)
+        insert_goal_in(self.conn(), new).await
     }
 
     /// One goal visible in `scope`.

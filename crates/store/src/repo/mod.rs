@@ -1,8 +1,10 @@
 //! Repository operations, grouped by aggregate. Every function takes the [`crate::Store`] and,
 //! where rows belong to a user, a [`crate::Scope`] so that another user's row is simply not found.
 
+pub mod agent_runs;
 pub mod analyses;
 pub mod goals;
+pub mod jobs;
 pub mod listings;
 pub mod search;
 pub mod sessions;
