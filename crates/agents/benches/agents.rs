@@ -1,0 +1,2 @@
+//! Latency of the agents on the offline rules provider.
+fn main() {}

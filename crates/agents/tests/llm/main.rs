@@ -1,0 +1,1 @@
+//! Provider and agent tests against local fake servers.
