@@ -33,7 +33,7 @@ pub const PROMPT_VERSION: &str = "deal-search/1";
 const TEMPLATE: &str = include_str!("prompts/deal_search.md");
 
 /// Bounds of the tool-calling loop and of the result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SearchLimits {
     /// Most model turns per provider.
     pub max_steps: u32,
@@ -43,6 +43,9 @@ pub struct SearchLimits {
     pub per_query_limit: usize,
     /// Most deals returned.
     pub max_results: usize,
+    /// Lowest goal-match score (0–1) a deal needs; below it a listing shares too little with
+    /// the goal (a brand alone weighs 0.25).
+    pub min_match_score: f64,
 }
 
 impl Default for SearchLimits {
@@ -52,6 +55,7 @@ impl Default for SearchLimits {
             max_tool_calls: 10,
             per_query_limit: 20,
             max_results: 50,
+            min_match_score: 0.5,
         }
     }
 }
@@ -150,9 +154,13 @@ impl DealSearchAgent {
             .collect()
     }
 
-    /// Ranks offers against the criteria: excluded ones dropped, duplicates removed, best
-    /// match first, then cheapest.
-    pub fn rank(criteria: &GoalCriteria, offers: Vec<Offer>, max: usize) -> Vec<FoundDeal> {
+    /// Ranks offers against the criteria: excluded ones, duplicates and those under the
+    /// limits' minimum match score dropped; best match first, then cheapest.
+    pub fn rank(
+        criteria: &GoalCriteria,
+        offers: Vec<Offer>,
+        limits: &SearchLimits,
+    ) -> Vec<FoundDeal> {
         let mut seen = HashSet::new();
         let mut deals: Vec<FoundDeal> = offers
             .into_iter()
@@ -171,11 +179,12 @@ impl DealSearchAgent {
                         seller_rating: offer.seller_rating,
                     },
                 );
-                (m.excluded_by.is_none() && m.score > 0.0).then_some(FoundDeal {
-                    offer,
-                    match_score: m.score,
-                    reasons: m.reasons,
-                })
+                (m.excluded_by.is_none() && m.score >= limits.min_match_score && m.score > 0.0)
+                    .then_some(FoundDeal {
+                        offer,
+                        match_score: m.score,
+                        reasons: m.reasons,
+                    })
             })
             .collect();
         deals.sort_by(|a, b| {
@@ -183,7 +192,7 @@ impl DealSearchAgent {
                 .total_cmp(&a.match_score)
                 .then(a.offer.price_minor.cmp(&b.offer.price_minor))
         });
-        deals.truncate(max);
+        deals.truncate(limits.max_results);
         deals
     }
 }
@@ -228,7 +237,7 @@ impl Gathered {
     fn output(self, criteria: &GoalCriteria, limits: &SearchLimits) -> SearchOutput {
         SearchOutput {
             queries: self.queries,
-            deals: DealSearchAgent::rank(criteria, self.offers, limits.max_results),
+            deals: DealSearchAgent::rank(criteria, self.offers, limits),
             refused_tools: self.refused,
             tool_errors: self.errors,
         }
