@@ -1,11 +1,28 @@
 //! The agents of agentic-deals and the LLM clients they use.
 //!
-//! This crate will hold the `LlmClient` trait with its providers (OpenAI-compatible, Anthropic,
-//! the offline rules provider) and fallback chain, and the four agents of the design: Goal
-//! Analysis, Deal Search, Price Analysis and Notification. For now it names the agents, the
-//! vocabulary that run records and metering already use.
+//! - [`llm`]: the [`llm::LlmClient`] trait, its providers (OpenAI-compatible through
+//!   async-openai, Anthropic through reqwest) and the [`llm::LlmChain`] that tries them in order
+//!   with retries, circuit breakers, structured-output repair and a response cache.
+//! - [`agents`]: the four agents (Goal Analysis, Deal Search, Price Analysis, Notification),
+//!   each a typed unit with a versioned prompt and offline rules that answer when no provider
+//!   is configured or every provider failed; [`agents::Agents`] runs them.
+//! - [`run`]: the [`run::AgentRun`] record every call returns; [`meter`]: the [`meter::Meter`]
+//!   hook charged before agent work.
+//! - [`rules`]: the offline goal parser.
 
+pub mod agents;
+pub mod llm;
+pub mod meter;
+pub mod prompt;
 pub mod rules;
+pub mod run;
+pub mod secret;
+
+pub use agents::{AgentError, Agents};
+pub use llm::{LlmChain, LlmConfig};
+pub use meter::{Meter, MeterError, MeteredOp, Unmetered};
+pub use run::{AgentOutput, AgentRun, Attempt, AttemptOutcome, RunStatus};
+pub use secret::Secret;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,8 @@
 //! - **brands** from a list of about a hundred, multi-word ones included (`bang & olufsen`,
 //!   `the north face`), and misspellings one edit away (`samsumg` → `samsung`, see the
 //!   brands module).
-//! - **categories** from a map of product nouns (`earbuds` → `headphones`, `tv` → `tvs`).
+//! - **categories** from a map of product nouns (`earbuds` → `audio/headphones`, `tv` → `tv/tvs`: the
+//!   taxonomy paths of `deals_core::taxonomy`).
 //!   The product noun is also kept as a keyword, as the main product of the goal (`noise
 //!   cancelling headphones` → keywords `noise cancelling`, `headphones`), except when nouns
 //!   are alternatives (`laptop or tablet`): then they are categories only, because every

@@ -24,153 +24,153 @@ fn table() -> Vec<(&'static str, Value)> {
         (
             "Sony or Bose noise cancelling headphones under $300, new",
             json!({
-            "keywords": ["noise cancelling", "headphones"], "categories": ["headphones"],
+            "keywords": ["noise cancelling", "headphones"], "categories": ["audio/headphones"],
             "brands": ["sony", "bose"], "conditions": ["new"], "max_price": "300.00"}),
         ),
         (
             "gaming laptop with 16GB RAM under $1200, no refurbished, on eBay or Amazon",
             json!({
-            "keywords": ["gaming", "laptop", "16gb ram"], "categories": ["laptops"],
+            "keywords": ["gaming", "laptop", "16gb ram"], "categories": ["computers/laptops"],
             "conditions": ["new", "used", "open_box"], "max_price": "1200.00",
             "markets": ["ebay", "amazon"]}),
         ),
         // Prices.
         (
             "laptop under $1000",
-            json!({"keywords": ["laptop"], "categories": ["laptops"], "max_price": "1000.00"}),
+            json!({"keywords": ["laptop"], "categories": ["computers/laptops"], "max_price": "1000.00"}),
         ),
         (
             "tv below 500",
-            json!({"keywords": ["tv"], "categories": ["tvs"], "max_price": "500.00"}),
+            json!({"keywords": ["tv"], "categories": ["tv/tvs"], "max_price": "500.00"}),
         ),
         (
             "earbuds less than $50",
-            json!({"keywords": ["earbuds"], "categories": ["headphones"], "max_price": "50.00"}),
+            json!({"keywords": ["earbuds"], "categories": ["audio/headphones"], "max_price": "50.00"}),
         ),
         (
             "camera over $500",
-            json!({"keywords": ["camera"], "categories": ["cameras"], "min_price": "500.00"}),
+            json!({"keywords": ["camera"], "categories": ["cameras/cameras"], "min_price": "500.00"}),
         ),
         (
             "monitor more than 200 dollars",
-            json!({"keywords": ["monitor"], "categories": ["monitors"], "min_price": "200.00"}),
+            json!({"keywords": ["monitor"], "categories": ["computers/monitors"], "min_price": "200.00"}),
         ),
         (
             "speaker at least $150",
-            json!({"keywords": ["speaker"], "categories": ["speakers"], "min_price": "150.00"}),
+            json!({"keywords": ["speaker"], "categories": ["audio/speakers"], "min_price": "150.00"}),
         ),
         (
             "tablet $500-$1000",
-            json!({"keywords": ["tablet"], "categories": ["tablets"], "min_price": "500.00", "max_price": "1000.00"}),
+            json!({"keywords": ["tablet"], "categories": ["computers/tablets"], "min_price": "500.00", "max_price": "1000.00"}),
         ),
         (
             "phone $500 to $1000",
-            json!({"keywords": ["phone"], "categories": ["phones"], "min_price": "500.00", "max_price": "1000.00"}),
+            json!({"keywords": ["phone"], "categories": ["phones/smartphones"], "min_price": "500.00", "max_price": "1000.00"}),
         ),
         (
             "smartwatch between $200 and $400",
-            json!({"keywords": ["smartwatch"], "categories": ["smartwatches"], "min_price": "200.00", "max_price": "400.00"}),
+            json!({"keywords": ["smartwatch"], "categories": ["wearables/smartwatches"], "min_price": "200.00", "max_price": "400.00"}),
         ),
         (
             "between 400 and 200 dollars for a blender",
-            json!({"keywords": ["blender"], "categories": ["kitchen"], "min_price": "200.00", "max_price": "400.00"}),
+            json!({"keywords": ["blender"], "categories": ["home/kitchen"], "min_price": "200.00", "max_price": "400.00"}),
         ),
         (
             "headphones around $300",
-            json!({"keywords": ["headphones"], "categories": ["headphones"], "min_price": "255.00", "max_price": "345.00"}),
+            json!({"keywords": ["headphones"], "categories": ["audio/headphones"], "min_price": "255.00", "max_price": "345.00"}),
         ),
         (
             "robot vacuum max 300",
-            json!({"keywords": ["robot vacuum"], "categories": ["home"], "max_price": "300.00"}),
+            json!({"keywords": ["robot vacuum"], "categories": ["home/vacuums"], "max_price": "300.00"}),
         ),
         (
             "air fryer up to 200",
-            json!({"keywords": ["air fryer"], "categories": ["kitchen"], "max_price": "200.00"}),
+            json!({"keywords": ["air fryer"], "categories": ["home/kitchen"], "max_price": "200.00"}),
         ),
         (
             "macbook under $1,299.99",
-            json!({"keywords": ["macbook"], "categories": ["laptops"], "max_price": "1299.99"}),
+            json!({"keywords": ["macbook"], "categories": ["computers/laptops"], "max_price": "1299.99"}),
         ),
         (
             "oled tv under $1.2k",
-            json!({"keywords": ["oled", "tv"], "categories": ["tvs"], "max_price": "1200.00"}),
+            json!({"keywords": ["oled", "tv"], "categories": ["tv/tvs"], "max_price": "1200.00"}),
         ),
         (
             "gaming pc under 2k",
-            json!({"keywords": ["gaming", "pc"], "categories": ["computers"], "max_price": "2000.00"}),
+            json!({"keywords": ["gaming", "pc"], "categories": ["computers/desktops"], "max_price": "2000.00"}),
         ),
         (
             "4K monitor under 300 dollars",
-            json!({"keywords": ["4k", "monitor"], "categories": ["monitors"], "max_price": "300.00"}),
+            json!({"keywords": ["4k", "monitor"], "categories": ["computers/monitors"], "max_price": "300.00"}),
         ),
         (
             "Bose headphones under €300",
-            json!({"keywords": ["headphones"], "categories": ["headphones"], "brands": ["bose"], "max_price": "300.00", "currency": "EUR"}),
+            json!({"keywords": ["headphones"], "categories": ["audio/headphones"], "brands": ["bose"], "max_price": "300.00", "currency": "EUR"}),
         ),
         (
             "Dyson vacuum below £400",
-            json!({"keywords": ["vacuum"], "categories": ["home"], "brands": ["dyson"], "max_price": "400.00", "currency": "GBP"}),
+            json!({"keywords": ["vacuum"], "categories": ["home/vacuums"], "brands": ["dyson"], "max_price": "400.00", "currency": "GBP"}),
         ),
         (
             "espresso machine for $250",
-            json!({"keywords": ["espresso machine"], "categories": ["kitchen"], "max_price": "250.00"}),
+            json!({"keywords": ["espresso machine"], "categories": ["home/kitchen"], "max_price": "250.00"}),
         ),
         (
             "ssd $100 or less",
-            json!({"keywords": ["ssd"], "categories": ["storage"], "max_price": "100.00"}),
+            json!({"keywords": ["ssd"], "categories": ["computers/storage"], "max_price": "100.00"}),
         ),
         (
             "camera $800+",
-            json!({"keywords": ["camera"], "categories": ["cameras"], "min_price": "800.00"}),
+            json!({"keywords": ["camera"], "categories": ["cameras/cameras"], "min_price": "800.00"}),
         ),
         (
             "from $500 to $700 phone",
-            json!({"keywords": ["phone"], "categories": ["phones"], "min_price": "500.00", "max_price": "700.00"}),
+            json!({"keywords": ["phone"], "categories": ["phones/smartphones"], "min_price": "500.00", "max_price": "700.00"}),
         ),
         (
             "no more than $80 for a speaker",
-            json!({"keywords": ["speaker"], "categories": ["speakers"], "max_price": "80.00"}),
+            json!({"keywords": ["speaker"], "categories": ["audio/speakers"], "max_price": "80.00"}),
         ),
         (
             "monitor under 27 inches",
-            json!({"keywords": ["monitor", "27 inch"], "categories": ["monitors"]}),
+            json!({"keywords": ["monitor", "27 inch"], "categories": ["computers/monitors"]}),
         ),
         // Brands, multi-word brands and typos.
         (
             "Bang & Olufsen speakers",
-            json!({"keywords": ["speakers"], "categories": ["speakers"], "brands": ["bang & olufsen"]}),
+            json!({"keywords": ["speakers"], "categories": ["audio/speakers"], "brands": ["bang & olufsen"]}),
         ),
         (
             "Western Digital hard drive 4TB",
-            json!({"keywords": ["hard drive", "4tb"], "categories": ["storage"], "brands": ["western digital"]}),
+            json!({"keywords": ["hard drive", "4tb"], "categories": ["computers/storage"], "brands": ["western digital"]}),
         ),
         (
             "The North Face jacket",
-            json!({"keywords": ["jacket"], "categories": ["outdoor"], "brands": ["the north face"]}),
+            json!({"keywords": ["jacket"], "categories": ["outdoor/gear"], "brands": ["the north face"]}),
         ),
         (
             "samsumg tv",
-            json!({"keywords": ["tv"], "categories": ["tvs"], "brands": ["samsung"]}),
+            json!({"keywords": ["tv"], "categories": ["tv/tvs"], "brands": ["samsung"]}),
         ),
         (
             "bosee earbuds",
-            json!({"keywords": ["earbuds"], "categories": ["headphones"], "brands": ["bose"]}),
+            json!({"keywords": ["earbuds"], "categories": ["audio/headphones"], "brands": ["bose"]}),
         ),
         (
             "appel ipad",
-            json!({"keywords": ["ipad"], "categories": ["tablets"], "brands": ["apple"]}),
+            json!({"keywords": ["ipad"], "categories": ["computers/tablets"], "brands": ["apple"]}),
         ),
         (
             "lenvo laptop",
-            json!({"keywords": ["laptop"], "categories": ["laptops"], "brands": ["lenovo"]}),
+            json!({"keywords": ["laptop"], "categories": ["computers/laptops"], "brands": ["lenovo"]}),
         ),
         (
             "sennhiser headphones",
-            json!({"keywords": ["headphones"], "categories": ["headphones"], "brands": ["sennheiser"]}),
+            json!({"keywords": ["headphones"], "categories": ["audio/headphones"], "brands": ["sennheiser"]}),
         ),
         (
             "LG or Samsung OLED TV",
-            json!({"keywords": ["oled", "tv"], "categories": ["tvs"], "brands": ["lg", "samsung"]}),
+            json!({"keywords": ["oled", "tv"], "categories": ["tv/tvs"], "brands": ["lg", "samsung"]}),
         ),
         (
             "Dell XPS 13",
@@ -187,61 +187,61 @@ fn table() -> Vec<(&'static str, Value)> {
         // Categories.
         (
             "wireless earbuds or headphones",
-            json!({"keywords": ["wireless"], "categories": ["headphones"]}),
+            json!({"keywords": ["wireless"], "categories": ["audio/headphones"]}),
         ),
         (
             "laptop or tablet for school",
-            json!({"keywords": ["school"], "categories": ["laptops", "tablets"]}),
+            json!({"keywords": ["school"], "categories": ["computers/laptops", "computers/tablets"]}),
         ),
         (
             "65 inch television",
-            json!({"keywords": ["65 inch", "television"], "categories": ["tvs"]}),
+            json!({"keywords": ["65 inch", "television"], "categories": ["tv/tvs"]}),
         ),
         (
             "ps5 console",
-            json!({"keywords": ["ps5", "console"], "categories": ["gaming"]}),
+            json!({"keywords": ["ps5", "console"], "categories": ["gaming/consoles"]}),
         ),
         // Conditions.
         (
             "used iphone 13",
-            json!({"keywords": ["iphone", "13"], "categories": ["phones"], "conditions": ["used"]}),
+            json!({"keywords": ["iphone", "13"], "categories": ["phones/smartphones"], "conditions": ["used"]}),
         ),
         (
             "pre-owned canon camera",
-            json!({"keywords": ["camera"], "categories": ["cameras"], "brands": ["canon"], "conditions": ["used"]}),
+            json!({"keywords": ["camera"], "categories": ["cameras/cameras"], "brands": ["canon"], "conditions": ["used"]}),
         ),
         (
             "renewed macbook air",
-            json!({"keywords": ["macbook", "air"], "categories": ["laptops"], "conditions": ["refurbished"]}),
+            json!({"keywords": ["macbook", "air"], "categories": ["computers/laptops"], "conditions": ["refurbished"]}),
         ),
         (
             "open box sonos speaker",
-            json!({"keywords": ["speaker"], "categories": ["speakers"], "brands": ["sonos"], "conditions": ["open_box"]}),
+            json!({"keywords": ["speaker"], "categories": ["audio/speakers"], "brands": ["sonos"], "conditions": ["open_box"]}),
         ),
         (
             "new or refurbished ipad",
-            json!({"keywords": ["ipad"], "categories": ["tablets"], "conditions": ["new", "refurbished"]}),
+            json!({"keywords": ["ipad"], "categories": ["computers/tablets"], "conditions": ["new", "refurbished"]}),
         ),
         (
             "xbox controller, not used",
-            json!({"keywords": ["xbox", "controller"], "categories": ["gaming"], "conditions": ["new", "refurbished", "open_box"]}),
+            json!({"keywords": ["xbox", "controller"], "categories": ["gaming/consoles", "gaming/accessories"], "conditions": ["new", "refurbished", "open_box"]}),
         ),
         (
             "tv no refurbished or used",
-            json!({"keywords": ["tv"], "categories": ["tvs"], "conditions": ["new", "open_box"]}),
+            json!({"keywords": ["tv"], "categories": ["tv/tvs"], "conditions": ["new", "open_box"]}),
         ),
         // Features.
         (
             "laptop with 32 GB RAM and 1TB SSD",
-            json!({"keywords": ["laptop", "32gb ram", "1tb ssd"], "categories": ["laptops"]}),
+            json!({"keywords": ["laptop", "32gb ram", "1tb ssd"], "categories": ["computers/laptops"]}),
         ),
         (
             "144hz gaming monitor",
-            json!({"keywords": ["144hz", "gaming", "monitor"], "categories": ["monitors"]}),
+            json!({"keywords": ["144hz", "gaming", "monitor"], "categories": ["computers/monitors"]}),
         ),
         (
             "noise-canceling over-ear headphones",
-            json!({"keywords": ["noise cancelling", "over ear", "headphones"], "categories": ["headphones"]}),
+            json!({"keywords": ["noise cancelling", "over ear", "headphones"], "categories": ["audio/headphones"]}),
         ),
         (
             "wireless mechanical keyboard",
@@ -250,40 +250,40 @@ fn table() -> Vec<(&'static str, Value)> {
         // Exclusions.
         (
             "smartwatch not Apple",
-            json!({"keywords": ["smartwatch"], "categories": ["smartwatches"], "exclude_keywords": ["apple"]}),
+            json!({"keywords": ["smartwatch"], "categories": ["wearables/smartwatches"], "exclude_keywords": ["apple"]}),
         ),
         (
             "tablet, no Apple",
-            json!({"keywords": ["tablet"], "categories": ["tablets"], "exclude_keywords": ["apple"]}),
+            json!({"keywords": ["tablet"], "categories": ["computers/tablets"], "exclude_keywords": ["apple"]}),
         ),
         (
             "any phone except Apple or Samsung",
-            json!({"keywords": ["phone"], "categories": ["phones"], "exclude_keywords": ["apple", "samsung"]}),
+            json!({"keywords": ["phone"], "categories": ["phones/smartphones"], "exclude_keywords": ["apple", "samsung"]}),
         ),
         (
             "kindle without ads",
-            json!({"keywords": ["kindle"], "categories": ["tablets"], "exclude_keywords": ["ads"]}),
+            json!({"keywords": ["kindle"], "categories": ["computers/tablets"], "exclude_keywords": ["ads"]}),
         ),
         (
             "earbuds but not appel",
-            json!({"keywords": ["earbuds"], "categories": ["headphones"], "exclude_keywords": ["apple"]}),
+            json!({"keywords": ["earbuds"], "categories": ["audio/headphones"], "exclude_keywords": ["apple"]}),
         ),
         (
             "I don't want HP, looking for a laptop",
-            json!({"keywords": ["laptop"], "categories": ["laptops"], "exclude_keywords": ["hp"]}),
+            json!({"keywords": ["laptop"], "categories": ["computers/laptops"], "exclude_keywords": ["hp"]}),
         ),
         // Markets and seller rating.
         (
             "blender from Best Buy",
-            json!({"keywords": ["blender"], "categories": ["kitchen"], "markets": ["bestbuy"]}),
+            json!({"keywords": ["blender"], "categories": ["home/kitchen"], "markets": ["bestbuy"]}),
         ),
         (
             "toaster at Target",
-            json!({"keywords": ["toaster"], "categories": ["kitchen"], "markets": ["target"]}),
+            json!({"keywords": ["toaster"], "categories": ["home/kitchen"], "markets": ["target"]}),
         ),
         (
             "tent on Walmart or Target",
-            json!({"keywords": ["tent"], "categories": ["outdoor"], "markets": ["walmart", "target"]}),
+            json!({"keywords": ["tent"], "categories": ["outdoor/gear"], "markets": ["walmart", "target"]}),
         ),
         (
             "target practice kit",
@@ -295,7 +295,7 @@ fn table() -> Vec<(&'static str, Value)> {
         ),
         (
             "used camera, seller rating 4.5+",
-            json!({"keywords": ["camera"], "categories": ["cameras"], "conditions": ["used"], "min_seller_rating": 4.5}),
+            json!({"keywords": ["camera"], "categories": ["cameras/cameras"], "conditions": ["used"], "min_seller_rating": 4.5}),
         ),
         (
             "drone from sellers with at least 4 stars",
@@ -308,23 +308,23 @@ fn table() -> Vec<(&'static str, Value)> {
         // Filler.
         (
             "Find me a good Sony TV please",
-            json!({"keywords": ["tv"], "categories": ["tvs"], "brands": ["sony"]}),
+            json!({"keywords": ["tv"], "categories": ["tv/tvs"], "brands": ["sony"]}),
         ),
         (
             "I'm looking for a JBL speaker",
-            json!({"keywords": ["speaker"], "categories": ["speakers"], "brands": ["jbl"]}),
+            json!({"keywords": ["speaker"], "categories": ["audio/speakers"], "brands": ["jbl"]}),
         ),
         (
             "can you find a cheap coffee maker",
-            json!({"keywords": ["coffee maker"], "categories": ["kitchen"]}),
+            json!({"keywords": ["coffee maker"], "categories": ["home/kitchen"]}),
         ),
         (
             "I want to buy a Kindle",
-            json!({"keywords": ["kindle"], "categories": ["tablets"]}),
+            json!({"keywords": ["kindle"], "categories": ["computers/tablets"]}),
         ),
         (
             "looking to buy a cheap used phone under $200",
-            json!({"keywords": ["phone"], "categories": ["phones"], "conditions": ["used"], "max_price": "200.00"}),
+            json!({"keywords": ["phone"], "categories": ["phones/smartphones"], "conditions": ["used"], "max_price": "200.00"}),
         ),
         // Unknown text and prompt injection.
         ("", json!({})),
@@ -431,4 +431,11 @@ fn odd_input_never_panics_and_stays_valid() {
         assert!(GoalCriteria::from_json(stored).is_ok(), "{text}");
     }
     assert_eq!(parse_goal(&many).criteria.keywords.len(), 32);
+}
+
+#[test]
+fn every_category_is_a_taxonomy_path() {
+    for (noun, path) in super::vocab::CATEGORIES {
+        assert!(deals_core::taxonomy::is_known(path), "{noun} → {path}");
+    }
 }

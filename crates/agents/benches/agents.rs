@@ -1,0 +1,94 @@
+//! Latency of the agents on the offline rules provider, through the whole runner (metering,
+//! chain, rules, run record), and of the bare rules.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use deals_agents::Agents;
+use deals_agents::agents::price::HistoryStats;
+use deals_agents::agents::{
+    Agent, EventKind, GoalAnalysisAgent, NotificationAgent, NotifyInput, PriceAnalysisAgent,
+    PriceEvent, PriceInput,
+};
+use deals_core::{Condition, Currency, Preferences, Trend};
+use uuid::Uuid;
+
+const GOAL: &str = "Sony or Bose noise cancelling headphones under $300, new";
+
+fn price_input() -> PriceInput {
+    PriceInput {
+        title: "Sony WH-1000XM5".into(),
+        market: "bestbuy".into(),
+        price_minor: 21_900,
+        currency: Currency::USD,
+        condition: Condition::New,
+        seller_rating: Some(4.7),
+        in_stock: true,
+        reference_price_minor: Some(39_999),
+        market_average_minor: Some(29_000),
+        stores_compared: 4,
+        history: HistoryStats {
+            lowest_90_days_minor: Some(22_900),
+            median_90_days_minor: Some(30_000),
+            trend: Trend::Falling,
+            points: 90,
+        },
+    }
+}
+
+fn notify_input() -> NotifyInput {
+    NotifyInput {
+        event: PriceEvent {
+            kind: EventKind::LowestInDays,
+            listing_title: "Sony WH-1000XM5".into(),
+            store: "bestbuy".into(),
+            price_minor: 21_900,
+            currency: Currency::USD,
+            target_price_minor: Some(25_000),
+            previous_price_minor: Some(27_900),
+            median_90_days_minor: Some(30_000),
+            lowest_in_days: Some(90),
+            stores_compared: Some(4),
+            cheapest: true,
+        },
+        preferences: Preferences::default(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let agents = Agents::offline();
+    let user = Uuid::nil();
+    let price = price_input();
+    let notify = notify_input();
+
+    c.bench_function("goal_analysis/rules", |b| {
+        b.iter(|| GoalAnalysisAgent::rules(black_box(GOAL)))
+    });
+    c.bench_function("goal_analysis/agent", |b| {
+        b.to_async(&rt)
+            .iter(|| async { agents.analyze_goal(user, black_box(GOAL)).await.unwrap() })
+    });
+    c.bench_function("price_analysis/rules", |b| {
+        b.iter(|| PriceAnalysisAgent::rules(black_box(&price)))
+    });
+    c.bench_function("price_analysis/agent", |b| {
+        b.to_async(&rt)
+            .iter(|| async { agents.analyze_price(user, black_box(&price)).await.unwrap() })
+    });
+    c.bench_function("notification/rules", |b| {
+        b.iter(|| NotificationAgent::rules(black_box(&notify)))
+    });
+    c.bench_function("notification/agent", |b| {
+        b.to_async(&rt).iter(|| async {
+            agents
+                .decide_notification(user, black_box(&notify))
+                .await
+                .unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
