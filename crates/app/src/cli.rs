@@ -55,6 +55,12 @@ pub enum Command {
     },
     /// Run the scheduler that enqueues periodic jobs.
     Scheduler,
+    /// Serve the simulated five-store marketplace alone (all stores under `/{store}`).
+    MarketSim {
+        /// Port to listen on (127.0.0.1).
+        #[arg(long, default_value_t = 8100)]
+        port: u16,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo data (idempotent: does nothing if the demo user exists).
@@ -110,8 +116,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { role } => serve(settings, role).await,
-        Command::Worker { .. } => background_role("worker"),
-        Command::Scheduler => background_role("scheduler"),
+        Command::Worker { concurrency } => {
+            let _guard = init_logging(&settings)?;
+            crate::startup::run_background(settings, Some(concurrency), false, shutdown_signal())
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scheduler => {
+            let _guard = init_logging(&settings)?;
+            crate::startup::run_background(settings, None, true, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::MarketSim { port } => {
+            let _guard = init_logging(&settings)?;
+            let world = deals_markets::sim::SimWorld::new(deals_markets::sim::SimConfig {
+                seed: settings.sim.seed,
+                speed: settings.sim.speed,
+                chaos: settings.sim.chaos,
+                ..Default::default()
+            });
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(%addr, "simulated marketplace: http://{addr}/{{amazon,walmart,bestbuy,target,ebay}}");
+            axum::serve(
+                listener,
+                deals_markets::sim::router_all(std::sync::Arc::new(world)),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let _guard = init_logging(&settings)?;
             let mut s = settings;
@@ -132,24 +168,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn background_role(name: &str) -> anyhow::Result<ExitCode> {
-    eprintln!(
-        "error: the {name} role has no jobs to run in this version: background jobs arrive with the \
-         job system; run `deals serve --role api`"
-    );
-    Ok(ExitCode::from(2))
-}
-
 async fn serve(settings: Settings, role: ProcessRole) -> anyhow::Result<ExitCode> {
-    if matches!(role, ProcessRole::Worker | ProcessRole::Scheduler) {
-        return background_role(if role == ProcessRole::Worker {
-            "worker"
-        } else {
-            "scheduler"
-        });
-    }
     let _guard = init_logging(&settings)?;
-    let app = Application::build(settings).await?;
+    match role {
+        ProcessRole::Worker => {
+            let n = settings.jobs.concurrency;
+            crate::startup::run_background(settings, Some(n), false, shutdown_signal()).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ProcessRole::Scheduler => {
+            crate::startup::run_background(settings, None, true, shutdown_signal()).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ProcessRole::All | ProcessRole::Api => {}
+    }
+    let mut app = Application::build(settings).await?;
+    if role == ProcessRole::Api {
+        app = app.api_only();
+    }
     let addr = app.local_addr()?;
     tracing::info!(%addr, "agentic-deals is serving on http://{addr} (API docs at /docs)");
     app.run_until(shutdown_signal()).await?;

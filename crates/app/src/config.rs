@@ -87,6 +87,29 @@ pub struct Settings {
     pub seed: SeedSettings,
     /// Background jobs and the scheduler.
     pub jobs: JobsSettings,
+    /// The built-in simulated marketplace.
+    pub sim: SimSettings,
+    /// Real marketplace adapters (credentials, limits). Not printed by `deals config`.
+    #[serde(default, skip_serializing)]
+    pub markets: deals_markets::MarketsConfig,
+    /// LLM providers in fallback order (keys). Not printed by `deals config`.
+    #[serde(default, skip_serializing)]
+    pub llm: deals_agents::LlmConfig,
+}
+
+/// The simulated five-store marketplace.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSettings {
+    /// Start it inside `deals serve` and search it (real adapters with credentials replace
+    /// their store).
+    pub enabled: bool,
+    /// Seed of its catalogue and prices.
+    pub seed: u64,
+    /// How fast its prices move (1.0: a few listings change every minute).
+    pub speed: f64,
+    /// Scheduled slow/429/503 windows of its stores.
+    pub chaos: bool,
 }
 
 /// Where the job queue lives.
@@ -275,6 +298,14 @@ impl Default for Settings {
             seed: SeedSettings {
                 demo_on_empty: true,
             },
+            sim: SimSettings {
+                enabled: true,
+                seed: 42,
+                speed: 1.0,
+                chaos: true,
+            },
+            markets: deals_markets::MarketsConfig::default(),
+            llm: deals_agents::LlmConfig::default(),
             jobs: JobsSettings {
                 queue: QueueKind::Auto,
                 sqlite_path: String::new(),
@@ -432,6 +463,19 @@ impl Settings {
             QueueKind::Auto if self.database_url().starts_with("postgres") => QueueKind::Postgres,
             QueueKind::Auto => QueueKind::Sqlite,
             other => other,
+        }
+    }
+
+    /// Whether a real adapter is enabled for `store` (it then replaces the simulated one).
+    pub fn markets_real(&self, store: &str) -> bool {
+        let m = &self.markets;
+        match store {
+            "bestbuy" => m.bestbuy.enabled,
+            "ebay" => m.ebay.enabled,
+            "amazon" => m.oxylabs.amazon.enabled,
+            "walmart" => m.oxylabs.walmart.enabled,
+            "target" => m.oxylabs.target.enabled,
+            _ => false,
         }
     }
 

@@ -42,7 +42,11 @@ impl EventBus {
 
     /// Events go through the Redis channel `<prefix>events`; a background task relays what
     /// arrives there (from every process, this one included) to local subscribers.
-    pub async fn redis(url: &str, conn: redis::aio::ConnectionManager, prefix: &str) -> anyhow::Result<Self> {
+    pub async fn redis(
+        url: &str,
+        conn: redis::aio::ConnectionManager,
+        prefix: &str,
+    ) -> anyhow::Result<Self> {
         let channel = format!("{prefix}events");
         let local = broadcast::channel(BUFFER).0;
         let client = redis::Client::open(url)?;
@@ -62,7 +66,9 @@ impl EventBus {
                     Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis channel"),
                 }
             }
-            tracing::warn!("Redis event subscription ended; live updates from other processes stop");
+            tracing::warn!(
+                "Redis event subscription ended; live updates from other processes stop"
+            );
         });
         Ok(Self {
             local,
@@ -82,8 +88,11 @@ impl EventBus {
                     return;
                 };
                 let mut conn = conn.clone();
-                let sent: redis::RedisResult<i64> =
-                    redis::cmd("PUBLISH").arg(channel).arg(json).query_async(&mut conn).await;
+                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(json)
+                    .query_async(&mut conn)
+                    .await;
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, "publishing a live event to Redis failed");
                 }

@@ -1,6 +1,7 @@
 //! The `deals` application: configuration, start-up, the HTTP API, authentication, gateway
 //! layers (rate limits, cache, metrics) and the command line.
 
+pub mod agents;
 pub mod analysis;
 pub mod auth;
 pub mod cache;

@@ -8,14 +8,20 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use deals_agents::{Agents, LlmChain, Unmetered};
+use deals_markets::Registry;
+use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
 use deals_store::Store;
 use redis::aio::ConnectionManager;
 use tokio::net::TcpListener;
 
 use crate::auth::JwtKeys;
 use crate::cache::{Cache, MemoryCache, RedisCache};
-use crate::config::{Environment, Settings};
+use crate::config::{Environment, QueueKind, Settings};
+use crate::events::EventBus;
 use crate::http::router::router;
+use crate::jobs::Jobs;
+use crate::jobs::queue::{QueueBackend, QueueConsumer, QueueSettings};
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::state::AppState;
 use crate::telemetry::metrics_handle;
@@ -23,11 +29,14 @@ use crate::telemetry::metrics_handle;
 /// Bytes of responses the in-process cache keeps.
 const MEMORY_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// A bound, ready-to-run HTTP server.
+/// A bound, ready-to-run HTTP server, with the job worker and the scheduler of an `all`
+/// process.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    consumer: Option<QueueConsumer>,
+    background: bool,
 }
 
 /// Connects to the database and applies migrations when configured to.
@@ -63,9 +72,66 @@ fn limits(settings: &Settings) -> Limits {
     }
 }
 
-/// Builds the shared state: Redis-backed cache and limiter when `redis.url` is set, in-process
-/// ones otherwise.
-pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<AppState> {
+/// The queue settings in effect.
+pub fn queue_settings(settings: &Settings) -> anyhow::Result<QueueSettings> {
+    let backend = match settings.queue_kind() {
+        QueueKind::Redis => QueueBackend::Redis {
+            url: settings
+                .redis_url()
+                .context("jobs.queue is redis without redis.url")?
+                .to_owned(),
+        },
+        QueueKind::Postgres => QueueBackend::Postgres {
+            url: settings.database_url(),
+        },
+        QueueKind::Sqlite | QueueKind::Auto => {
+            let path = settings.jobs_sqlite_path();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            QueueBackend::Sqlite { path }
+        }
+    };
+    let mut q = QueueSettings::new(backend, settings.jobs.queue_name.clone());
+    q.poll_interval = Duration::from_millis(settings.jobs.poll_interval_ms);
+    Ok(q)
+}
+
+/// The marketplace sources: the simulator's five stores through the real adapters (when
+/// `sim.enabled`), replaced store by store by real adapters that are enabled in `markets`.
+async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<Arc<SimHandle>>)> {
+    let real = Registry::from_config(&settings.markets).context("markets configuration")?;
+    if !settings.sim.enabled {
+        return Ok((real, None));
+    }
+    let world = SimWorld::new(SimConfig {
+        seed: settings.sim.seed,
+        speed: settings.sim.speed,
+        chaos: settings.sim.chaos,
+        ..SimConfig::default()
+    });
+    let handle = SimServer::start(Arc::new(world), std::net::IpAddr::from([127, 0, 0, 1]))
+        .await
+        .context("cannot start the simulated marketplace")?;
+    let mut registry =
+        Registry::simulated(&handle, &settings.markets).context("simulated markets")?;
+    for name in real.searchable() {
+        if let Some(market) = real.get(&name) {
+            tracing::info!(market = %name, "real adapter replaces the simulated store");
+            registry.insert(market, true);
+        }
+    }
+    Ok((registry, Some(Arc::new(handle))))
+}
+
+/// Builds the shared state: Redis-backed cache, limiter and event fan-out when `redis.url` is
+/// set, in-process ones otherwise; the job queue; the markets; the agents. Returns the queue's
+/// consumer for a worker to run.
+pub async fn build_state(
+    settings: Settings,
+    store: Store,
+) -> anyhow::Result<(AppState, QueueConsumer)> {
     let jwt = JwtKeys::new(
         settings.auth.jwt_secret.expose(),
         Duration::from_secs(settings.auth.access_ttl_secs),
@@ -101,7 +167,19 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
                 )
             }
         };
-    Ok(AppState {
+    let events = Arc::new(match (&redis, settings.redis_url()) {
+        (Some(conn), Some(url)) => EventBus::redis(url, conn.clone(), &settings.redis.key_prefix)
+            .await
+            .context("cannot subscribe to Redis events")?,
+        _ => EventBus::in_process(),
+    });
+    let (queue, consumer) = crate::jobs::queue::connect(&queue_settings(&settings)?)
+        .await
+        .context("cannot open the job queue")?;
+    let (markets, sim) = build_markets(&settings).await?;
+    let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
+    let agents = Agents::new(Arc::new(chain), Arc::new(Unmetered));
+    let state = AppState {
         store,
         settings: Arc::new(settings),
         jwt: Arc::new(jwt),
@@ -109,7 +187,76 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         limiter,
         redis,
         metrics: metrics_handle(),
-    })
+        jobs: Jobs::new(queue, events.clone()),
+        events,
+        markets: Arc::new(markets),
+        agents: Arc::new(agents),
+        sim,
+    };
+    Ok((state, consumer))
+}
+
+/// Runs the job worker until `shutdown` completes.
+pub async fn run_worker(
+    state: AppState,
+    consumer: QueueConsumer,
+    concurrency: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let name = format!("worker-{}", std::process::id());
+    let handler = crate::jobs::runner::job_handler(state.clone(), &name);
+    let grace = Duration::from_secs(state.settings.jobs.shutdown_grace_secs);
+    consumer
+        .run(&name, concurrency.max(1), handler, shutdown, grace)
+        .await
+        .context("job worker failed")
+}
+
+/// Runs the scheduler until `shutdown` completes.
+pub async fn run_scheduler(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    crate::jobs::scheduler::run(state, holder, shutdown).await;
+}
+
+/// A shutdown signal that several tasks can wait for.
+fn fan_out(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    move || {
+        let mut rx = rx.clone();
+        Box::pin(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        })
+    }
+}
+
+/// Runs the background roles of a process without an HTTP listener.
+pub async fn run_background(
+    settings: Settings,
+    worker: Option<usize>,
+    scheduler: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = connect_store(&settings).await?;
+    let (state, consumer) = build_state(settings, store).await?;
+    let signal = fan_out(shutdown);
+    let sched = scheduler.then(|| tokio::spawn(run_scheduler(state.clone(), signal())));
+    let result = match worker {
+        Some(n) => run_worker(state.clone(), consumer, n, signal()).await,
+        None => {
+            signal().await;
+            Ok(())
+        }
+    };
+    if let Some(s) = sched {
+        let _ = s.await;
+    }
+    result
 }
 
 impl Application {
@@ -133,7 +280,7 @@ impl Application {
     /// Binds `server.listen` around an already connected store (tests pass their own).
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
         let listen = settings.server.listen;
-        let state = build_state(settings, store).await?;
+        let (state, consumer) = build_state(settings, store).await?;
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -141,7 +288,15 @@ impl Application {
             listener,
             router: router(state.clone()),
             state,
+            consumer: Some(consumer),
+            background: true,
         })
+    }
+
+    /// Serves the API only: no job worker and no scheduler in this process.
+    pub fn api_only(mut self) -> Self {
+        self.background = false;
+        self
     }
 
     /// The bound address (the real port when 0 was asked for).
@@ -154,19 +309,38 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests (and, in an `all`
+    /// process, running jobs).
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let signal = fan_out(shutdown);
+        let mut tasks = Vec::new();
+        if self.background
+            && let Some(consumer) = self.consumer.take()
+        {
+            let concurrency = self.state.settings.jobs.concurrency;
+            let (state, stop) = (self.state.clone(), signal());
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = run_worker(state, consumer, concurrency, stop).await {
+                    tracing::error!(error = %e, "job worker stopped");
+                }
+            }));
+            tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
+        }
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(signal())
         .await
-        .context("HTTP server failed")
+        .context("HTTP server failed");
+        for t in tasks {
+            let _ = t.await;
+        }
+        served
     }
 }
 

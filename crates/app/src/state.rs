@@ -7,9 +7,15 @@ use deals_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use redis::aio::ConnectionManager;
 
+use deals_agents::Agents;
+use deals_markets::Registry;
+use deals_markets::sim::SimHandle;
+
 use crate::auth::JwtKeys;
 use crate::cache::Cache;
 use crate::config::Settings;
+use crate::events::EventBus;
+use crate::jobs::Jobs;
 use crate::ratelimit::RateLimiter;
 
 /// Everything a request handler may need. Cheap to clone.
@@ -29,4 +35,14 @@ pub struct AppState {
     pub redis: Option<ConnectionManager>,
     /// Prometheus exporter.
     pub metrics: PrometheusHandle,
+    /// Background jobs (producer side).
+    pub jobs: Jobs,
+    /// Live events, fanned out to every process.
+    pub events: Arc<EventBus>,
+    /// Marketplace sources.
+    pub markets: Arc<Registry>,
+    /// The four agents on the configured LLM chain.
+    pub agents: Arc<Agents>,
+    /// The in-process simulated marketplace, when it runs here.
+    pub sim: Option<Arc<SimHandle>>,
 }

@@ -19,6 +19,9 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "The signed-in user"),
         (name = "goals", description = "What users want to buy"),
         (name = "deals", description = "Offers found at marketplaces"),
+        (name = "jobs", description = "Background work and its progress"),
+        (name = "markets", description = "Marketplace sources and their health"),
+        (name = "agents", description = "LLM providers and the agent run log"),
         (name = "admin", description = "Administration (admin role)")
     )
 )]

@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{analysis, auth, deals, goal_deals, goals, system, users};
+use super::api::{analysis, auth, deals, goal_deals, goals, jobs, sources, system, users};
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
@@ -45,6 +45,14 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deals::get))
         .routes(routes!(analysis::get_analysis))
         .routes(routes!(analysis::price_history))
+        .routes(routes!(jobs::analyze_deal))
+        .routes(routes!(jobs::search_goal))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::admin_jobs))
+        .routes(routes!(jobs::retry_job))
+        .routes(routes!(sources::list_markets))
+        .routes(routes!(sources::agents_status))
+        .routes(routes!(sources::agent_runs))
 }
 
 /// The OpenAPI document alone (for `deals openapi` and tests).

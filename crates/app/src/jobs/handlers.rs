@@ -133,10 +133,16 @@ async fn deliver_notification(
 ) -> Result<serde_json::Value, JobError> {
     let id = subject(job)?;
     let Some(note) = state.store.get_notification(id).await? else {
-        return Err(JobError::Permanent("the notification no longer exists".into()));
+        return Err(JobError::Permanent(
+            "the notification no longer exists".into(),
+        ));
     };
-    let prefs: Preferences = state.store.get_preferences(note.user_id).await?;
-    let channel = job.payload.get("channel").and_then(|c| c.as_str()).unwrap_or("");
+    let prefs: Preferences = flows::preferences(state, note.user_id).await?;
+    let channel = job
+        .payload
+        .get("channel")
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()

@@ -96,7 +96,10 @@ mod tests {
         for attempt in 1..=12 {
             let nominal = (2_000u64 << (attempt - 1)).min(600_000) as f64;
             let d = JobKind::SearchDeals.backoff(attempt).as_millis() as f64;
-            assert!(d >= nominal * 0.75 - 1.0 && d <= nominal * 1.25 + 1.0, "{attempt}: {d}");
+            assert!(
+                d >= nominal * 0.75 - 1.0 && d <= nominal * 1.25 + 1.0,
+                "{attempt}: {d}"
+            );
         }
         assert!(JobKind::SearchDeals.backoff(40) <= Duration::from_millis(750_000));
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deals_store::entity::job;
-use deals_store::repo::jobs::{Claim, finish_job_in};
 use deals_store::now;
+use deals_store::repo::jobs::{Claim, finish_job_in};
 use uuid::Uuid;
 
 use super::JobKind;
@@ -46,7 +46,10 @@ pub async fn run_job(state: &AppState, worker: &str, id: Uuid) -> Result<(), Han
     let started = Instant::now();
     let renewal = keep_lease(state.clone(), worker.to_owned(), id, lease);
     let outcome = match kind {
-        None => Err(JobError::Permanent(format!("unknown job kind {}", job.kind))),
+        None => Err(JobError::Permanent(format!(
+            "unknown job kind {}",
+            job.kind
+        ))),
         Some(kind) => {
             let timeout = Duration::from_secs(settings.job_timeout_secs);
             match tokio::time::timeout(timeout, handlers::run(state, kind, &job)).await {
@@ -79,7 +82,11 @@ async fn settle(
         Ok(result) => {
             metrics::counter!("deals_jobs_succeeded_total", "kind" => label).increment(1);
             match finish_job_in(state.store.conn(), job.id, worker, result).await {
-                Ok(true) => state.store.get_job(deals_store::Scope::All, job.id).await.ok(),
+                Ok(true) => state
+                    .store
+                    .get_job(deals_store::Scope::All, job.id)
+                    .await
+                    .ok(),
                 Ok(false) => {
                     tracing::warn!(job_id = %job.id, "job finished after its lease was taken over");
                     None

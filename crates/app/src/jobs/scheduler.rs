@@ -91,7 +91,12 @@ pub async fn tick_once(
             if !due(every) {
                 continue;
             }
-            let mut new = Jobs::new_job(JobKind::SearchDeals, Some(user_id), Some(goal_id), json!({}));
+            let mut new = Jobs::new_job(
+                JobKind::SearchDeals,
+                Some(user_id),
+                Some(goal_id),
+                json!({}),
+            );
             new.dedup_key = Some(format!("search_deals:{goal_id}:{}", slot(at, every)));
             scheduled(state, new).await?;
         }
@@ -115,7 +120,11 @@ pub async fn tick_once(
 }
 
 /// One CheckPrices job per batch of trackers.
-async fn enqueue_price_checks(state: &AppState, at: DateTime<Utc>, every: u64) -> anyhow::Result<()> {
+async fn enqueue_price_checks(
+    state: &AppState,
+    at: DateTime<Utc>,
+    every: u64,
+) -> anyhow::Result<()> {
     let mut after = None;
     let mut batch = 0;
     loop {
@@ -123,7 +132,12 @@ async fn enqueue_price_checks(state: &AppState, at: DateTime<Utc>, every: u64) -
         let Some(last) = trackers.last() else { break };
         after = Some(last.id);
         let ids: Vec<Uuid> = trackers.iter().map(|t| t.id).collect();
-        let mut new = Jobs::new_job(JobKind::CheckPrices, None, None, json!({"tracker_ids": ids}));
+        let mut new = Jobs::new_job(
+            JobKind::CheckPrices,
+            None,
+            None,
+            json!({"tracker_ids": ids}),
+        );
         new.dedup_key = Some(format!("check_prices:{}:{batch}", slot(at, every)));
         scheduled(state, new).await?;
         batch += 1;
@@ -133,7 +147,8 @@ async fn enqueue_price_checks(state: &AppState, at: DateTime<Utc>, every: u64) -
 
 /// The number of the `every`-second slot `at` falls in.
 fn slot(at: DateTime<Utc>, every: u64) -> i64 {
-    at.timestamp().div_euclid(i64::try_from(every.max(1)).unwrap_or(i64::MAX))
+    at.timestamp()
+        .div_euclid(i64::try_from(every.max(1)).unwrap_or(i64::MAX))
 }
 
 async fn scheduled(state: &AppState, new: deals_store::repo::jobs::NewJob) -> anyhow::Result<()> {

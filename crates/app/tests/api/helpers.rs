@@ -15,6 +15,7 @@ pub struct TestApp {
     pub client: Client,
     pub state: AppState,
     _db: TestDb,
+    _jobs_dir: tempfile::TempDir,
 }
 
 /// A registered user and their tokens.
@@ -48,6 +49,11 @@ pub fn test_settings() -> Settings {
     s.rate_limit.anonymous_per_minute = 10_000;
     s.rate_limit.user_per_minute = 10_000;
     s.rate_limit.auth_per_minute = 10_000;
+    // Each app gets its own queue; the simulated stores never go slow on their own.
+    s.jobs.queue_name = format!("test-{}", Uuid::new_v4().simple());
+    s.jobs.poll_interval_ms = 100;
+    s.jobs.sweep_interval_secs = 1;
+    s.sim.chaos = false;
     s
 }
 
@@ -70,7 +76,11 @@ impl TestApp {
     }
 
     /// Spawns on a given database with given settings.
-    pub async fn spawn_on(db: TestDb, settings: Settings) -> Self {
+    pub async fn spawn_on(db: TestDb, mut settings: Settings) -> Self {
+        let jobs_dir = tempfile::tempdir().expect("temp dir");
+        if settings.jobs.sqlite_path.is_empty() {
+            settings.jobs.sqlite_path = jobs_dir.path().join("jobs.db").display().to_string();
+        }
         let app = Application::build_with_store(settings, db.store.clone())
             .await
             .expect("app builds");
@@ -82,6 +92,7 @@ impl TestApp {
             client: Client::new(),
             state,
             _db: db,
+            _jobs_dir: jobs_dir,
         }
     }
 

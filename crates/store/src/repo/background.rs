@@ -181,7 +181,9 @@ impl Store {
         &self,
         id: Uuid,
     ) -> Result<Option<notification::Model>, StoreError> {
-        Ok(notification::Entity::find_by_id(id).one(self.conn()).await?)
+        Ok(notification::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?)
     }
 
     /// Every tracker, oldest first, in pages of `limit` after `after` (for the price checks).

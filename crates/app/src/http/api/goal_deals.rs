@@ -224,7 +224,7 @@ impl AttachDealRequest {
 
 /// The canonical product this deal is, when the catalogue has it: GTIN first, then brand + MPN,
 /// then the title (variants such as storage size or colour never match).
-async fn same_product_elsewhere(
+pub(crate) async fn same_product_elsewhere(
     state: &AppState,
     listing: &NewListing,
     gtin: Option<&str>,

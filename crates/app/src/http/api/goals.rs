@@ -1,6 +1,7 @@
 //! Goals: what a user wants to buy. Create, list, read, update, delete, and the deals matched to
 //! a goal (including deals attached by hand).
 
+use crate::jobs::{JobKind, Jobs};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +12,9 @@ use deals_core::{
     GoalCriteria, GoalCriteriaInput, GoalStatus, Permission, Priority, ValidationErrors,
 };
 use deals_store::entity::goal;
+use deals_store::repo::goals::insert_goal_in;
 use deals_store::repo::goals::{GoalChanges, NewGoal};
+use deals_store::repo::jobs::insert_job_in;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -347,8 +350,24 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateGoalRequest>,
 ) -> Result<(StatusCode, Json<GoalOut>), AppError> {
     user.require(Permission::Create)?;
+    // The Goal Analysis Agent re-reads the user's words when no criteria were sent with them.
+    let refine = req.query.is_some() && req.criteria.is_none();
     let new = req.parse(user.id)?;
-    let goal = state.store.create_goal(new).await?;
+    // No goal without its job, no job without its goal: both commit or neither does.
+    let txn = state.store.begin_write().await?;
+    let goal = insert_goal_in(&txn, new).await?;
+    let (job, _) = insert_job_in(
+        &txn,
+        Jobs::new_job(
+            JobKind::AnalyzeGoal,
+            Some(user.id),
+            Some(goal.id),
+            serde_json::json!({ "refine": refine }),
+        ),
+    )
+    .await?;
+    txn.commit().await.map_err(deals_store::StoreError::from)?;
+    state.jobs.dispatch(&job).await;
     Ok((StatusCode::CREATED, Json(goal.into())))
 }
 

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod deals;
 pub mod goal_deals;
 pub mod goals;
+pub mod jobs;
+pub mod sources;
 pub mod system;
 pub mod users;
 

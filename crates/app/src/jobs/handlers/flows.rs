@@ -90,7 +90,7 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
     Ok(true)
 }
 
-async fn preferences(state: &AppState, user_id: Uuid) -> Result<Preferences, JobError> {
+pub(super) async fn preferences(state: &AppState, user_id: Uuid) -> Result<Preferences, JobError> {
     Ok(match state.store.get_preferences(user_id).await? {
         Some(doc) => serde_json::from_value(doc).unwrap_or_default(),
         None => Preferences::default(),
@@ -148,7 +148,12 @@ pub async fn analyze_goal(
             "notes": out.output.notes,
         });
     }
-    let mut search = Jobs::new_job(JobKind::SearchDeals, Some(goal.user_id), Some(goal_id), json!({}));
+    let mut search = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(goal.user_id),
+        Some(goal_id),
+        json!({}),
+    );
     search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
     let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
     result["search_job_id"] = json!(search_job.id);
@@ -233,7 +238,16 @@ pub async fn search_deals(
             cheapest: false,
         };
         let extra = json!({"goal_id": goal_id, "deal_id": listing.id, "score": score});
-        if alert(state, job, goal.user_id, event, format!("match:{goal_id}:{}", listing.id), extra).await? {
+        if alert(
+            state,
+            job,
+            goal.user_id,
+            event,
+            format!("match:{goal_id}:{}", listing.id),
+            extra,
+        )
+        .await?
+        {
             alerts += 1;
         }
     }
@@ -342,7 +356,12 @@ async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobEr
         state
             .events
             .publish(crate::events::Event {
-                kind: if up.created { "deal_update" } else { "price_update" }.into(),
+                kind: if up.created {
+                    "deal_update"
+                } else {
+                    "price_update"
+                }
+                .into(),
                 user_id: None,
                 data: json!({
                     "deal_id": up.listing.id, "market": up.listing.market,
@@ -413,7 +432,9 @@ pub async fn check_prices(
     if checked == 0 && !errors.is_empty() {
         return Err(JobError::Retryable(errors.join("; ")));
     }
-    Ok(json!({"trackers": ids.len(), "checked": checked, "changed": changed, "alerts": alerts, "errors": errors}))
+    Ok(
+        json!({"trackers": ids.len(), "checked": checked, "changed": changed, "alerts": alerts, "errors": errors}),
+    )
 }
 
 /// Compares a tracked listing before and after a check; alerts on conditions that became true.
@@ -493,11 +514,12 @@ async fn evaluate(
     let mut sent = 0;
     // One key per condition and observed price change: a re-run of this job (or an overlapping
     // one) finds the same keys and alerts nothing new.
-    let observed = history
-        .last()
-        .map_or(0, |p| p.at.timestamp_micros());
+    let observed = history.last().map_or(0, |p| p.at.timestamp_micros());
     for (event, label) in events {
-        let key = format!("tracker:{}:{label}:{previous}->{price}:{observed}", tracker.id);
+        let key = format!(
+            "tracker:{}:{label}:{previous}->{price}:{observed}",
+            tracker.id
+        );
         let data = json!({"tracker_id": tracker.id, "deal_id": after.id, "condition": label});
         if alert(state, job, tracker.user_id, event, key, data).await? {
             sent += 1;

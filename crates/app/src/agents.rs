@@ -1,0 +1,36 @@
+//! The app's side of the agents: building the LLM chain from configuration and storing run
+//! records.
+
+use deals_agents::AgentRun;
+use deals_store::repo::agent_runs::NewAgentRun;
+use uuid::Uuid;
+
+/// A run record as a row of `agent_runs`.
+pub fn new_run(run: &AgentRun, user_id: Option<Uuid>, job_id: Option<Uuid>) -> NewAgentRun {
+    let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    NewAgentRun {
+        user_id,
+        job_id,
+        agent: text(&run.agent),
+        provider: run.provider.clone(),
+        model: run.model.clone(),
+        prompt_version: run.prompt_version.clone(),
+        status: text(&run.status),
+        input_summary: run.input_summary.clone(),
+        output: run.output.clone(),
+        attempts: serde_json::to_value(&run.attempts).unwrap_or_default(),
+        tokens_in: int(run.tokens_in),
+        tokens_out: int(run.tokens_out),
+        latency_ms: int(run.latency_ms),
+        cost_micros: int(run.cost_micros),
+        error: run.error.clone(),
+    }
+}
+
+/// The serde name of a unit enum value.
+fn text(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
