@@ -6,11 +6,18 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod adapters;
+pub mod config;
+pub mod http;
 pub mod market;
+pub mod registry;
+pub mod sim;
 
+pub use config::MarketsConfig;
 pub use market::{
     Impossible, Market, MarketError, Offer, PRICE_JUMP, SearchQuery, SourceHealth, keep_possible,
 };
+pub use registry::Registry;
 
 /// The five stores the product searches, by their stored market name.
 pub const STORES: [&str; 5] = ["amazon", "walmart", "bestbuy", "target", "ebay"];

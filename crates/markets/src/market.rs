@@ -128,6 +128,9 @@ pub struct Offer {
 /// Why an offer cannot be real.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Impossible {
+    /// The listing carries no id of its own.
+    #[error("no listing id")]
+    MissingId,
     /// The listing carries no price at all.
     #[error("no price")]
     MissingPrice,

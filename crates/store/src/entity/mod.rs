@@ -9,6 +9,7 @@ pub mod deal_analysis;
 pub mod goal;
 pub mod goal_match;
 pub mod job;
+pub mod leader_lease;
 pub mod listing;
 pub mod notification;
 pub mod price_point;

@@ -1,5 +1,6 @@
 //! Background processing: the `jobs` table (queue records, result backend and monitor), the
-//! `agent_runs` log, and the alert state of trackers.
+//! `agent_runs` log, leader leases (one scheduler acts at a time) and the alert state of
+//! trackers.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -65,6 +66,15 @@ impl MigrationTrait for Migration {
                 .col(text_null("error"))
                 .col(ts("created_at"))
                 .foreign_key(&mut fk("agent_runs", "user_id", "users", Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("leader_leases")
+                .col(string("name").primary_key())
+                .col(string("holder"))
+                .col(ts("until"))
                 .to_owned(),
         )
         .await?;

@@ -3,6 +3,7 @@
 
 pub mod agent_runs;
 pub mod analyses;
+pub mod background;
 pub mod goals;
 pub mod jobs;
 pub mod listings;

@@ -1,0 +1,515 @@
+//! The two flows of the seed, as jobs.
+//!
+//! Deal discovery: AnalyzeGoal (Goal Analysis Agent) → SearchDeals (Deal Search Agent over the
+//! market adapters) → listings stored with their prices → scored → matched to the goal →
+//! Notification Agent → in-app alert (+ live event, + webhook/ntfy deliveries).
+//!
+//! Price analysis: CheckPrices per batch of tracked listings → current offer from its market →
+//! price point → re-score → alert when a condition becomes true (below target, drop ≥ N %,
+//! lowest in 30 days, price glitch, back in stock). A condition alerts once when it becomes
+//! true and re-arms when it stops being true.
+
+use std::sync::Arc;
+
+use deals_agents::agents::{EventKind, NotifyInput, PriceEvent};
+use deals_core::{Availability, Currency, GoalCriteria, Preferences};
+use deals_markets::{Market, Offer};
+use deals_store::entity::{job, listing};
+use deals_store::repo::background::NewNotification;
+use deals_store::repo::listings::NewListing;
+use deals_store::{Scope, now};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{JobError, subject};
+use crate::jobs::{JobKind, Jobs};
+use crate::state::AppState;
+
+/// An alert to store for a user.
+pub struct Alert {
+    /// Notification kind.
+    pub kind: String,
+    /// `low` … `critical`.
+    pub priority: String,
+    /// One line.
+    pub title: String,
+    /// The explanation.
+    pub body: String,
+    /// Links and numbers.
+    pub data: serde_json::Value,
+    /// At most one alert per user and key.
+    pub dedup_key: String,
+}
+
+/// Stores an alert once (by its dedup key), publishes it live and enqueues its deliveries to
+/// the user's external channels. `false` when it had already been stored.
+pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<bool, JobError> {
+    let stored = state
+        .store
+        .insert_notification(NewNotification {
+            user_id,
+            kind: alert.kind,
+            priority: alert.priority,
+            title: alert.title,
+            body: alert.body,
+            data: alert.data,
+            dedup_key: Some(alert.dedup_key),
+        })
+        .await?;
+    let Some(note) = stored else {
+        return Ok(false);
+    };
+    state
+        .events
+        .publish(crate::events::Event {
+            kind: "notification".into(),
+            user_id: Some(user_id),
+            data: json!({
+                "id": note.id, "kind": note.kind, "priority": note.priority,
+                "title": note.title, "body": note.body, "data": note.data,
+                "created_at": note.created_at,
+            }),
+        })
+        .await;
+    let prefs = preferences(state, user_id).await?;
+    for (channel, on) in [
+        ("webhook", prefs.channels.webhook_url.is_some()),
+        ("ntfy", prefs.channels.ntfy_url.is_some()),
+    ] {
+        if on {
+            let mut new = Jobs::new_job(
+                JobKind::DeliverNotification,
+                Some(user_id),
+                Some(note.id),
+                json!({"channel": channel}),
+            );
+            new.dedup_key = Some(format!("deliver:{}:{channel}", note.id));
+            state.jobs.enqueue(&state.store, new).await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn preferences(state: &AppState, user_id: Uuid) -> Result<Preferences, JobError> {
+    Ok(match state.store.get_preferences(user_id).await? {
+        Some(doc) => serde_json::from_value(doc).unwrap_or_default(),
+        None => Preferences::default(),
+    })
+}
+
+async fn record_run(state: &AppState, job: &job::Model, run: &deals_agents::AgentRun) {
+    let new = crate::agents::new_run(run, job.owner_id, Some(job.id));
+    if let Err(e) = state.store.record_agent_run(new).await {
+        tracing::warn!(error = %e, "recording an agent run failed");
+    }
+}
+
+fn goal_criteria(goal: &deals_store::entity::goal::Model) -> Result<GoalCriteria, JobError> {
+    GoalCriteria::from_json(goal.criteria.clone())
+        .map_err(|e| JobError::Permanent(format!("stored criteria are invalid: {e:?}")))
+}
+
+/// Goal Analysis Agent: reads the goal's own words into criteria (unless the user gave
+/// criteria), then enqueues the goal's first deal search.
+pub async fn analyze_goal(
+    state: &AppState,
+    job: &job::Model,
+) -> Result<serde_json::Value, JobError> {
+    let goal_id = subject(job)?;
+    let goal = match state.store.get_goal(Scope::All, goal_id).await {
+        Ok(g) => g,
+        Err(deals_store::StoreError::NotFound) => {
+            return Err(JobError::Permanent("the goal no longer exists".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let refine = job.payload.get("refine").and_then(|v| v.as_bool()) == Some(true);
+    let mut result = json!({"goal_id": goal_id, "refined": false});
+    if let (true, Some(query)) = (refine, goal.query.as_deref()) {
+        let out = state
+            .agents
+            .analyze_goal(goal.user_id, query)
+            .await
+            .map_err(|e| JobError::Retryable(e.to_string()))?;
+        record_run(state, job, &out.run).await;
+        let changes = deals_store::repo::goals::GoalChanges {
+            criteria: Some(out.output.criteria.clone()),
+            ..Default::default()
+        };
+        state
+            .store
+            .update_goal(Scope::All, goal_id, changes)
+            .await?;
+        result = json!({
+            "goal_id": goal_id,
+            "refined": true,
+            "provider": out.run.provider,
+            "criteria": out.output.criteria,
+            "notes": out.output.notes,
+        });
+    }
+    let mut search = Jobs::new_job(JobKind::SearchDeals, Some(goal.user_id), Some(goal_id), json!({}));
+    search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
+    let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
+    result["search_job_id"] = json!(search_job.id);
+    Ok(result)
+}
+
+/// Deal Search Agent for one goal: stores what it finds, scores it, matches it and alerts.
+pub async fn search_deals(
+    state: &AppState,
+    job: &job::Model,
+) -> Result<serde_json::Value, JobError> {
+    let goal_id = subject(job)?;
+    let goal = match state.store.get_goal(Scope::All, goal_id).await {
+        Ok(g) => g,
+        Err(deals_store::StoreError::NotFound) => {
+            return Err(JobError::Permanent("the goal no longer exists".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if goal.status != "active" {
+        return Ok(json!({"skipped": format!("goal is {}", goal.status)}));
+    }
+    let criteria = goal_criteria(&goal)?;
+    let markets: Vec<Arc<dyn Market>> = state
+        .markets
+        .searchable()
+        .iter()
+        .filter(|m| criteria.markets.is_empty() || criteria.markets.contains(m))
+        .filter_map(|m| state.markets.get(m))
+        .collect();
+    let out = state
+        .agents
+        .search_deals(goal.user_id, &criteria, &markets)
+        .await
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
+    record_run(state, job, &out.run).await;
+    let search = out.output;
+    if !search.queries.is_empty() && search.queries.iter().all(|q| q.offers.is_none()) {
+        return Err(JobError::Retryable(format!(
+            "every market search failed: {}",
+            search.tool_errors.join("; ")
+        )));
+    }
+    let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
+    let mut stored = 0;
+    let mut new_matches = 0;
+    let mut alerts = 0;
+    for found in search.deals.iter().take(keep) {
+        let listing = ingest(state, &found.offer).await?;
+        stored += 1;
+        let had = state.store.has_match(goal_id, listing.id).await?;
+        state
+            .store
+            .match_listing(
+                goal_id,
+                listing.id,
+                found.match_score,
+                json!(found.reasons),
+                "search",
+            )
+            .await?;
+        if had {
+            continue;
+        }
+        new_matches += 1;
+        let listing = state.store.get_listing(listing.id).await?;
+        let score = listing.score.unwrap_or(0.0);
+        if score < goal.notify_threshold {
+            continue;
+        }
+        let event = PriceEvent {
+            kind: EventKind::NewMatch,
+            listing_title: listing.title.clone(),
+            store: listing.market.clone(),
+            price_minor: listing.price_minor,
+            currency: Currency::parse(&listing.currency).unwrap_or_default(),
+            target_price_minor: goal.target_price_minor,
+            previous_price_minor: None,
+            median_90_days_minor: None,
+            lowest_in_days: None,
+            stores_compared: None,
+            cheapest: false,
+        };
+        let extra = json!({"goal_id": goal_id, "deal_id": listing.id, "score": score});
+        if alert(state, job, goal.user_id, event, format!("match:{goal_id}:{}", listing.id), extra).await? {
+            alerts += 1;
+        }
+    }
+    Ok(json!({
+        "goal_id": goal_id,
+        "queries": search.queries,
+        "found": search.deals.len(),
+        "stored": stored,
+        "new_matches": new_matches,
+        "alerts": alerts,
+        "tool_errors": search.tool_errors,
+    }))
+}
+
+/// Asks the Notification Agent about an event and stores the alert it decides on.
+async fn alert(
+    state: &AppState,
+    job: &job::Model,
+    user_id: Uuid,
+    event: PriceEvent,
+    dedup_key: String,
+    data: serde_json::Value,
+) -> Result<bool, JobError> {
+    let preferences = preferences(state, user_id).await?;
+    let kind = serde_json::to_value(event.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "deal".into());
+    let out = state
+        .agents
+        .decide_notification(user_id, &NotifyInput { event, preferences })
+        .await
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
+    record_run(state, job, &out.run).await;
+    let decision = out.output;
+    if !decision.alert {
+        return Ok(false);
+    }
+    notify(
+        state,
+        user_id,
+        Alert {
+            kind,
+            priority: decision.priority.as_str().to_owned(),
+            title: decision.title,
+            body: decision.message,
+            data,
+            dedup_key,
+        },
+    )
+    .await
+}
+
+/// Stores an offer as a listing (linked to the same product at other stores) and re-scores it
+/// when its price changed.
+async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobError> {
+    let mut new = NewListing {
+        product_id: None,
+        owner_id: None,
+        market: offer.market.clone(),
+        external_id: offer.external_id.clone(),
+        url: offer.url.clone(),
+        title: offer.title.clone(),
+        brand: offer.brand.as_deref().map(str::to_lowercase),
+        category: offer.category.as_deref().map(str::to_lowercase),
+        price_minor: offer.price_minor,
+        original_price_minor: offer.original_price_minor,
+        currency: offer.currency.clone(),
+        condition: offer.condition,
+        seller_name: offer.seller_name.clone(),
+        seller_rating: offer.seller_rating,
+        availability: offer.availability,
+        shipping_minor: offer.shipping_minor,
+        image_url: offer.image_url.clone(),
+        seen_at: now(),
+    };
+    new.product_id = crate::http::api::goal_deals::same_product_elsewhere(
+        state,
+        &new,
+        offer.gtin.as_deref(),
+        offer.mpn.as_deref(),
+    )
+    .await
+    .map_err(|e| JobError::Retryable(e.to_string()))?;
+    if new.product_id.is_none() && offer.gtin.is_some() {
+        let product = state
+            .store
+            .find_or_create_product(deals_store::entity::product::Model {
+                id: Uuid::now_v7(),
+                title: offer.title.clone(),
+                brand: new.brand.clone(),
+                model: offer.model.clone(),
+                gtin: offer.gtin.clone(),
+                mpn: offer.mpn.clone(),
+                category: new.category.clone(),
+                created_at: now(),
+            })
+            .await?;
+        new.product_id = Some(product.id);
+    }
+    let up = state.store.upsert_listing(new).await?;
+    if up.price_changed {
+        crate::analysis::analyze_and_publish(state, up.listing.id)
+            .await
+            .map_err(|e| JobError::Retryable(e.to_string()))?;
+        state
+            .events
+            .publish(crate::events::Event {
+                kind: if up.created { "deal_update" } else { "price_update" }.into(),
+                user_id: None,
+                data: json!({
+                    "deal_id": up.listing.id, "market": up.listing.market,
+                    "price": deals_core::money::format_minor(up.listing.price_minor),
+                    "currency": up.listing.currency,
+                }),
+            })
+            .await;
+    }
+    Ok(up.listing)
+}
+
+/// Conditions of a tracker, as stored in its `alert_state`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Armed {
+    below_target: bool,
+    lowest: bool,
+    glitch: bool,
+    out_of_stock: bool,
+}
+
+/// Days a "lowest price" alert looks back over.
+const LOWEST_DAYS: i64 = 30;
+
+/// Re-reads the current offer of each tracked listing, records it, re-scores and alerts.
+pub async fn check_prices(
+    state: &AppState,
+    job: &job::Model,
+) -> Result<serde_json::Value, JobError> {
+    let ids: Vec<Uuid> = job
+        .payload
+        .get("tracker_ids")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| JobError::Permanent(format!("payload: {e}")))?
+        .unwrap_or_default();
+    let mut checked = 0;
+    let mut changed = 0;
+    let mut alerts = 0;
+    let mut errors = Vec::new();
+    for id in &ids {
+        let Some(tracker) = state.store.get_tracker(*id).await? else {
+            continue;
+        };
+        let before = match state.store.get_listing(tracker.listing_id).await {
+            Ok(l) => l,
+            Err(deals_store::StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(market) = state.markets.get(&before.market) else {
+            continue;
+        };
+        let offer = match market.product(&before.external_id).await {
+            Ok(o) => o,
+            Err(e) => {
+                errors.push(format!("{} {}: {e}", before.market, before.external_id));
+                continue;
+            }
+        };
+        checked += 1;
+        let after = ingest(state, &offer).await?;
+        if after.price_minor != before.price_minor || after.availability != before.availability {
+            changed += 1;
+        }
+        alerts += evaluate(state, job, &tracker, &before, &after).await?;
+    }
+    if checked == 0 && !errors.is_empty() {
+        return Err(JobError::Retryable(errors.join("; ")));
+    }
+    Ok(json!({"trackers": ids.len(), "checked": checked, "changed": changed, "alerts": alerts, "errors": errors}))
+}
+
+/// Compares a tracked listing before and after a check; alerts on conditions that became true.
+async fn evaluate(
+    state: &AppState,
+    job: &job::Model,
+    tracker: &deals_store::entity::tracker::Model,
+    before: &listing::Model,
+    after: &listing::Model,
+) -> Result<u32, JobError> {
+    let armed: Armed = tracker
+        .alert_state
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let price = after.price_minor;
+    let previous = tracker.last_price_minor.unwrap_or(before.price_minor);
+    let history = state
+        .store
+        .price_history(after.id, now() - chrono::Duration::days(LOWEST_DAYS))
+        .await?;
+    let earlier_low = history
+        .iter()
+        .take(history.len().saturating_sub(1))
+        .map(|p| p.price_minor)
+        .min();
+    let analysis = state.store.latest_analysis(after.id).await?;
+    let glitch = analysis
+        .as_ref()
+        .and_then(|a| a.details.get("price_glitch"))
+        .and_then(|g| g.get("is_possible_error"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    let in_stock = after.availability != Availability::OutOfStock.as_str();
+    let now_state = Armed {
+        below_target: tracker.target_price_minor.is_some_and(|t| price <= t),
+        lowest: history.len() >= 3 && earlier_low.is_some_and(|low| price < low),
+        glitch,
+        out_of_stock: !in_stock,
+    };
+    let mut events = Vec::new();
+    let currency = Currency::parse(&after.currency).unwrap_or_default();
+    let base = |kind| PriceEvent {
+        kind,
+        listing_title: after.title.clone(),
+        store: after.market.clone(),
+        price_minor: price,
+        currency,
+        target_price_minor: tracker.target_price_minor,
+        previous_price_minor: Some(previous),
+        median_90_days_minor: None,
+        lowest_in_days: None,
+        stores_compared: None,
+        cheapest: false,
+    };
+    if now_state.below_target && !armed.below_target {
+        events.push((base(EventKind::BelowTarget), "below_target"));
+    }
+    if let Some(pct) = tracker.notify_on_drop_pct
+        && previous > 0
+        && price < previous
+        && ((previous - price) as f64 / previous as f64) * 100.0 >= pct
+    {
+        events.push((base(EventKind::PriceDrop), "drop"));
+    }
+    if now_state.lowest && !armed.lowest {
+        let mut e = base(EventKind::LowestInDays);
+        e.lowest_in_days = Some(LOWEST_DAYS as u32);
+        events.push((e, "lowest"));
+    }
+    if now_state.glitch && !armed.glitch {
+        events.push((base(EventKind::Glitch), "glitch"));
+    }
+    if armed.out_of_stock && !now_state.out_of_stock {
+        events.push((base(EventKind::BackInStock), "back_in_stock"));
+    }
+    let mut sent = 0;
+    // One key per condition and observed price change: a re-run of this job (or an overlapping
+    // one) finds the same keys and alerts nothing new.
+    let observed = history
+        .last()
+        .map_or(0, |p| p.at.timestamp_micros());
+    for (event, label) in events {
+        let key = format!("tracker:{}:{label}:{previous}->{price}:{observed}", tracker.id);
+        let data = json!({"tracker_id": tracker.id, "deal_id": after.id, "condition": label});
+        if alert(state, job, tracker.user_id, event, key, data).await? {
+            sent += 1;
+        }
+    }
+    state
+        .store
+        .update_tracker_state(
+            tracker.id,
+            price,
+            serde_json::to_value(now_state).unwrap_or_default(),
+        )
+        .await?;
+    Ok(sent)
+}

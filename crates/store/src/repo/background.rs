@@ -1,0 +1,242 @@
+//! What background work needs besides jobs: the scheduler's leader lease, notifications with
+//! their dedup keys, goal expiry and retention.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::entity::{goal, leader_lease, notification};
+use crate::{Store, StoreError, now};
+
+/// An in-app notification to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    /// Recipient.
+    pub user_id: Uuid,
+    /// `deal_match`, `price_drop`, `below_target`, `glitch`, `back_in_stock`, `deadline`…
+    pub kind: String,
+    /// `low` … `critical`.
+    pub priority: String,
+    /// One line.
+    pub title: String,
+    /// The explanation.
+    pub body: String,
+    /// Links and numbers for the UI.
+    pub data: serde_json::Value,
+    /// At most one notification per user and key is ever stored.
+    pub dedup_key: Option<String>,
+}
+
+impl Store {
+    /// Takes or renews the lease of `name` for `holder`; `false` while another holder's lease
+    /// is still running.
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let at = now();
+        leader_lease::Entity::insert(leader_lease::ActiveModel {
+            name: Set(name.to_owned()),
+            holder: Set(holder.to_owned()),
+            until: Set(at + ttl),
+        })
+        .on_conflict_do_nothing_on([leader_lease::Column::Name])
+        .exec(self.conn())
+        .await?;
+        let res = leader_lease::Entity::update_many()
+            .col_expr(leader_lease::Column::Holder, Expr::val(holder))
+            .col_expr(leader_lease::Column::Until, Expr::val(at + ttl))
+            .filter(leader_lease::Column::Name.eq(name))
+            .filter(
+                Expr::col(leader_lease::Column::Holder)
+                    .eq(holder)
+                    .or(Expr::col(leader_lease::Column::Until).lt(at)),
+            )
+            .exec(self.conn())
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Gives up the lease of `name` if `holder` has it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        leader_lease::Entity::delete_many()
+            .filter(leader_lease::Column::Name.eq(name))
+            .filter(leader_lease::Column::Holder.eq(holder))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a notification unless one with the same user and dedup key exists; `None` then.
+    pub async fn insert_notification(
+        &self,
+        new: NewNotification,
+    ) -> Result<Option<notification::Model>, StoreError> {
+        let id = Uuid::now_v7();
+        let res = notification::Entity::insert(notification::ActiveModel {
+            id: Set(id),
+            user_id: Set(new.user_id),
+            kind: Set(new.kind),
+            priority: Set(new.priority),
+            title: Set(new.title),
+            body: Set(new.body),
+            data: Set(new.data),
+            dedup_key: Set(new.dedup_key),
+            read_at: Set(None),
+            created_at: Set(now()),
+        })
+        .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::DedupKey])
+        .exec(self.conn())
+        .await?;
+        if matches!(res, sea_orm::TryInsertResult::Inserted(_)) {
+            Ok(notification::Entity::find_by_id(id)
+                .one(self.conn())
+                .await?)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A user's notifications, newest first.
+    pub async fn recent_notifications(
+        &self,
+        user_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<notification::Model>, StoreError> {
+        Ok(notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user_id))
+            .order_by_desc(notification::Column::CreatedAt)
+            .limit(limit)
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Marks active goals whose deadline has passed as `expired`; returns them.
+    pub async fn expire_goals(&self, at: DateTime<Utc>) -> Result<Vec<goal::Model>, StoreError> {
+        let due = goal::Entity::find()
+            .filter(goal::Column::Status.eq("active"))
+            .filter(goal::Column::Deadline.lte(at))
+            .all(self.conn())
+            .await?;
+        if due.is_empty() {
+            return Ok(due);
+        }
+        goal::Entity::update_many()
+            .col_expr(goal::Column::Status, Expr::val("expired"))
+            .col_expr(goal::Column::UpdatedAt, Expr::val(at))
+            .filter(goal::Column::Id.is_in(due.iter().map(|g| g.id)))
+            .filter(goal::Column::Status.eq("active"))
+            .exec(self.conn())
+            .await?;
+        Ok(due)
+    }
+
+    /// Active goals whose deadline falls within `within` from `at`.
+    pub async fn goals_nearing_deadline(
+        &self,
+        at: DateTime<Utc>,
+        within: Duration,
+    ) -> Result<Vec<goal::Model>, StoreError> {
+        Ok(goal::Entity::find()
+            .filter(goal::Column::Status.eq("active"))
+            .filter(goal::Column::Deadline.gt(at))
+            .filter(goal::Column::Deadline.lte(at + within))
+            .all(self.conn())
+            .await?)
+    }
+
+    /// `(id, user_id, priority)` of every active goal, for the scheduler.
+    pub async fn active_goal_schedule(&self) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
+        Ok(goal::Entity::find()
+            .select_only()
+            .column(goal::Column::Id)
+            .column(goal::Column::UserId)
+            .column(goal::Column::Priority)
+            .filter(goal::Column::Status.eq("active"))
+            .into_tuple()
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Deletes read notifications older than `before`.
+    pub async fn delete_read_notifications(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let res = notification::Entity::delete_many()
+            .filter(notification::Column::ReadAt.is_not_null())
+            .filter(notification::Column::CreatedAt.lt(before))
+            .exec(self.conn())
+            .await?;
+        Ok(res.rows_affected)
+    }
+}
+
+impl Store {
+    /// One notification by id.
+    pub async fn get_notification(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<notification::Model>, StoreError> {
+        Ok(notification::Entity::find_by_id(id).one(self.conn()).await?)
+    }
+
+    /// Every tracker, oldest first, in pages of `limit` after `after` (for the price checks).
+    pub async fn trackers_after(
+        &self,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<crate::entity::tracker::Model>, StoreError> {
+        use crate::entity::tracker;
+        let mut q = tracker::Entity::find().order_by_asc(tracker::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(tracker::Column::Id.gt(a));
+        }
+        Ok(q.limit(limit).all(self.conn()).await?)
+    }
+}
+
+impl Store {
+    /// Whether the listing is already matched to the goal.
+    pub async fn has_match(&self, goal_id: Uuid, listing_id: Uuid) -> Result<bool, StoreError> {
+        use crate::entity::goal_match;
+        use sea_orm::PaginatorTrait;
+        Ok(goal_match::Entity::find()
+            .filter(goal_match::Column::GoalId.eq(goal_id))
+            .filter(goal_match::Column::ListingId.eq(listing_id))
+            .count(self.conn())
+            .await?
+            > 0)
+    }
+
+    /// One tracker by id.
+    pub async fn get_tracker(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::entity::tracker::Model>, StoreError> {
+        Ok(crate::entity::tracker::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?)
+    }
+
+    /// Records what a price check saw: the price and which alert conditions hold.
+    pub async fn update_tracker_state(
+        &self,
+        id: Uuid,
+        price_minor: i64,
+        alert_state: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        use crate::entity::tracker;
+        tracker::Entity::update_many()
+            .col_expr(tracker::Column::LastPriceMinor, Expr::val(price_minor))
+            .col_expr(tracker::Column::LastCheckedAt, Expr::val(now()))
+            .col_expr(tracker::Column::AlertState, Expr::val(alert_state))
+            .filter(tracker::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+}
