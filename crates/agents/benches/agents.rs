@@ -3,6 +3,12 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deals_markets::{
+    Market, MarketError, Offer, SearchQuery, SourceHealth, SourceKind, SourceStatus,
+};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use deals_agents::Agents;
@@ -11,7 +17,7 @@ use deals_agents::agents::{
     Agent, EventKind, GoalAnalysisAgent, NotificationAgent, NotifyInput, PriceAnalysisAgent,
     PriceEvent, PriceInput,
 };
-use deals_core::{Condition, Currency, Preferences, Trend};
+use deals_core::{Availability, Condition, Currency, Preferences, Trend};
 use uuid::Uuid;
 
 const GOAL: &str = "Sony or Bose noise cancelling headphones under $300, new";
@@ -56,6 +62,87 @@ fn notify_input() -> NotifyInput {
     }
 }
 
+/// A store answering from memory with 20 offers, half of them headphones.
+struct Shelf {
+    name: &'static str,
+    offers: Vec<Offer>,
+}
+
+#[async_trait]
+impl Market for Shelf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn kind(&self) -> SourceKind {
+        SourceKind::Simulated
+    }
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<Offer>, MarketError> {
+        Ok(self
+            .offers
+            .iter()
+            .filter(|o| query.accepts(o))
+            .cloned()
+            .collect())
+    }
+    async fn product(&self, id: &str) -> Result<Offer, MarketError> {
+        Err(MarketError::NotFound(id.into()))
+    }
+    fn health(&self) -> SourceHealth {
+        SourceHealth {
+            name: self.name.into(),
+            kind: SourceKind::Simulated,
+            enabled: true,
+            status: SourceStatus::Ok,
+            last_success: None,
+            last_error: None,
+        }
+    }
+}
+
+fn shelf(name: &'static str) -> Arc<dyn Market> {
+    let titles = [
+        (
+            "Sony WH-1000XM5 Wireless Noise Cancelling Headphones",
+            "Sony",
+        ),
+        (
+            "Bose QuietComfort Ultra Noise Cancelling Headphones",
+            "Bose",
+        ),
+        ("JBL Flip 6 Portable Speaker", "JBL"),
+        ("Apple AirPods Pro 2 Noise Cancelling Earbuds", "Apple"),
+    ];
+    let offers = (0..20)
+        .map(|i| {
+            let (title, brand) = titles[i % titles.len()];
+            Offer {
+                market: name.into(),
+                source: SourceKind::Simulated,
+                external_id: format!("{name}-{i}"),
+                url: format!("https://example.invalid/{name}/{i}"),
+                title: title.into(),
+                brand: Some(brand.into()),
+                model: None,
+                gtin: None,
+                mpn: None,
+                category: Some("Audio > Headphones".into()),
+                price_minor: 15_000 + 1_000 * i as i64,
+                original_price_minor: None,
+                currency: "USD".into(),
+                condition: Condition::New,
+                seller_name: None,
+                seller_rating: Some(4.5),
+                seller_review_count: None,
+                availability: Availability::InStock,
+                shipping_minor: None,
+                image_url: None,
+                flags: Vec::new(),
+            }
+        })
+        .collect();
+    Arc::new(Shelf { name, offers })
+}
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let agents = Agents::offline();
@@ -84,6 +171,19 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             agents
                 .decide_notification(user, black_box(&notify))
+                .await
+                .unwrap()
+        })
+    });
+    let criteria = GoalAnalysisAgent::rules(GOAL).criteria;
+    let markets: Vec<Arc<dyn Market>> = ["amazon", "walmart", "bestbuy", "target", "ebay"]
+        .into_iter()
+        .map(shelf)
+        .collect();
+    c.bench_function("deal_search/agent_5_stores_100_offers", |b| {
+        b.to_async(&rt).iter(|| async {
+            agents
+                .search_deals(user, black_box(&criteria), &markets)
                 .await
                 .unwrap()
         })

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::AgentKind;
 use crate::llm::chain::Tally;
-use crate::llm::{LlmChain, LlmRequest};
+use crate::llm::{Exhausted, LlmChain, LlmRequest};
 use crate::meter::{Meter, MeterError, MeteredOp, Unmetered};
 use crate::run::{
     AgentOutput, AgentRun, Attempt, AttemptOutcome, RULES_MODEL, RULES_PROVIDER, RunStatus,
@@ -154,12 +154,15 @@ impl Agents {
     ) -> Result<AgentOutput<A::Output>, AgentError> {
         let started = Instant::now();
         self.meter.charge(user_id, A::OP).await?;
-        let request = A::request(input);
-        let validate = |text: &str| A::validate(input, text);
-        let answer = self
-            .chain
-            .structured(A::KIND, A::PROMPT_VERSION, &request, &validate)
-            .await;
+        let answer = if self.chain.is_rules_only() {
+            Err(Exhausted::default())
+        } else {
+            let request = A::request(input);
+            let validate = |text: &str| A::validate(input, text);
+            self.chain
+                .structured(A::KIND, A::PROMPT_VERSION, &request, &validate)
+                .await
+        };
         let (output, provider, model, tally) = match answer {
             Ok(a) => (a.value, a.provider, a.model, a.tally),
             Err(exhausted) => {

@@ -147,7 +147,10 @@ impl LlmChain {
             let client: Arc<dyn LlmClient> = match p.kind {
                 ProviderKind::OpenaiCompatible => Arc::new(OpenAiCompatible::new(&p)?),
                 ProviderKind::Anthropic => Arc::new(Anthropic::new(&p)?),
-                ProviderKind::Rules => continue,
+                ProviderKind::Rules => {
+                    tracing::warn!(provider = %p.name, "kind rules is not a provider; ignored");
+                    continue;
+                }
             };
             clients.push((client, p.max_retries));
         }

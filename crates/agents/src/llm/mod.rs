@@ -212,7 +212,7 @@ impl ProviderInfo {
             name: cfg.name.clone(),
             kind: cfg.kind,
             model: cfg.model.clone(),
-            base_url: cfg.base_url.clone(),
+            base_url: public_url(&cfg.base_url),
             price_in_per_million: cfg.price_in_per_million,
             price_out_per_million: cfg.price_out_per_million,
         }
@@ -253,10 +253,55 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, LlmError
         .map_err(|e| LlmError::Transport(format!("cannot build the HTTP client: {e}")))
 }
 
+/// A URL without user info (`user:pass@`), query or fragment, safe to show.
+pub fn public_url(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://{host}{path}")
+}
+
 /// The first `max` characters of `text`, for error details.
 pub(crate) fn clip(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_drop_credentials_and_queries() {
+        assert_eq!(
+            public_url("https://me:sk-1@api.example.com/v1?key=sk-2#x"),
+            "https://api.example.com/v1"
+        );
+        assert_eq!(
+            public_url("http://127.0.0.1:11434/v1"),
+            "http://127.0.0.1:11434/v1"
+        );
+    }
+
+    #[test]
+    fn cost_is_tokens_times_price_per_million_in_micro_dollars() {
+        let info = ProviderInfo {
+            name: "deepseek".into(),
+            kind: ProviderKind::OpenaiCompatible,
+            model: "deepseek-chat".into(),
+            base_url: String::new(),
+            price_in_per_million: 0.28,
+            price_out_per_million: 0.42,
+        };
+        let usage = Usage {
+            input_tokens: 1_000_000,
+            output_tokens: 500_000,
+        };
+        assert_eq!(info.cost_micros(usage), 490_000);
     }
 }

@@ -185,9 +185,8 @@ async fn notifications_below_the_users_minimum_priority_are_not_alerted() {
     );
 }
 
-#[tokio::test]
-async fn price_analysis_rules_are_the_seed_base_score() {
-    let input = PriceInput {
+fn price_input() -> PriceInput {
+    PriceInput {
         title: "Sony WH-1000XM5".into(),
         market: "bestbuy".into(),
         price_minor: 15_000,
@@ -204,10 +203,13 @@ async fn price_analysis_rules_are_the_seed_base_score() {
             trend: Trend::Stable,
             points: 0,
         },
-    };
+    }
+}
 
+#[tokio::test]
+async fn price_analysis_rules_are_the_seed_base_score() {
     let out = Agents::offline()
-        .analyze_price(Uuid::nil(), &input)
+        .analyze_price(Uuid::nil(), &price_input())
         .await
         .unwrap();
 
@@ -256,4 +258,77 @@ async fn a_user_without_tokens_gets_a_typed_error_and_no_llm_call() {
     assert!(server.requests().is_empty());
     let unmetered = Agents::new(Arc::new(LlmChain::rules_only()), Arc::new(Unmetered));
     assert!(unmetered.analyze_goal(Uuid::nil(), GOAL).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_model_base_score_out_of_range_is_repaired() {
+    let server = FakeServer::start(vec![
+        openai_text(r#"{"base_score": 140, "reasons": ["great"]}"#, 10, 10),
+        openai_text(
+            r#"{"base_score": 82.456, "reasons": ["25 % under the reference price"]}"#,
+            10,
+            10,
+        ),
+    ])
+    .await;
+    let agents = agents(&config(vec![provider(
+        ProviderKind::OpenaiCompatible,
+        "primary",
+        &server,
+    )]));
+
+    let out = agents
+        .analyze_price(Uuid::nil(), &price_input())
+        .await
+        .unwrap();
+
+    assert_eq!(out.output.base_score, 82.46);
+    assert_eq!(out.run.prompt_version, "price-analysis/1");
+    let repair = server.requests()[1].body["messages"][3]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        repair.contains("base_score: must be between 0 and 100"),
+        "{repair}"
+    );
+    let facts = server.requests()[0].body["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(facts.starts_with("<listing_facts>") && facts.contains("\"price_minor\":15000"));
+}
+
+#[tokio::test]
+async fn the_users_minimum_priority_overrides_the_model() {
+    let server = FakeServer::start(vec![openai_text(
+        r#"{"alert": true, "priority": "low", "title": "New match", "message": "$219 at Best Buy"}"#,
+        10,
+        10,
+    )])
+    .await;
+    let agents = agents(&config(vec![provider(
+        ProviderKind::OpenaiCompatible,
+        "primary",
+        &server,
+    )]));
+    let preferences = Preferences {
+        min_priority: Priority::High,
+        ..Preferences::default()
+    };
+    let input = NotifyInput {
+        event: event(EventKind::NewMatch),
+        preferences,
+    };
+
+    let out = agents
+        .decide_notification(Uuid::nil(), &input)
+        .await
+        .unwrap();
+
+    assert_eq!(out.run.provider, "primary");
+    assert_eq!(
+        (out.output.alert, out.output.priority),
+        (false, Priority::Low)
+    );
 }
