@@ -28,7 +28,7 @@ async fn create_goal_from_plain_language_reads_the_criteria_out_of_it() {
     assert_eq!(goal["notify_threshold"], 0.7);
     let c = &goal["criteria"];
     assert_eq!(c["brands"], json!(["sony", "bose"]));
-    assert_eq!(c["categories"], json!(["headphones"]));
+    assert_eq!(c["categories"], json!(["audio/headphones"]));
     assert_eq!(c["keywords"], json!(["noise cancelling", "headphones"]));
     assert_eq!(c["conditions"], json!(["new"]));
     assert_eq!(c["max_price"], "300.00");
