@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "The signed-in user"),
         (name = "goals", description = "What users want to buy"),
         (name = "deals", description = "Offers found at marketplaces"),
+        (name = "notifications", description = "Alerts raised for the user"),
         (name = "jobs", description = "Background work and its progress"),
         (name = "markets", description = "Marketplace sources and their health"),
         (name = "agents", description = "LLM providers and the agent run log"),

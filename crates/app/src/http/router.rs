@@ -18,7 +18,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::api::{analysis, auth, deals, goal_deals, goals, jobs, sources, system, users};
+use super::api::{
+    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
+};
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
@@ -50,6 +52,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::admin_jobs))
         .routes(routes!(jobs::retry_job))
+        .routes(routes!(tracking::track))
+        .routes(routes!(tracking::list_tracked))
+        .routes(routes!(tracking::untrack))
+        .routes(routes!(tracking::list_notifications))
+        .routes(routes!(tracking::unread_count))
+        .routes(routes!(tracking::mark_read))
+        .routes(routes!(tracking::mark_all_read))
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))

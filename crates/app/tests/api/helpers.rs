@@ -226,3 +226,37 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         .map(|e| e["field"].as_str().unwrap().to_owned())
         .collect()
 }
+
+impl TestApp {
+    /// Polls `path` until `ready` accepts the JSON body, for at most `secs` seconds.
+    pub async fn wait_for(
+        &self,
+        path: &str,
+        token: &str,
+        secs: u64,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let res = self.get(path, Some(token)).await;
+            assert_eq!(res.status(), 200, "GET {path}");
+            let body: Value = res.json().await.unwrap();
+            if ready(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} not ready after {secs} s: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the job is finished (succeeded, failed or dead) and returns it.
+    pub async fn wait_for_job(&self, token: &str, job_id: &str) -> Value {
+        self.wait_for(&format!("/api/v1/jobs/{job_id}"), token, 30, |j| {
+            matches!(j["status"].as_str(), Some("succeeded" | "failed" | "dead"))
+        })
+        .await
+    }
+}

@@ -6,6 +6,7 @@
 mod analysis;
 mod auth;
 mod deals;
+mod flows;
 mod gateway;
 mod goals;
 mod helpers;

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod listings;
 pub mod search;
 pub mod sessions;
+pub mod tracking;
 pub mod users;
 
 /// A page of rows and the total number of rows matching the query.

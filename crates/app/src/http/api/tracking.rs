@@ -1,0 +1,287 @@
+//! Price tracking (a user watching one deal's price) and the user's in-app notifications.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use deals_core::money::{AmountInput, format_minor};
+use deals_core::{Permission, ValidationErrors};
+use deals_store::entity::{notification, tracker};
+use deals_store::repo::tracking::TrackedListing;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{PageParams, Paginated};
+use crate::auth::AuthUser;
+use crate::http::error::{AppError, Problem};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+
+/// What to be alerted about.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackRequest {
+    /// Alert when the price is at or below this.
+    #[schema(value_type = Option<String>, example = "199.99")]
+    pub target_price: Option<AmountInput>,
+    /// Alert when the price drops by at least this many percent between two checks.
+    #[schema(example = 10.0)]
+    pub notify_on_drop_pct: Option<f64>,
+}
+
+/// A tracker.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackerOut {
+    /// Id.
+    pub id: Uuid,
+    /// The tracked deal.
+    pub deal_id: Uuid,
+    /// Target price.
+    pub target_price: Option<String>,
+    /// Drop that alerts, in percent.
+    pub notify_on_drop_pct: Option<f64>,
+    /// Price at the last check.
+    pub last_price: Option<String>,
+    /// When the price was last checked.
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// When tracking started.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<tracker::Model> for TrackerOut {
+    fn from(t: tracker::Model) -> Self {
+        Self {
+            id: t.id,
+            deal_id: t.listing_id,
+            target_price: t.target_price_minor.map(format_minor),
+            notify_on_drop_pct: t.notify_on_drop_pct,
+            last_price: t.last_price_minor.map(format_minor),
+            last_checked_at: t.last_checked_at,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// A tracked deal with its latest price.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackedOut {
+    /// The tracker.
+    #[serde(flatten)]
+    pub tracker: TrackerOut,
+    /// Deal title.
+    pub title: String,
+    /// Market.
+    pub market: String,
+    /// Where to buy.
+    pub url: String,
+    /// Latest price.
+    pub price: String,
+    /// Currency.
+    pub currency: String,
+    /// Stock state.
+    pub availability: String,
+    /// Deal score 0..1.
+    pub score: Option<f64>,
+}
+
+impl From<TrackedListing> for TrackedOut {
+    fn from(t: TrackedListing) -> Self {
+        Self {
+            tracker: t.tracker.into(),
+            title: t.listing.title,
+            market: t.listing.market,
+            url: t.listing.url,
+            price: format_minor(t.listing.price_minor),
+            currency: t.listing.currency,
+            availability: t.listing.availability,
+            score: t.listing.score,
+        }
+    }
+}
+
+/// Starts (or changes) tracking a deal's price; the scheduler checks it every
+/// `jobs.price_check_interval_secs`.
+#[utoipa::path(post, path = "/api/v1/deals/{deal_id}/track", operation_id = "track_deal", tag = "deals", security(("bearer" = [])), params(("deal_id" = Uuid, Path)),
+    request_body = TrackRequest, responses(
+    (status = 201, body = TrackerOut, description = "Tracking"), (status = 200, body = TrackerOut, description = "Tracker updated"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "No such deal (or not yours)"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+pub async fn track(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(deal_id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<TrackRequest>,
+) -> Result<(StatusCode, Json<TrackerOut>), AppError> {
+    user.require(Permission::Create)?;
+    let mut errors = ValidationErrors::new();
+    let target = req
+        .target_price
+        .and_then(|a| errors.check("target_price", a.to_minor()));
+    if target.is_some_and(|t| t <= 0) {
+        errors.add("target_price", "must be greater than 0");
+    }
+    if let Some(p) = req.notify_on_drop_pct
+        && !(p > 0.0 && p < 100.0)
+    {
+        errors.add(
+            "notify_on_drop_pct",
+            "must be between 0 and 100 (exclusive)",
+        );
+    }
+    errors.into_result(())?;
+    let listing = state
+        .store
+        .get_visible_listing(deal_id, Some(user.scope()))
+        .await?;
+    let (tracker, created) = state
+        .store
+        .track_listing(user.id, listing.id, target, req.notify_on_drop_pct)
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(tracker.into())))
+}
+
+/// The caller's tracked deals with their latest prices, newest first.
+#[utoipa::path(get, path = "/api/v1/tracked", operation_id = "list_tracked", tag = "deals", security(("bearer" = [])), params(PageParams), responses(
+    (status = 200, body = Paginated<TrackedOut>, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+pub async fn list_tracked(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Paginated<TrackedOut>>, AppError> {
+    user.require(Permission::Read)?;
+    let page = params.parse()?;
+    let tracked = state.store.list_tracked(user.id, page).await?;
+    Ok(Json(Paginated::from_page(tracked, page, TrackedOut::from)))
+}
+
+/// Stops tracking.
+#[utoipa::path(delete, path = "/api/v1/tracked/{tracker_id}", operation_id = "untrack", tag = "deals", security(("bearer" = [])), params(("tracker_id" = Uuid, Path)), responses(
+    (status = 204, description = "Stopped"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
+pub async fn untrack(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(tracker_id): ApiPath<Uuid>,
+) -> Result<StatusCode, AppError> {
+    user.require(Permission::Read)?;
+    state.store.delete_tracker(user.scope(), tracker_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An in-app notification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    /// Id.
+    pub id: Uuid,
+    /// `deal_match`, `price_drop`, `below_target`, `glitch`, `back_in_stock`, `deadline`…
+    pub kind: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub priority: String,
+    /// One line.
+    pub title: String,
+    /// Why: the numbers behind the alert.
+    pub body: String,
+    /// Links (`deal_id`, `goal_id`, `tracker_id`) and numbers.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// When it was read.
+    pub read_at: Option<DateTime<Utc>>,
+    /// When it was raised.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<notification::Model> for NotificationOut {
+    fn from(n: notification::Model) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            priority: n.priority,
+            title: n.title,
+            body: n.body,
+            data: n.data,
+            read_at: n.read_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// Query of the notification list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationParams {
+    /// Only unread ones.
+    pub unread: Option<bool>,
+    /// Page (1-based).
+    pub page: Option<i64>,
+    /// Page size (≤ 100).
+    pub per_page: Option<i64>,
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", operation_id = "list_notifications", tag = "notifications", security(("bearer" = [])), params(NotificationParams), responses(
+    (status = 200, body = Paginated<NotificationOut>, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(params): ApiQuery<NotificationParams>,
+) -> Result<Json<Paginated<NotificationOut>>, AppError> {
+    let page = PageParams {
+        page: params.page,
+        per_page: params.per_page,
+    }
+    .parse()?;
+    let found = state
+        .store
+        .list_notifications(user.id, params.unread.unwrap_or(false), page)
+        .await?;
+    Ok(Json(Paginated::from_page(
+        found,
+        page,
+        NotificationOut::from,
+    )))
+}
+
+/// How many notifications are unread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadCount {
+    /// Unread notifications.
+    pub count: u64,
+}
+
+/// The number of unread notifications.
+#[utoipa::path(get, path = "/api/v1/notifications/unread-count", operation_id = "unread_count", tag = "notifications", security(("bearer" = [])), responses(
+    (status = 200, body = UnreadCount, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
+pub async fn unread_count(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<UnreadCount>, AppError> {
+    Ok(Json(UnreadCount {
+        count: state.store.unread_count(user.id).await?,
+    }))
+}
+
+/// Marks one notification read.
+#[utoipa::path(post, path = "/api/v1/notifications/{notification_id}/read", operation_id = "mark_read", tag = "notifications", security(("bearer" = [])), params(("notification_id" = Uuid, Path)), responses(
+    (status = 204, description = "Read"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 404, body = Problem, description = "Not found (or not yours)")))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(notification_id): ApiPath<Uuid>,
+) -> Result<StatusCode, AppError> {
+    state.store.mark_read(user.id, notification_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks every notification read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", operation_id = "mark_all_read", tag = "notifications", security(("bearer" = [])), responses(
+    (status = 204, description = "All read"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<StatusCode, AppError> {
+    state.store.mark_all_read(user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
