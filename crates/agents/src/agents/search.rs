@@ -170,7 +170,10 @@ impl DealSearchAgent {
                     criteria,
                     &ListingFacts {
                         title: &offer.title,
-                        brand: offer.brand.as_deref(),
+                        brand: offer
+                            .brand
+                            .as_deref()
+                            .or_else(|| crate::rules::brand_in_title(&offer.title)),
                         category: offer.category.as_deref(),
                         market: &offer.market,
                         condition: offer.condition,

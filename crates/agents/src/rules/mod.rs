@@ -106,3 +106,29 @@ fn title(text: &str, toks: &[tokens::Token], filler: &[bool]) -> String {
     }
     title
 }
+
+/// The first known brand named in a listing title (exact names and aliases, no typo
+/// correction): `NEW Skullcandy Crusher ANC 2` → `skullcandy`. Used when a store does not
+/// state the brand, so that a goal naming other brands can exclude the listing.
+pub fn brand_in_title(title: &str) -> Option<&'static str> {
+    let toks = tokens::tokenize(title);
+    (0..toks.len()).find_map(|i| brands::brand_at(&toks, i).map(|(_, b)| b))
+}
+
+#[cfg(test)]
+mod brand_in_title_tests {
+    use super::brand_in_title;
+
+    #[test]
+    fn a_title_names_its_brand() {
+        assert_eq!(
+            brand_in_title("NEW Skullcandy Crusher ANC 2 Wireless NC Headphones White SEALED"),
+            Some("skullcandy")
+        );
+        assert_eq!(
+            brand_in_title("Sony - WH-1000XM5 Wireless Headphones"),
+            Some("sony")
+        );
+        assert_eq!(brand_in_title("Wireless Noise-Canceling Headphones"), None);
+    }
+}

@@ -260,3 +260,34 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    /// Waits until a deal search of the goal has finished successfully.
+    pub async fn wait_for_search(&self, goal_id: &str) {
+        let goal = Uuid::parse_str(goal_id).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let page = deals_core::Pagination::parse(None, Some(100)).unwrap();
+            let jobs = self
+                .state
+                .store
+                .list_jobs(deals_store::Scope::All, None, page)
+                .await
+                .unwrap();
+            if jobs.items.iter().any(|j| {
+                j.kind == "search_deals" && j.subject_id == Some(goal) && j.status == "succeeded"
+            }) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no finished search for goal {goal_id}: {:?}",
+                jobs.items
+                    .iter()
+                    .map(|j| (&j.kind, &j.status, &j.error))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}

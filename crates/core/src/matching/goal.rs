@@ -4,7 +4,9 @@
 //! failed), checked in this order: currency (only when the goal has a price bound: amounts in
 //! different currencies are not compared), `max_price`, `min_price`, excluded keywords (stem
 //! and synonym aware: excluding `refurbished` also excludes `Renewed`), `conditions`,
-//! `markets`, `min_seller_rating` (an unknown rating does not exclude; the reasons say so).
+//! `markets`, a stated brand outside the goal's `brands` (a listing whose store states another
+//! brand is excluded; one that states none stays a candidate), `min_seller_rating` (an unknown
+//! rating does not exclude; the reasons say so).
 //!
 //! **Soft criteria** rank: keyword coverage (share of the goal's keywords found in the title;
 //! a multi-word keyword counts when all its words appear, in any order, or when its phrase
@@ -161,6 +163,21 @@ impl Goal {
         }
         if self.has_markets() {
             e.hard(|| format!("market: {}", l.market.trim().to_lowercase()));
+        }
+        // A listing that states another brand is not what a goal naming brands asks for; a
+        // listing that states none stays a candidate (its brand may only be in the title).
+        if self.count(3) > 0
+            && let Some(stated) = l.brand.map(str::trim).filter(|b| !b.is_empty())
+            && !self
+                .brands()
+                .iter()
+                .any(|b| ids.brands.binary_search(b).is_ok())
+        {
+            e.exclude(|| {
+                let wanted = self.cold.criteria.brands.join(" or ");
+                format!("brand {} is not {wanted}", stated.to_lowercase())
+            });
+            return false;
         }
         if let Some(min) = self.min_rating() {
             match l.seller_rating.filter(|r| r.is_finite()) {

@@ -264,7 +264,14 @@ fn brands_match_the_listing_brand_or_a_title_word() {
             .reasons
             .contains(&"brand: lg".to_owned())
     );
+    // A stated brand outside the goal's excludes; an unstated one only costs the brand weight.
     let m = match_goal(&g, &other);
+    assert_eq!(
+        m.excluded_by.as_deref(),
+        Some("brand tcl is not samsung or lg")
+    );
+    let unstated = listing("65\" QLED TV, 120 Hz");
+    let m = match_goal(&g, &unstated);
     assert!((m.score - KEYWORD_WEIGHT / full).abs() < 1e-9, "{m:?}");
     assert!(m.reasons.contains(&"brand is not samsung or lg".to_owned()));
 }
@@ -282,10 +289,8 @@ fn score_is_the_weighted_mean_of_the_stated_soft_criteria() {
     assert!((m.score - expected).abs() < 1e-9, "{m:?}");
     assert!(m.reasons.contains(&"missing keyword: earbuds".to_owned()));
     assert!(m.reasons.contains(&"category: headphones".to_owned()));
-    let bose = ListingFacts {
-        brand: Some("Bose"),
-        ..listing("Bose QuietComfort Earbuds II")
-    };
+    // The brand only shows in the title (no stated brand), so it lowers the score.
+    let bose = listing("Bose QuietComfort Earbuds II");
     let m = match_goal(&g, &bose);
     let expected = (KEYWORD_WEIGHT * 0.5 + CATEGORY_WEIGHT) / total;
     assert!((m.score - expected).abs() < 1e-9, "{m:?}");
@@ -339,4 +344,31 @@ fn a_category_path_is_matched_by_its_leaf() {
         ..listing("JBL Flip 6")
     };
     assert!(match_goal(&c, &speakers).score < m.score);
+}
+
+#[test]
+fn a_listing_stating_another_brand_is_excluded_but_one_stating_none_is_not() {
+    let c = goal(json!({"keywords": ["headphones"], "brands": ["sony", "bose"]}));
+    let beats = ListingFacts {
+        brand: Some("Beats"),
+        ..listing("Beats Studio Pro Wireless Noise-Canceling Headphones")
+    };
+    let m = match_goal(&c, &beats);
+    assert_eq!(
+        m.excluded_by.as_deref(),
+        Some("brand beats is not sony or bose")
+    );
+    assert_eq!(m.score, 0.0);
+    let unstated = listing("Wireless Noise-Canceling Headphones, 30 h battery");
+    let m = match_goal(&c, &unstated);
+    assert_eq!(m.excluded_by, None);
+    assert!(
+        m.reasons.contains(&"brand is not sony or bose".to_owned()),
+        "{m:?}"
+    );
+    let sony = ListingFacts {
+        brand: Some("SONY"),
+        ..listing(XM5)
+    };
+    assert_eq!(match_goal(&c, &sony).excluded_by, None);
 }

@@ -311,7 +311,12 @@ async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobEr
         external_id: offer.external_id.clone(),
         url: offer.url.clone(),
         title: offer.title.clone(),
-        brand: offer.brand.as_deref().map(str::to_lowercase),
+        // A store that does not state the brand usually names it in the title.
+        brand: offer
+            .brand
+            .as_deref()
+            .map(str::to_lowercase)
+            .or_else(|| deals_agents::rules::brand_in_title(&offer.title).map(str::to_owned)),
         category: offer.category.as_deref().map(str::to_lowercase),
         price_minor: offer.price_minor,
         original_price_minor: offer.original_price_minor,
