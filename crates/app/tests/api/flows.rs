@@ -117,7 +117,7 @@ async fn searching_now_returns_a_job_whose_progress_and_result_can_be_read() {
     let job = app.wait_for_job(&user.access, &job_id).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(job["kind"], "search_deals");
-    assert_eq!(job["attempts"], 1);
+    assert_eq!(job["attempts"], 1, "{job}");
     assert!(job["result"]["found"].as_u64().unwrap() > 0, "{job}");
     assert_eq!(job["result"]["queries"].as_array().unwrap().len(), 5);
 
@@ -415,4 +415,32 @@ async fn markets_and_agent_providers_report_their_health() {
         status["providers"].as_array().unwrap().last().unwrap()["name"],
         "rules"
     );
+}
+
+/// The discovery flow with the queue on PostgreSQL (the PostgreSQL pass runs everything else
+/// with the queue on Redis, the SQLite pass with the queue in its own SQLite file).
+#[tokio::test]
+async fn discovery_runs_with_the_queue_on_postgres() {
+    use deals_store::testing::{Backend, postgres_url};
+    if Backend::from_env() != Backend::Postgres {
+        return;
+    }
+    let url = postgres_url().expect("DEALS_TEST_DATABASE_URL");
+    let app = TestApp::spawn_with(|s| {
+        s.jobs.queue = deals_app::config::QueueKind::Postgres;
+        s.database.url = deals_app::config::Secret::new(url);
+    })
+    .await;
+    assert_eq!(app.state.jobs.queue().backend_name(), "postgres");
+    let user = app.register_user().await;
+    let goal = app.create_goal(&user, HEADPHONES).await;
+    let id = goal["id"].as_str().unwrap();
+    app.wait_for_search(id).await;
+    let deals: Value = app
+        .get(&format!("/api/v1/goals/{id}/deals"), Some(&user.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(deals["total"].as_u64().unwrap() > 0, "{deals}");
 }

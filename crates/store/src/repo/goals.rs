@@ -220,11 +220,23 @@ impl Store {
         reasons: serde_json::Value,
         source: &str,
     ) -> Result<goal_match::Model, StoreError> {
-        let txn = self.begin_write().await?;
-        let saved =
-            match_listing_in(&txn, goal_id, listing_id, match_score, reasons, source).await?;
-        txn.commit().await?;
-        Ok(saved)
+        // Two searches of one goal may match the same listing at once: the loser of the
+        // unique-key race finds the winner's row on its next try.
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let saved = match_listing_in(
+                &txn,
+                goal_id,
+                listing_id,
+                match_score,
+                reasons.clone(),
+                source,
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(saved)
+        })
+        .await
     }
 
     /// Stores a deal attached by hand (private to the goal's owner) and matches it to a goal

@@ -136,16 +136,19 @@ impl Store {
         &self,
         new: product::Model,
     ) -> Result<product::Model, StoreError> {
-        if let Some(gtin) = &new.gtin
-            && let Some(found) = product::Entity::find()
-                .filter(product::Column::Gtin.eq(gtin))
-                .one(self.conn())
-                .await?
-        {
-            return Ok(found);
-        }
-        let am: product::ActiveModel = new.into();
-        Ok(am.insert(self.conn()).await?)
+        retry_on_conflict(|| async {
+            if let Some(gtin) = &new.gtin
+                && let Some(found) = product::Entity::find()
+                    .filter(product::Column::Gtin.eq(gtin))
+                    .one(self.conn())
+                    .await?
+            {
+                return Ok(found);
+            }
+            let am: product::ActiveModel = new.clone().into();
+            Ok(am.insert(self.conn()).await?)
+        })
+        .await
     }
 
     /// Canonical products that could be the same item as a listing of `brand` in `category`:
