@@ -29,6 +29,14 @@ async fn ready_checks_the_database_and_redis_when_configured() {
         .collect();
     assert_eq!(names[0], "database");
     assert_eq!(names.contains(&"redis"), app.state.redis.is_some());
+    let queue = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "job_queue")
+        .unwrap();
+    assert_eq!(queue["status"], "ok");
+    assert_eq!(queue["backend"], app.state.jobs.queue().backend_name());
 }
 
 #[tokio::test]

@@ -75,6 +75,15 @@ pub async fn ready(State(state): State<AppState>) -> Response {
             backend: "redis".into(),
         });
     }
+    let queue = state.jobs.queue();
+    let queue_ok = tokio::time::timeout(std::time::Duration::from_secs(3), queue.ping())
+        .await
+        .is_ok_and(|r| r.is_ok());
+    checks.push(Check {
+        name: "job_queue",
+        status: if queue_ok { "ok" } else { "down" },
+        backend: queue.backend_name().into(),
+    });
     let all_ok = checks.iter().all(|c| c.status == "ok");
     let status = if all_ok {
         StatusCode::OK
