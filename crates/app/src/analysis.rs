@@ -8,7 +8,11 @@ use deals_core::analysis::{
     price_glitch, price_stats, rules_base_score, score, trend,
 };
 use deals_core::money::format_minor;
-use deals_core::{Availability, PricePoint};
+use deals_agents::AgentRun;
+use deals_agents::Agents;
+use deals_agents::agents::price::HistoryStats;
+use deals_agents::agents::PriceInput;
+use deals_core::{Availability, Condition, Currency, PricePoint};
 use deals_store::entity::deal_analysis;
 use deals_store::repo::analyses::NewAnalysis;
 use deals_store::{Store, now};
@@ -28,16 +32,46 @@ pub async fn analyze_and_publish(
     state: &AppState,
     listing_id: Uuid,
 ) -> Result<deal_analysis::Model, AppError> {
-    let saved = analyze_listing(&state.store, listing_id).await?;
+    let (saved, run) = analyze_with(&state.store, Some(&state.agents), listing_id).await?;
+    if let Some(run) = run {
+        let new = crate::agents::new_run(&run, None, None);
+        if let Err(e) = state.store.record_agent_run(new).await {
+            tracing::warn!(error = %e, "recording a price analysis run failed");
+        }
+    }
     invalidate_listing(state, listing_id).await;
     Ok(saved)
 }
 
-/// Scores a listing now and stores the analysis (which also becomes the listing's score).
+/// Scores a listing now and stores the analysis (which also becomes the listing's score), with
+/// the rules' base score.
 pub async fn analyze_listing(
     store: &Store,
     listing_id: Uuid,
 ) -> Result<deal_analysis::Model, AppError> {
+    Ok(analyze_with(store, None, listing_id).await?.0)
+}
+
+/// Median of a non-empty list of prices.
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    v.sort_unstable();
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2),
+    }
+}
+
+/// Scores a listing. When `agents` has an LLM provider configured, the Price Analysis Agent
+/// gives the base score (and its run record is returned); with the offline rules alone the
+/// rules' base score is used directly — the same number the rules provider would give, without
+/// a run record for every price change.
+async fn analyze_with(
+    store: &Store,
+    agents: Option<&Agents>,
+    listing_id: Uuid,
+) -> Result<(deal_analysis::Model, Option<AgentRun>), AppError> {
     let listing = store.get_listing(listing_id).await?;
     let at = now();
     // One read: the product's prices at every store include this listing's own.
@@ -67,14 +101,45 @@ pub async fn analyze_listing(
         .filter(|p| p.at < current_since)
         .collect();
     let glitch = price_glitch(listing.price_minor, &earlier, market_average_minor);
-    let (base, base_reasons) = rules_base_score(&BaseInput {
+    let in_stock = listing.availability != Availability::OutOfStock.as_str();
+    let lowest_90_days_minor = own.iter().map(|p| p.price_minor).min();
+    let (mut base, mut base_reasons) = rules_base_score(&BaseInput {
         price_minor: listing.price_minor,
         reference_price_minor: reference.reference_minor,
         market_average_minor,
-        lowest_90_days_minor: own.iter().map(|p| p.price_minor).min(),
+        lowest_90_days_minor,
         seller_rating: listing.seller_rating,
-        in_stock: listing.availability != Availability::OutOfStock.as_str(),
+        in_stock,
     });
+    let mut run = None;
+    if let Some(agents) = agents.filter(|a| !a.chain().is_rules_only()) {
+        let input = PriceInput {
+            title: listing.title.clone(),
+            market: listing.market.clone(),
+            price_minor: listing.price_minor,
+            currency: Currency::parse(&listing.currency).unwrap_or_default(),
+            condition: Condition::parse(&listing.condition).unwrap_or(Condition::New),
+            seller_rating: listing.seller_rating,
+            in_stock,
+            reference_price_minor: reference.reference_minor,
+            market_average_minor,
+            stores_compared: market.as_ref().map_or(0, |m| m.listings as u32),
+            history: HistoryStats {
+                lowest_90_days_minor,
+                median_90_days_minor: median(own.iter().map(|p| p.price_minor).collect()),
+                trend: trend(&own, at),
+                points: own.len() as u32,
+            },
+        };
+        match agents.analyze_price(Uuid::nil(), &input).await {
+            Ok(out) => {
+                base = out.output.base_score;
+                base_reasons = out.output.reasons.clone();
+                run = Some(out.run);
+            }
+            Err(e) => tracing::warn!(error = %e, "Price Analysis Agent failed; rules base score kept"),
+        }
+    }
     let scored = score(&ScoreInput {
         base,
         market: listing.market.clone(),
@@ -145,5 +210,5 @@ pub async fn analyze_listing(
             details,
         })
         .await?;
-    Ok(saved)
+    Ok((saved, run))
 }

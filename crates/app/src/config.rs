@@ -466,9 +466,24 @@ impl Settings {
         }
     }
 
+    /// The market adapters in effect: an adapter whose credentials are set is enabled (it then
+    /// replaces the simulated store of the same name).
+    pub fn effective_markets(&self) -> deals_markets::MarketsConfig {
+        let mut m = self.markets.clone();
+        let set = |s: &deals_markets::config::Secret| !s.expose().trim().is_empty();
+        m.bestbuy.enabled |= set(&m.bestbuy.api_key);
+        m.ebay.enabled |= set(&m.ebay.client_id) && set(&m.ebay.client_secret);
+        if set(&m.oxylabs.username) && set(&m.oxylabs.password) {
+            m.oxylabs.amazon.enabled = true;
+            m.oxylabs.walmart.enabled = true;
+            m.oxylabs.target.enabled = true;
+        }
+        m
+    }
+
     /// Whether a real adapter is enabled for `store` (it then replaces the simulated one).
     pub fn markets_real(&self, store: &str) -> bool {
-        let m = &self.markets;
+        let m = &self.effective_markets();
         match store {
             "bestbuy" => m.bestbuy.enabled,
             "ebay" => m.ebay.enabled,
@@ -546,6 +561,37 @@ mod tests {
             assert_eq!(s.database_url(), "sqlite://./data/deals.db");
             assert!(s.redis_url().is_none());
             assert_eq!((s.database.pool_size, s.database.max_overflow), (20, 10));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn market_and_llm_keys_come_from_the_environment_and_enable_their_adapter() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DEALS_MARKETS__BESTBUY__API_KEY", "bb-key");
+            jail.set_env("DEALS_LLM__DEEPSEEK_API_KEY", "sk-test");
+            jail.set_env("DEALS_JOBS__QUEUE", "sqlite");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.markets_real("bestbuy"));
+            assert!(!s.markets_real("ebay"));
+            assert!(!s.markets.bestbuy.enabled, "the file value is kept as given");
+            assert!(s.effective_markets().bestbuy.enabled);
+            assert_eq!(s.llm.resolved_providers().len(), 1);
+            assert_eq!(s.queue_kind(), QueueKind::Sqlite);
+            assert!(!format!("{s:?}").contains("bb-key"), "secrets never print");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_queue_needs_its_backend() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DEALS_JOBS__QUEUE", "redis");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains("DEALS_JOBS__QUEUE"), "{e}");
+            jail.set_env("DEALS_REDIS__URL", "redis://127.0.0.1:6379");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.queue_kind(), QueueKind::Redis);
             Ok(())
         });
     }

@@ -101,7 +101,8 @@ pub fn queue_settings(settings: &Settings) -> anyhow::Result<QueueSettings> {
 /// The marketplace sources: the simulator's five stores through the real adapters (when
 /// `sim.enabled`), replaced store by store by real adapters that are enabled in `markets`.
 async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<Arc<SimHandle>>)> {
-    let real = Registry::from_config(&settings.markets).context("markets configuration")?;
+    let markets = settings.effective_markets();
+    let real = Registry::from_config(&markets).context("markets configuration")?;
     if !settings.sim.enabled {
         return Ok((real, None));
     }
@@ -115,7 +116,7 @@ async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<
         .await
         .context("cannot start the simulated marketplace")?;
     let mut registry =
-        Registry::simulated(&handle, &settings.markets).context("simulated markets")?;
+        Registry::simulated(&handle, &markets).context("simulated markets")?;
     for name in real.searchable() {
         if let Some(market) = real.get(&name) {
             tracing::info!(market = %name, "real adapter replaces the simulated store");
