@@ -3,15 +3,15 @@
 //! [`deals_core::analysis`], and stores the result with every modifier so it can be explained.
 
 use chrono::Duration;
+use deals_agents::AgentRun;
+use deals_agents::Agents;
+use deals_agents::agents::PriceInput;
+use deals_agents::agents::price::HistoryStats;
 use deals_core::analysis::{
     Advice, BaseInput, FORMULA_VERSION, ScoreInput, anomaly, buy_or_wait, check_reference_price,
     price_glitch, price_stats, rules_base_score, score, trend,
 };
 use deals_core::money::format_minor;
-use deals_agents::AgentRun;
-use deals_agents::Agents;
-use deals_agents::agents::price::HistoryStats;
-use deals_agents::agents::PriceInput;
 use deals_core::{Availability, Condition, Currency, PricePoint};
 use deals_store::entity::deal_analysis;
 use deals_store::repo::analyses::NewAnalysis;
@@ -137,7 +137,9 @@ async fn analyze_with(
                 base_reasons = out.output.reasons.clone();
                 run = Some(out.run);
             }
-            Err(e) => tracing::warn!(error = %e, "Price Analysis Agent failed; rules base score kept"),
+            Err(e) => {
+                tracing::warn!(error = %e, "Price Analysis Agent failed; rules base score kept")
+            }
         }
     }
     let scored = score(&ScoreInput {

@@ -574,7 +574,10 @@ mod tests {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert!(s.markets_real("bestbuy"));
             assert!(!s.markets_real("ebay"));
-            assert!(!s.markets.bestbuy.enabled, "the file value is kept as given");
+            assert!(
+                !s.markets.bestbuy.enabled,
+                "the file value is kept as given"
+            );
             assert!(s.effective_markets().bestbuy.enabled);
             assert_eq!(s.llm.resolved_providers().len(), 1);
             assert_eq!(s.queue_kind(), QueueKind::Sqlite);

@@ -115,8 +115,7 @@ async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<
     let handle = SimServer::start(Arc::new(world), std::net::IpAddr::from([127, 0, 0, 1]))
         .await
         .context("cannot start the simulated marketplace")?;
-    let mut registry =
-        Registry::simulated(&handle, &markets).context("simulated markets")?;
+    let mut registry = Registry::simulated(&handle, &markets).context("simulated markets")?;
     for name in real.searchable() {
         if let Some(market) = real.get(&name) {
             tracing::info!(market = %name, "real adapter replaces the simulated store");

@@ -10,6 +10,7 @@ mod flows;
 mod gateway;
 mod goals;
 mod helpers;
+mod llm;
 mod replicas;
 mod seed;
 mod system;
