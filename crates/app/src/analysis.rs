@@ -176,6 +176,16 @@ async fn analyze_with(
         explanation.push_str(&glitch.reasons.join("; "));
         explanation.push('.');
     }
+    let flags: Vec<String> = listing
+        .flags
+        .clone()
+        .and_then(|f| serde_json::from_value(f).ok())
+        .unwrap_or_default();
+    if flags.iter().any(|f| f == "price_jump") {
+        explanation.push_str(
+            " The source flagged this price as a jump far from the item's list price; check it before buying.",
+        );
+    }
     if !reference.supported {
         explanation.push(' ');
         explanation.push_str(&reference.explanation);
@@ -194,6 +204,7 @@ async fn analyze_with(
         "anomaly": outlier.explanation,
         "recommendation": advice,
         "recommendation_summary": advice_text,
+        "source_flags": flags,
     });
     let saved = store
         .save_analysis(NewAnalysis {

@@ -193,6 +193,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
                 shipping_minor: if *market == "ebay" { Some(599) } else { None },
                 image_url: None,
                 seen_at: start,
+                flags: vec![],
             };
             // A weekly observation for 90 days: a random walk around the base price with a sale.
             let mut price = base;

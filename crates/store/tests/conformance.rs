@@ -37,6 +37,7 @@ fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i6
         shipping_minor: None,
         image_url: None,
         seen_at: now(),
+        flags: vec![],
     }
 }
 
@@ -943,5 +944,23 @@ async fn jobs_on_both_backends() {
             continue;
         };
         jobs_story(&db.store).await;
+    }
+}
+
+#[tokio::test]
+async fn source_flags_are_kept_with_the_latest_observation() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::of(backend).await else {
+            eprintln!("skipped {backend:?}: DEALS_TEST_DATABASE_URL is not set");
+            continue;
+        };
+        let mut jump = listing("ebay", "v1|1|0", "Sony WH-1000XM5", 4_999, Some(39_999));
+        jump.flags = vec!["price_jump".into()];
+        let up = db.store.upsert_listing(jump).await.unwrap();
+        assert_eq!(up.listing.flags, Some(serde_json::json!(["price_jump"])));
+        let calm = listing("ebay", "v1|1|0", "Sony WH-1000XM5", 29_999, Some(39_999));
+        let up = db.store.upsert_listing(calm).await.unwrap();
+        assert_eq!(up.listing.flags, None);
+        assert!(up.price_changed);
     }
 }

@@ -36,6 +36,7 @@ fn offer(
         shipping_minor: None,
         image_url: None,
         seen_at: now(),
+        flags: vec![],
     }
 }
 

@@ -97,6 +97,7 @@ fn market_listing(
         shipping_minor: None,
         image_url: None,
         seen_at: deals_store::now() + chrono::Duration::milliseconds(i as i64),
+        flags: vec![],
     }
 }
 

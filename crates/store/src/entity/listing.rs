@@ -33,6 +33,8 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub flags: Option<Json>,
 }
 
 /// No declared relations: joins are written out in the repositories.

@@ -78,6 +78,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table("listings")
+                .add_column(json_binary_null("flags"))
+                .to_owned(),
+        )
+        .await?;
         // One column per statement: SQLite alters a table one column at a time.
         for def in [
             big_integer_null("last_price_minor"),

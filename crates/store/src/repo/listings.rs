@@ -51,6 +51,8 @@ pub struct NewListing {
     pub image_url: Option<String>,
     /// When this observation was made.
     pub seen_at: DateTime<Utc>,
+    /// What the source flagged about this observation (`price_jump`: kept, but suspicious).
+    pub flags: Vec<String>,
 }
 
 /// Result of [`Store::upsert_listing`].
@@ -68,6 +70,11 @@ pub struct Upserted {
 pub fn discount_bp(price: i64, original: Option<i64>) -> Option<i32> {
     let original = original?;
     (original > price && original > 0).then(|| ((original - price) * 10_000 / original) as i32)
+}
+
+/// Flags as stored: `None` when there are none.
+fn flags_json(flags: &[String]) -> Option<serde_json::Value> {
+    (!flags.is_empty()).then(|| serde_json::json!(flags))
 }
 
 impl Store {
@@ -215,6 +222,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
             m.image_url = Set(new.image_url);
             m.status = Set(ListingStatus::Active.as_str().to_owned());
             m.last_seen_at = Set(new.seen_at);
+            m.flags = Set(flags_json(&new.flags));
             m.updated_at = Set(at);
             (m.update(db).await?, false, price_changed)
         }
@@ -240,6 +248,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
                 shipping_minor: Set(new.shipping_minor),
                 image_url: Set(new.image_url),
                 score: Set(None),
+                flags: Set(flags_json(&new.flags)),
                 status: Set(ListingStatus::Active.as_str().to_owned()),
                 first_seen_at: Set(new.seen_at),
                 last_seen_at: Set(new.seen_at),

@@ -63,6 +63,8 @@ pub struct DealOut {
     pub product_id: Option<Uuid>,
     /// `active`, `ended` or `removed`.
     pub status: String,
+    /// What the source flagged about the latest price (`price_jump`: far from the list price).
+    pub flags: Vec<String>,
     /// First observation.
     pub first_seen_at: DateTime<Utc>,
     /// Latest observation.
@@ -91,6 +93,10 @@ impl From<listing::Model> for DealOut {
             score: l.score,
             product_id: l.product_id,
             status: l.status,
+            flags: l
+                .flags
+                .and_then(|f| serde_json::from_value(f).ok())
+                .unwrap_or_default(),
             first_seen_at: l.first_seen_at,
             last_seen_at: l.last_seen_at,
         }

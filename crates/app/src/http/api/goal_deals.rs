@@ -217,6 +217,7 @@ impl AttachDealRequest {
             shipping_minor: shipping,
             image_url: self.image_url,
             seen_at: now(),
+            flags: vec![],
         };
         errors.into_result((listing, self.gtin, self.mpn))
     }

@@ -328,6 +328,7 @@ async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobEr
         shipping_minor: offer.shipping_minor,
         image_url: offer.image_url.clone(),
         seen_at: now(),
+        flags: offer.flags.clone(),
     };
     new.product_id = crate::http::api::goal_deals::same_product_elsewhere(
         state,
