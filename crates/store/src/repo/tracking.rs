@@ -166,3 +166,19 @@ impl Store {
             .rows_affected)
     }
 }
+
+impl Store {
+    /// Marks a listing `ended` (its market no longer offers it); it leaves public search.
+    pub async fn end_listing(&self, id: Uuid) -> Result<(), StoreError> {
+        listing::Entity::update_many()
+            .col_expr(
+                listing::Column::Status,
+                Expr::val(deals_core::ListingStatus::Ended.as_str()),
+            )
+            .col_expr(listing::Column::UpdatedAt, Expr::val(now()))
+            .filter(listing::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+}

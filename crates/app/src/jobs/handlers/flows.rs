@@ -423,6 +423,12 @@ pub async fn check_prices(
         };
         let offer = match market.product(&before.external_id).await {
             Ok(o) => o,
+            Err(deals_markets::MarketError::NotFound(_)) => {
+                // The market no longer offers it: the listing has ended.
+                state.store.end_listing(before.id).await?;
+                checked += 1;
+                continue;
+            }
             Err(e) => {
                 errors.push(format!("{} {}: {e}", before.market, before.external_id));
                 continue;
