@@ -3,7 +3,6 @@
 //!
 //! The loaded [`Settings`] value is passed down explicitly; nothing reads a global.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -14,34 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The development JWT secret built into the binary; refused when `env = "production"`.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-secret-change-me-0123456789";
 
-/// A secret value: shown as `[redacted]` by `Debug` and when the configuration is printed.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("[redacted]")
-    }
-}
+pub use deals_core::secret::Secret;
 
 /// Deployment environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ pub mod page;
 pub mod password;
 pub mod preferences;
 pub mod role;
+pub mod secret;
 pub mod taxonomy;
 
 pub use criteria::{GoalCriteria, GoalCriteriaInput};

@@ -6,36 +6,9 @@
 //! [`Secret`] values that print as `***` in `Debug`.
 
 use serde::Deserialize;
-use std::fmt;
 use std::time::Duration;
 
-/// A credential: deserialised from a plain string, redacted in `Debug`.
-#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value, for building a request.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether the value is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.trim().is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
-    }
-}
+pub use deals_core::secret::Secret;
 
 /// Limits and resilience settings of one source's HTTP traffic.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
