@@ -12,3 +12,4 @@ mod helpers;
 mod replicas;
 mod seed;
 mod system;
+mod workers;
