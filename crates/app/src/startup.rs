@@ -203,7 +203,14 @@ pub async fn run_worker(
     concurrency: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let name = format!("worker-{}", std::process::id());
+    // Unique per process, not just per PID: claims, lease renewals and completions are checked
+    // against this name, and worker containers all run as the same PID (often 1), so two of
+    // them — or a restarted one — must never share it.
+    let name = format!(
+        "worker-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     let handler = crate::jobs::runner::job_handler(state.clone(), &name);
     let grace = Duration::from_secs(state.settings.jobs.shutdown_grace_secs);
     consumer

@@ -6,7 +6,7 @@ use chrono::Duration;
 use deals_core::{
     Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,
 };
-use deals_store::entity::goal_match;
+use deals_store::entity::{goal_match, job};
 use deals_store::repo::goals::{GoalChanges, NewGoal, insert_goal_in};
 use deals_store::repo::jobs::{Claim, JobStatus, NewJob, finish_job_in, insert_job_in};
 use deals_store::repo::listings::NewListing;
@@ -15,7 +15,8 @@ use deals_store::repo::sessions::Rotation;
 use deals_store::repo::users::NewUser;
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i64>) -> NewListing {
     NewListing {
@@ -853,6 +854,42 @@ async fn jobs_story(store: &Store) {
             .await
             .unwrap()
             .is_none()
+    );
+
+    // A job waiting past `overdue` is handed out again once per `overdue`, not on every sweep.
+    let (w, _) = store
+        .enqueue_job(new_job("analyze_deal", None, 2))
+        .await
+        .unwrap();
+    let long_ago = now() - Duration::minutes(2);
+    job::Entity::update_many()
+        .col_expr(job::Column::RunAt, Expr::val(long_ago))
+        .col_expr(job::Column::UpdatedAt, Expr::val(long_ago))
+        .filter(job::Column::Id.eq(w.id))
+        .exec(store.conn())
+        .await
+        .unwrap();
+    let overdue = Duration::seconds(60);
+    assert!(
+        store
+            .stale_jobs(overdue, 100)
+            .await
+            .unwrap()
+            .contains(&w.id)
+    );
+    assert!(
+        !store
+            .stale_jobs(overdue, 100)
+            .await
+            .unwrap()
+            .contains(&w.id)
+    );
+    assert!(
+        store
+            .stale_jobs(-overdue, 100)
+            .await
+            .unwrap()
+            .contains(&w.id)
     );
 
     // Failing retries until the attempts are used up; then the job is dead, and an admin

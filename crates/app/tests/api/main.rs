@@ -14,3 +14,4 @@ mod llm;
 mod replicas;
 mod seed;
 mod system;
+mod workers;

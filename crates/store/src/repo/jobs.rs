@@ -376,21 +376,38 @@ impl Store {
     /// Jobs that should be in a worker's hands but may not be: due jobs that have waited
     /// longer than `overdue` (their id was lost or never handed over) and running jobs whose
     /// lease has expired (their worker died). At most `limit`, oldest first.
+    ///
+    /// Waiting jobs returned here are stamped (`updated_at`), so the next sweeps leave them
+    /// alone for another `overdue`: a backlog older than `overdue` is handed out again once per
+    /// `overdue`, not on every sweep.
     pub async fn stale_jobs(&self, overdue: Duration, limit: u64) -> Result<Vec<Uuid>, StoreError> {
         let at = now();
-        let waiting = Expr::col(job::Column::Status)
-            .is_in([JobStatus::Queued.as_str(), JobStatus::Retrying.as_str()])
-            .and(Expr::col(job::Column::RunAt).lte(at - overdue));
+        let waiting = || {
+            Expr::col(job::Column::Status)
+                .is_in([JobStatus::Queued.as_str(), JobStatus::Retrying.as_str()])
+        };
+        let overdue_waiting = waiting()
+            .and(Expr::col(job::Column::RunAt).lte(at - overdue))
+            .and(Expr::col(job::Column::UpdatedAt).lte(at - overdue));
         let abandoned = active(JobStatus::Running).and(Expr::col(job::Column::LeaseUntil).lt(at));
-        Ok(job::Entity::find()
+        let ids: Vec<Uuid> = job::Entity::find()
             .select_only()
             .column(job::Column::Id)
-            .filter(waiting.or(abandoned))
+            .filter(overdue_waiting.or(abandoned))
             .order_by_asc(job::Column::RunAt)
             .limit(limit)
             .into_tuple()
             .all(self.conn())
-            .await?)
+            .await?;
+        if !ids.is_empty() {
+            job::Entity::update_many()
+                .col_expr(job::Column::UpdatedAt, Expr::val(at))
+                .filter(job::Column::Id.is_in(ids.iter().copied()))
+                .filter(waiting())
+                .exec(self.conn())
+                .await?;
+        }
+        Ok(ids)
     }
 
     /// Jobs visible in `scope`, newest first, optionally of one status.
