@@ -10,7 +10,7 @@ const HEADPHONES: &str = "Sony or Bose noise cancelling headphones under $300, n
 
 #[tokio::test]
 async fn a_new_goal_finds_scored_matching_deals_and_alerts_within_30_seconds() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_markets().await;
     let user = app.register_user().await;
     let res = app
         .post(
@@ -98,7 +98,7 @@ async fn a_new_goal_finds_scored_matching_deals_and_alerts_within_30_seconds() {
 
 #[tokio::test]
 async fn searching_now_returns_a_job_whose_progress_and_result_can_be_read() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_markets().await;
     let user = app.register_user().await;
     let goal = app.create_goal(&user, HEADPHONES).await;
     let id = goal["id"].as_str().unwrap();
@@ -148,7 +148,11 @@ async fn searching_now_returns_a_job_whose_progress_and_result_can_be_read() {
 
 #[tokio::test]
 async fn a_price_drop_on_a_tracked_listing_alerts_exactly_once() {
-    let app = TestApp::spawn_with(|s| s.jobs.price_check_interval_secs = 3600).await;
+    let app = TestApp::spawn_with(|s| {
+        s.sim.enabled = true;
+        s.jobs.price_check_interval_secs = 3600;
+    })
+    .await;
     let user = app.register_user().await;
     let goal = app.create_goal(&user, HEADPHONES).await;
     let id = goal["id"].as_str().unwrap();
@@ -263,7 +267,7 @@ async fn a_price_drop_on_a_tracked_listing_alerts_exactly_once() {
 
 #[tokio::test]
 async fn tracking_rejects_bad_thresholds_by_field() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_markets().await;
     let user = app.register_user().await;
     let res = app
         .post(
@@ -284,7 +288,7 @@ async fn tracking_rejects_bad_thresholds_by_field() {
 
 #[tokio::test]
 async fn the_monitor_shows_failures_and_a_dead_job_can_be_retried() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_markets().await;
     let admin = app.register_admin().await;
     let user = app.register_user().await;
     // A job about a deal that does not exist fails for good.
@@ -363,7 +367,7 @@ async fn the_monitor_shows_failures_and_a_dead_job_can_be_retried() {
 
 #[tokio::test]
 async fn markets_and_agent_providers_report_their_health() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_markets().await;
     let user = app.register_user().await;
     let markets: Value = app.get("/api/v1/markets", None).await.json().await.unwrap();
     let names: Vec<&str> = markets
@@ -427,6 +431,7 @@ async fn discovery_runs_with_the_queue_on_postgres() {
     }
     let url = postgres_url().expect("DEALS_TEST_DATABASE_URL");
     let app = TestApp::spawn_with(|s| {
+        s.sim.enabled = true;
         s.jobs.queue = deals_app::config::QueueKind::Postgres;
         s.database.url = deals_app::config::Secret::new(url);
     })

@@ -53,6 +53,9 @@ pub fn test_settings() -> Settings {
     s.jobs.queue_name = format!("test-{}", Uuid::new_v4().simple());
     s.jobs.poll_interval_ms = 100;
     s.jobs.sweep_interval_secs = 1;
+    // The simulated marketplace only where a test asks for it (`spawn_with_markets`): a goal
+    // created elsewhere would otherwise pick up deals from it in the background.
+    s.sim.enabled = false;
     s.sim.chaos = false;
     s
 }
@@ -60,6 +63,11 @@ pub fn test_settings() -> Settings {
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with the simulated five-store marketplace running (chaos off).
+    pub async fn spawn_with_markets() -> Self {
+        Self::spawn_with(|s| s.sim.enabled = true).await
     }
 
     /// Spawns with adjusted settings on the backend chosen by `DEALS_TEST_BACKEND`.

@@ -49,6 +49,7 @@ async fn fake_openai() -> (String, Arc<AtomicU64>) {
 async fn a_configured_provider_scores_deals_and_its_runs_are_costed() {
     let (base_url, calls) = fake_openai().await;
     let app = TestApp::spawn_with(|s| {
+        s.sim.enabled = true;
         s.llm.providers = vec![ProviderConfig {
             kind: ProviderKind::OpenaiCompatible,
             name: "fake".into(),
