@@ -132,6 +132,7 @@ fn listing(i: usize) -> NewListing {
         shipping_minor: None,
         image_url: None,
         seen_at: now(),
+        flags: vec![],
     }
 }
 
