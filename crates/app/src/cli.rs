@@ -49,9 +49,9 @@ pub enum Command {
     },
     /// Run a background job worker.
     Worker {
-        /// Jobs run at once.
-        #[arg(long, default_value_t = 4)]
-        concurrency: usize,
+        /// Jobs run at once (default: `jobs.concurrency`).
+        #[arg(long)]
+        concurrency: Option<usize>,
     },
     /// Run the scheduler that enqueues periodic jobs.
     Scheduler,
@@ -118,8 +118,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { role } => serve(settings, role).await,
         Command::Worker { concurrency } => {
             let _guard = init_logging(&settings)?;
-            crate::startup::run_background(settings, Some(concurrency), false, shutdown_signal())
-                .await?;
+            let n = concurrency.unwrap_or(settings.jobs.concurrency);
+            crate::startup::run_background(settings, Some(n), false, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scheduler => {

@@ -1,7 +1,7 @@
 //! A user's notification preferences: channels, minimum priority, quiet hours, time zone and
 //! digest frequency.
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::Priority;
@@ -93,6 +93,37 @@ fn is_http_url(s: &str) -> bool {
 }
 
 impl Preferences {
+    /// When the user's quiet hours started before or at `at` and are still running, the
+    /// instant they end; `None` outside quiet hours (or without them, or with an unreadable
+    /// time zone or time, which validation refuses anyway).
+    pub fn quiet_until(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let q = self.quiet_hours.as_ref()?;
+        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
+        let start = NaiveTime::parse_from_str(&q.start, "%H:%M").ok()?;
+        let end = NaiveTime::parse_from_str(&q.end, "%H:%M").ok()?;
+        let local = at.with_timezone(&tz);
+        let now = local.time();
+        let quiet = if start < end {
+            now >= start && now < end
+        } else {
+            now >= start || now < end
+        };
+        if !quiet {
+            return None;
+        }
+        let mut day = local.date_naive();
+        if now >= end {
+            day = day.succ_opt()?;
+        }
+        let end_local = day.and_time(end);
+        // On a daylight-saving gap the end time may not exist: take the first valid instant.
+        let resolved = tz.from_local_datetime(&end_local).earliest().or_else(|| {
+            tz.from_local_datetime(&(end_local + chrono::Duration::hours(1)))
+                .earliest()
+        })?;
+        Some(resolved.with_timezone(&Utc))
+    }
+
     /// Checks the fields that types alone do not.
     pub fn validate(self) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -161,5 +192,31 @@ mod tests {
     #[test]
     fn quiet_hours_may_wrap_midnight() {
         assert!(parse(json!({"quiet_hours": {"start": "22:00", "end": "07:00"}})).is_ok());
+    }
+
+    #[test]
+    fn quiet_hours_say_when_they_end_in_the_users_time_zone() {
+        let p = parse(json!({
+            "quiet_hours": {"start": "22:00", "end": "07:00"},
+            "timezone": "Europe/Berlin"
+        }))
+        .unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // 23:30 in Berlin (CET, UTC+1) → quiet until 07:00 Berlin the next morning.
+        assert_eq!(
+            p.quiet_until(at("2026-11-24T22:30:00Z")),
+            Some(at("2026-11-25T06:00:00Z"))
+        );
+        // 05:00 Berlin → until 07:00 the same day.
+        assert_eq!(
+            p.quiet_until(at("2026-11-25T04:00:00Z")),
+            Some(at("2026-11-25T06:00:00Z"))
+        );
+        // 12:00 Berlin → not quiet.
+        assert_eq!(p.quiet_until(at("2026-11-25T11:00:00Z")), None);
+        assert_eq!(
+            Preferences::default().quiet_until(at("2026-11-25T11:00:00Z")),
+            None
+        );
     }
 }

@@ -28,6 +28,14 @@ async fn a_new_goal_finds_scored_matching_deals_and_alerts_within_30_seconds() {
     assert_eq!(c["conditions"], json!(["new"]));
     let id = goal["id"].as_str().unwrap();
 
+    // The goal's own job: Goal Analysis, which starts the first deal search.
+    let analysis = app
+        .wait_for_job(&user.access, goal["job_id"].as_str().unwrap())
+        .await;
+    assert_eq!(analysis["kind"], "analyze_goal");
+    assert_eq!(analysis["status"], "succeeded", "{analysis}");
+    assert_eq!(analysis["result"]["refined"], true);
+    assert!(analysis["result"]["search_job_id"].is_string());
     app.wait_for_search(id).await;
     let deals = app
         .wait_for(

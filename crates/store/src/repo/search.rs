@@ -17,7 +17,8 @@ use crate::{Store, StoreError};
 pub struct DealQuery {
     /// Full-text query; `or` between words means either.
     pub text: Option<String>,
-    /// Exact category.
+    /// Category: a taxonomy path or a leaf (`headphones`), matched against the listing's own
+    /// category by its leaf.
     pub category: Option<String>,
     /// Exact market.
     pub market: Option<String>,
@@ -228,7 +229,15 @@ impl Store {
             }
         }
         if let Some(c) = &q.category {
-            cond = cond.add(listing::Column::Category.eq(c.to_lowercase()));
+            // `audio/headphones`, `headphones` and a store's `Audio > Headphones` all find
+            // headphones: the filter matches the whole category or contains its leaf.
+            let c = c.trim().to_lowercase();
+            let leaf = deals_core::taxonomy::leaf(&c).to_owned();
+            cond = cond.add(
+                sea_orm::Condition::any()
+                    .add(listing::Column::Category.eq(c.clone()))
+                    .add(listing::Column::Category.contains(leaf)),
+            );
         }
         if let Some(m) = &q.market {
             cond = cond.add(listing::Column::Market.eq(m.to_lowercase()));

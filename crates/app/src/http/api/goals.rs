@@ -82,6 +82,10 @@ pub struct GoalOut {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The AnalyzeGoal job started by `POST /goals` (only in that answer): follow it at
+    /// `GET /api/v1/jobs/{job_id}`; it starts the goal's first deal search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<Uuid>,
 }
 
 impl From<goal::Model> for GoalOut {
@@ -101,6 +105,7 @@ impl From<goal::Model> for GoalOut {
             matches_found: g.matches_found,
             created_at: g.created_at,
             updated_at: g.updated_at,
+            job_id: None,
         }
     }
 }
@@ -368,7 +373,9 @@ pub async fn create(
     .await?;
     txn.commit().await.map_err(deals_store::StoreError::from)?;
     state.jobs.dispatch(&job).await;
-    Ok((StatusCode::CREATED, Json(goal.into())))
+    let mut out = GoalOut::from(goal);
+    out.job_id = Some(job.id);
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// The caller's goals, newest first.

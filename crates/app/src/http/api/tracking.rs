@@ -176,7 +176,8 @@ pub async fn untrack(
 pub struct NotificationOut {
     /// Id.
     pub id: Uuid,
-    /// `deal_match`, `price_drop`, `below_target`, `glitch`, `back_in_stock`, `deadline`…
+    /// `new_match`, `price_drop`, `below_target`, `lowest_in_days`, `glitch`, `back_in_stock`,
+    /// `deadline` or `goal_expired`.
     pub kind: String,
     /// `low`, `medium`, `high` or `critical`.
     pub priority: String,

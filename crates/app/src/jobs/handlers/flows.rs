@@ -72,6 +72,11 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
         })
         .await;
     let prefs = preferences(state, user_id).await?;
+    // Quiet hours hold external deliveries until they end; critical alerts go through. The
+    // in-app row and the live event above are never held.
+    let hold_until = (note.priority != "critical")
+        .then(|| prefs.quiet_until(now()))
+        .flatten();
     for (channel, on) in [
         ("webhook", prefs.channels.webhook_url.is_some()),
         ("ntfy", prefs.channels.ntfy_url.is_some()),
@@ -84,6 +89,9 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
                 json!({"channel": channel}),
             );
             new.dedup_key = Some(format!("deliver:{}:{channel}", note.id));
+            if let Some(at) = hold_until {
+                new.run_at = at;
+            }
             state.jobs.enqueue(&state.store, new).await?;
         }
     }
