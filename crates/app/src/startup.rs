@@ -191,6 +191,7 @@ pub async fn build_state(
         events,
         markets: Arc::new(markets),
         agents: Arc::new(agents),
+        goal_index: Arc::default(),
         sim,
     };
     Ok((state, consumer))

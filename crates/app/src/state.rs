@@ -43,6 +43,8 @@ pub struct AppState {
     pub markets: Arc<Registry>,
     /// The four agents on the configured LLM chain.
     pub agents: Arc<Agents>,
+    /// Active goals as an inverted index, for matching new listings to every goal.
+    pub goal_index: Arc<crate::jobs::goal_index::SharedGoalIndex>,
     /// The in-process simulated marketplace, when it runs here.
     pub sim: Option<Arc<SimHandle>>,
 }

@@ -6,6 +6,7 @@
 //! the row before running it, so a duplicate delivery does nothing; a worker that dies leaves a
 //! lease that expires, and the scheduler's sweeper hands the id out again.
 
+pub mod goal_index;
 pub mod handlers;
 pub mod kinds;
 pub mod queue;

@@ -457,3 +457,53 @@ async fn discovery_runs_with_the_queue_on_postgres() {
         .unwrap();
     assert!(deals["total"].as_u64().unwrap() > 0, "{deals}");
 }
+
+#[tokio::test]
+async fn a_listing_found_for_one_goal_is_matched_to_other_users_goals_that_fit() {
+    let app = TestApp::spawn_with_markets().await;
+    let alice = app.register_user().await;
+    let bob = app.register_user().await;
+    // Bob's goal exists but has not searched yet (stored without its job).
+    let criteria = deals_core::GoalCriteria::from_json(json!({
+        "keywords": ["headphones"],
+        "brands": ["sony"],
+        "categories": ["audio/headphones"]
+    }))
+    .unwrap();
+    let bobs = deals_store::repo::goals::insert_goal_in(
+        app.state.store.conn(),
+        deals_store::repo::goals::NewGoal {
+            user_id: Uuid::parse_str(&bob.id).unwrap(),
+            title: "Sony headphones".into(),
+            query: None,
+            criteria,
+            priority: deals_core::Priority::Low,
+            deadline: None,
+            max_matches: 50,
+            notify_threshold: 0.99,
+            target_price_minor: None,
+        },
+    )
+    .await
+    .unwrap();
+    let goal = app.create_goal(&alice, HEADPHONES).await;
+    app.wait_for_search(goal["id"].as_str().unwrap()).await;
+    let deals: Value = app
+        .get(
+            &format!("/api/v1/goals/{}/deals?per_page=100", bobs.id),
+            Some(&bob.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = deals["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{deals}");
+    assert!(items.iter().all(|d| d["source"] == "index"), "{deals}");
+    assert!(
+        items
+            .iter()
+            .all(|d| d["match_reasons"].to_string().contains("brand: sony")),
+        "{deals}"
+    );
+}

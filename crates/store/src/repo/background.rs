@@ -242,3 +242,17 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// `(id, criteria)` of every active goal, for the in-memory goal index.
+    pub async fn active_goal_criteria(&self) -> Result<Vec<(Uuid, serde_json::Value)>, StoreError> {
+        Ok(goal::Entity::find()
+            .select_only()
+            .column(goal::Column::Id)
+            .column(goal::Column::Criteria)
+            .filter(goal::Column::Status.eq("active"))
+            .into_tuple()
+            .all(self.conn())
+            .await?)
+    }
+}

@@ -209,9 +209,13 @@ pub async fn search_deals(
     let mut stored = 0;
     let mut new_matches = 0;
     let mut alerts = 0;
+    let mut cross_matches = 0;
     for found in search.deals.iter().take(keep) {
-        let listing = ingest(state, &found.offer).await?;
+        let (listing, created) = ingest(state, &found.offer).await?;
         stored += 1;
+        if created {
+            cross_matches += match_other_goals(state, job, &listing, goal_id).await?;
+        }
         let had = state.store.has_match(goal_id, listing.id).await?;
         state
             .store
@@ -266,6 +270,7 @@ pub async fn search_deals(
         "stored": stored,
         "new_matches": new_matches,
         "alerts": alerts,
+        "matched_to_other_goals": cross_matches,
         "tool_errors": search.tool_errors,
     }))
 }
@@ -309,9 +314,85 @@ async fn alert(
     .await
 }
 
+/// Matches a listing new to the catalogue against every other active goal (through the goal
+/// index: `scores` for all, `explain` only for those kept), storing the matches and alerting
+/// their owners like a goal's own search would.
+async fn match_other_goals(
+    state: &AppState,
+    job: &job::Model,
+    listing: &listing::Model,
+    searched_goal: Uuid,
+) -> Result<u32, JobError> {
+    let index = state.goal_index.get(&state.store).await?;
+    let condition =
+        deals_core::Condition::parse(&listing.condition).unwrap_or(deals_core::Condition::New);
+    let facts = deals_core::matching::ListingFacts {
+        title: &listing.title,
+        brand: listing.brand.as_deref(),
+        category: listing.category.as_deref(),
+        market: &listing.market,
+        condition,
+        price_minor: listing.price_minor,
+        currency: &listing.currency,
+        seller_rating: listing.seller_rating,
+    };
+    let mut matched = 0;
+    for (goal_id, score) in index.scores(&facts) {
+        if goal_id == searched_goal || score < CROSS_MATCH_MIN_SCORE {
+            continue;
+        }
+        let Some(m) = index.explain(goal_id, &facts) else {
+            continue;
+        };
+        let goal = match state.store.get_goal(Scope::All, goal_id).await {
+            Ok(g) if g.status == "active" => g,
+            _ => continue,
+        };
+        if state.store.has_match(goal_id, listing.id).await? {
+            continue;
+        }
+        state
+            .store
+            .match_listing(goal_id, listing.id, m.score, json!(m.reasons), "index")
+            .await?;
+        matched += 1;
+        let scored = state.store.get_listing(listing.id).await?;
+        if scored.score.unwrap_or(0.0) >= goal.notify_threshold {
+            let event = PriceEvent {
+                kind: EventKind::NewMatch,
+                listing_title: scored.title.clone(),
+                store: scored.market.clone(),
+                price_minor: scored.price_minor,
+                currency: Currency::parse(&scored.currency).unwrap_or_default(),
+                target_price_minor: goal.target_price_minor,
+                previous_price_minor: None,
+                median_90_days_minor: None,
+                lowest_in_days: None,
+                stores_compared: None,
+                cheapest: false,
+            };
+            let data = json!({"goal_id": goal_id, "deal_id": scored.id, "score": scored.score});
+            alert(
+                state,
+                job,
+                goal.user_id,
+                event,
+                format!("match:{goal_id}:{}", scored.id),
+                data,
+            )
+            .await?;
+        }
+    }
+    Ok(matched)
+}
+
+/// Lowest goal-match score at which a listing found for one goal is matched to another (the
+/// Deal Search Agent's own bar).
+const CROSS_MATCH_MIN_SCORE: f64 = 0.5;
+
 /// Stores an offer as a listing (linked to the same product at other stores) and re-scores it
-/// when its price changed.
-async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobError> {
+/// when its price changed. Returns the listing and whether it is new to the catalogue.
+async fn ingest(state: &AppState, offer: &Offer) -> Result<(listing::Model, bool), JobError> {
     let mut new = NewListing {
         product_id: None,
         owner_id: None,
@@ -385,7 +466,7 @@ async fn ingest(state: &AppState, offer: &Offer) -> Result<listing::Model, JobEr
             })
             .await;
     }
-    Ok(up.listing)
+    Ok((up.listing, up.created))
 }
 
 /// Conditions of a tracker, as stored in its `alert_state`.
@@ -443,7 +524,7 @@ pub async fn check_prices(
             }
         };
         checked += 1;
-        let after = ingest(state, &offer).await?;
+        let (after, _) = ingest(state, &offer).await?;
         if after.price_minor != before.price_minor || after.availability != before.availability {
             changed += 1;
         }
