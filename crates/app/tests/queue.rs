@@ -482,6 +482,29 @@ async fn enqueue_to_start_latency(q: TestQueue) {
     q.cleanup().await;
 }
 
+async fn delivered_ids_are_purged_from_the_transport(q: TestQueue) {
+    let (queue, consumer) = q.connect().await;
+    let ids = ids(20);
+    push_all(&queue, &ids).await;
+    let seen = Deliveries::default();
+    let running = Running::start(consumer, 4, recording(&seen, 0, Duration::ZERO));
+    wait_until(Duration::from_secs(30), "20 deliveries", || {
+        seen.len() >= 20
+    })
+    .await;
+    running.shutdown().await;
+    // Nothing is old enough yet; a second later everything delivered is.
+    assert_eq!(
+        queue.purge_done(Duration::from_secs(3600)).await.unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let purged = queue.purge_done(Duration::ZERO).await.unwrap();
+    assert!(purged >= 20, "{:?}: purged {purged}", q.target);
+    assert_eq!(queue.purge_done(Duration::ZERO).await.unwrap(), 0);
+    q.cleanup().await;
+}
+
 macro_rules! on_backend {
     ($module:ident, $target:expr, $($scenario:ident),* $(,)?) => {
         mod $module {
@@ -514,4 +537,5 @@ on_all_backends!(
     shutdown_cancels_handlers_still_running_after_the_grace_period,
     ids_held_by_a_killed_consumer_are_delivered_again,
     enqueue_to_start_latency,
+    delivered_ids_are_purged_from_the_transport,
 );

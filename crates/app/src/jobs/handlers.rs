@@ -122,7 +122,16 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
     let jobs = state.store.delete_finished_jobs(before).await?;
     let notifications = state.store.delete_read_notifications(before).await?;
     state.store.maintain_partitions(now()).await?;
-    Ok(json!({"jobs_deleted": jobs, "notifications_deleted": notifications}))
+    let transport = state
+        .jobs
+        .queue()
+        .purge_done(std::time::Duration::from_secs(24 * 3600))
+        .await?;
+    Ok(json!({
+        "jobs_deleted": jobs,
+        "notifications_deleted": notifications,
+        "queue_records_deleted": transport,
+    }))
 }
 
 /// Sends one notification to the user's external channels (webhook and ntfy). The in-app

@@ -177,6 +177,9 @@ pub trait JobQueue: Send + Sync + 'static {
     /// Pending (not yet taken) ids, delayed ones included, for the queue-depth metric; best
     /// effort.
     async fn depth(&self) -> Result<u64, QueueError>;
+    /// Deletes the transport's own records of delivered ids older than `older_than` (apalis
+    /// keeps them); returns how many. The `jobs` table keeps the history that matters.
+    async fn purge_done(&self, older_than: Duration) -> Result<u64, QueueError>;
 }
 
 /// Runs one job: called with the id, once per delivery.
