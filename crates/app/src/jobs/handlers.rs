@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::JobKind;
 use crate::state::AppState;
 
-mod flows;
+mod discovery;
+mod prices;
 
 /// Why a job failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,9 +38,9 @@ pub async fn run(
     job: &job::Model,
 ) -> Result<serde_json::Value, JobError> {
     match kind {
-        JobKind::AnalyzeGoal => flows::analyze_goal(state, job).await,
-        JobKind::SearchDeals => flows::search_deals(state, job).await,
-        JobKind::CheckPrices => flows::check_prices(state, job).await,
+        JobKind::AnalyzeGoal => discovery::analyze_goal(state, job).await,
+        JobKind::SearchDeals => discovery::search_deals(state, job).await,
+        JobKind::CheckPrices => prices::check_prices(state, job).await,
         JobKind::AnalyzeDeal => analyze_deal(state, job).await,
         JobKind::DeliverNotification => deliver_notification(state, job).await,
         JobKind::ExpireGoals => expire_goals(state).await,
@@ -74,10 +75,10 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
     let at = now();
     let expired = state.store.expire_goals(at).await?;
     for g in &expired {
-        flows::notify(
+        discovery::notify(
             state,
             g.user_id,
-            flows::Alert {
+            discovery::Alert {
                 kind: "goal_expired".into(),
                 priority: "low".into(),
                 title: format!("Goal expired: {}", g.title),
@@ -96,10 +97,10 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
         .goals_nearing_deadline(at, Duration::hours(24))
         .await?;
     for g in &soon {
-        flows::notify(
+        discovery::notify(
             state,
             g.user_id,
-            flows::Alert {
+            discovery::Alert {
                 kind: "deadline".into(),
                 priority: "medium".into(),
                 title: format!("Deadline tomorrow: {}", g.title),
@@ -146,7 +147,7 @@ async fn deliver_notification(
             "the notification no longer exists".into(),
         ));
     };
-    let prefs: Preferences = flows::preferences(state, note.user_id).await?;
+    let prefs: Preferences = discovery::preferences(state, note.user_id).await?;
     let channel = job
         .payload
         .get("channel")
