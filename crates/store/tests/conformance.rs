@@ -941,6 +941,44 @@ async fn jobs_story(store: &Store) {
         Claim::Claimed(_)
     ));
 
+    // A waiting or running job about a subject is found, a finished one is not.
+    let subject = uuid::Uuid::now_v7();
+    let (p, _) = store
+        .enqueue_job(NewJob {
+            subject_id: Some(subject),
+            ..new_job("search_deals", None, 3)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .pending_job("search_deals", subject)
+            .await
+            .unwrap()
+            .map(|j| j.id),
+        Some(p.id)
+    );
+    assert!(matches!(
+        store.claim_job(p.id, "w1", lease).await.unwrap(),
+        Claim::Claimed(_)
+    ));
+    assert!(
+        store
+            .pending_job("search_deals", subject)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        finish_job_in(store.conn(), p.id, "w1", serde_json::json!({}))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.pending_job("search_deals", subject).await.unwrap(),
+        None
+    );
+
     // The monitor counts by kind and status and lists the failures.
     let stats = store.job_stats(Duration::minutes(5)).await.unwrap();
     let count = |k: &str, s: &str| {
@@ -950,9 +988,9 @@ async fn jobs_story(store: &Store) {
             .find(|(kk, ss, _)| kk == k && ss == s)
             .map_or(0, |c| c.2)
     };
-    assert_eq!(count("search_deals", "succeeded"), 1);
+    assert_eq!(count("search_deals", "succeeded"), 2);
     assert_eq!(count("analyze_deal", "retrying"), 1);
-    assert_eq!(stats.finished_in_window, 1);
+    assert_eq!(stats.finished_in_window, 2);
     assert!(stats.mean_run_ms.is_some());
     assert!(stats.recent_failures.iter().any(|j| j.id == d.id));
     let page = store
@@ -969,7 +1007,7 @@ async fn jobs_story(store: &Store) {
             .delete_finished_jobs(now() + Duration::seconds(1))
             .await
             .unwrap(),
-        1
+        2
     );
 }
 

@@ -511,3 +511,25 @@ impl Store {
         Ok(res.rows_affected)
     }
 }
+
+impl Store {
+    /// A job of `kind` about `subject` that is waiting or running, if there is one (so that a
+    /// second request for the same work joins it instead of queuing a duplicate).
+    pub async fn pending_job(
+        &self,
+        kind: &str,
+        subject_id: Uuid,
+    ) -> Result<Option<job::Model>, StoreError> {
+        Ok(job::Entity::find()
+            .filter(job::Column::Kind.eq(kind))
+            .filter(job::Column::SubjectId.eq(subject_id))
+            .filter(job::Column::Status.is_in([
+                JobStatus::Queued.as_str(),
+                JobStatus::Running.as_str(),
+                JobStatus::Retrying.as_str(),
+            ]))
+            .order_by_desc(job::Column::CreatedAt)
+            .one(self.conn())
+            .await?)
+    }
+}

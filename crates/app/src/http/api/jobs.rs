@@ -215,7 +215,8 @@ pub async fn retry_job(
     Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: job.id })))
 }
 
-/// Runs the deal search of one of the caller's goals now.
+/// Runs the deal search of one of the caller's goals now (or answers with the search already
+/// waiting or running for it).
 #[utoipa::path(post, path = "/api/v1/goals/{goal_id}/search", operation_id = "search_goal_now", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
     (status = 202, body = Accepted, description = "Search queued"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 409, body = Problem, description = "The goal is not active")))]
 pub async fn search_goal(
@@ -230,6 +231,14 @@ pub async fn search_goal(
             "the goal is {}; set it active to search",
             goal.status
         )));
+    }
+    // A search of this goal that is already waiting or running answers for this request too.
+    if let Some(job) = state
+        .store
+        .pending_job(JobKind::SearchDeals.as_str(), goal.id)
+        .await?
+    {
+        return Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: job.id })));
     }
     let new = Jobs::new_job(
         JobKind::SearchDeals,
