@@ -129,12 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::MarketSim { port } => {
             let _guard = init_logging(&settings)?;
-            let world = deals_markets::sim::SimWorld::new(deals_markets::sim::SimConfig {
-                seed: settings.sim.seed,
-                speed: settings.sim.speed,
-                chaos: settings.sim.chaos,
-                ..Default::default()
-            });
+            let world = crate::startup::sim_world(&settings);
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -159,7 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Seed => {
             let _guard = init_logging(&settings)?;
             let store = connect_store(&settings).await?;
-            crate::seed::load_demo(&store).await?;
+            crate::seed::load_demo(&store, &crate::startup::sim_world(&settings)).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin {

@@ -98,6 +98,16 @@ pub fn queue_settings(settings: &Settings) -> anyhow::Result<QueueSettings> {
     Ok(q)
 }
 
+/// The simulated marketplace's world as configured (deterministic from `sim.seed`).
+pub fn sim_world(settings: &Settings) -> SimWorld {
+    SimWorld::new(SimConfig {
+        seed: settings.sim.seed,
+        speed: settings.sim.speed,
+        chaos: settings.sim.chaos,
+        ..SimConfig::default()
+    })
+}
+
 /// The marketplace sources: the simulator's five stores through the real adapters (when
 /// `sim.enabled`), replaced store by store by real adapters that are enabled in `markets`.
 async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<Arc<SimHandle>>)> {
@@ -106,15 +116,12 @@ async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<
     if !settings.sim.enabled {
         return Ok((real, None));
     }
-    let world = SimWorld::new(SimConfig {
-        seed: settings.sim.seed,
-        speed: settings.sim.speed,
-        chaos: settings.sim.chaos,
-        ..SimConfig::default()
-    });
-    let handle = SimServer::start(Arc::new(world), std::net::IpAddr::from([127, 0, 0, 1]))
-        .await
-        .context("cannot start the simulated marketplace")?;
+    let handle = SimServer::start(
+        Arc::new(sim_world(settings)),
+        std::net::IpAddr::from([127, 0, 0, 1]),
+    )
+    .await
+    .context("cannot start the simulated marketplace")?;
     let mut registry = Registry::simulated(&handle, &markets).context("simulated markets")?;
     for name in real.searchable() {
         if let Some(market) = real.get(&name) {
@@ -277,7 +284,7 @@ impl Application {
                     "seed.demo_on_empty is ignored in production: no demo account with a public password"
                 );
             } else {
-                crate::seed::load_demo(&store)
+                crate::seed::load_demo(&store, &sim_world(&settings))
                     .await
                     .context("loading demo data failed")?;
             }

@@ -8,10 +8,20 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn demo_data_loads_once_and_the_demo_account_signs_in() {
     let app = TestApp::spawn().await;
-    load_demo(&app.state.store).await.unwrap();
+    load_demo(
+        &app.state.store,
+        &deals_app::startup::sim_world(&app.state.settings),
+    )
+    .await
+    .unwrap();
     let listings = app.state.store.count_listings().await.unwrap();
     assert!(listings >= 40, "{listings} demo listings");
-    load_demo(&app.state.store).await.unwrap();
+    load_demo(
+        &app.state.store,
+        &deals_app::startup::sim_world(&app.state.settings),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.state.store.count_listings().await.unwrap(),
         listings,
