@@ -1,0 +1,117 @@
+//! Loading and checking the configuration.
+
+#![allow(clippy::result_large_err)] // figment's Jail closures return its large error type
+
+use super::*;
+use figment::Jail;
+
+#[test]
+fn env_overrides_file_overrides_defaults() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "deals.toml",
+            "[server]\nlisten = \"0.0.0.0:9000\"\nrequest_timeout_secs = 5\n",
+        )?;
+        jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "7");
+        jail.set_env("DEALS_DATABASE__URL", "postgres://db/deals");
+        let s = Settings::load(Some(Path::new("deals.toml"))).map_err(|e| e.to_string())?;
+        assert_eq!(s.server.listen.port(), 9000);
+        assert_eq!(s.server.request_timeout_secs, 7);
+        assert_eq!(s.database_url(), "postgres://db/deals");
+        assert_eq!(s.auth.jwt_secret.expose(), DEV_JWT_SECRET);
+        Ok(())
+    });
+}
+
+#[test]
+fn defaults_are_the_embedded_product() {
+    Jail::expect_with(|_| {
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(s.server.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(s.database_url(), "sqlite://./data/deals.db");
+        assert!(s.redis_url().is_none());
+        assert_eq!((s.database.pool_size, s.database.max_overflow), (20, 10));
+        Ok(())
+    });
+}
+
+#[test]
+fn market_and_llm_keys_come_from_the_environment_and_enable_their_adapter() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_MARKETS__BESTBUY__API_KEY", "bb-key");
+        jail.set_env("DEALS_LLM__DEEPSEEK_API_KEY", "sk-test");
+        jail.set_env("DEALS_JOBS__QUEUE", "sqlite");
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert!(s.markets_real("bestbuy"));
+        assert!(!s.markets_real("ebay"));
+        assert!(
+            !s.markets.bestbuy.enabled,
+            "the file value is kept as given"
+        );
+        assert!(s.effective_markets().bestbuy.enabled);
+        assert_eq!(s.llm.resolved_providers().len(), 1);
+        assert_eq!(s.queue_kind(), QueueKind::Sqlite);
+        assert!(!format!("{s:?}").contains("bb-key"), "secrets never print");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_queue_needs_its_backend() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_JOBS__QUEUE", "redis");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("DEALS_JOBS__QUEUE"), "{e}");
+        jail.set_env("DEALS_REDIS__URL", "redis://127.0.0.1:6379");
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(s.queue_kind(), QueueKind::Redis);
+        Ok(())
+    });
+}
+
+#[test]
+fn invalid_values_name_the_key() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_SERVER__REQUEST_TIMEOUT_SECS", "soon");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("key server.request_timeout_secs (env DEALS_SERVER__REQUEST_TIMEOUT_SECS)"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+        Ok(())
+    });
+}
+
+#[test]
+fn production_refuses_the_development_secret() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_ENV", "production");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("auth.jwt_secret"), "{e}");
+        jail.set_env(
+            "DEALS_AUTH__JWT_SECRET",
+            "a-real-secret-of-at-least-thirty-two-bytes",
+        );
+        assert!(Settings::load(None).is_ok());
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_are_redacted_when_printed() {
+    let mut s = Settings::default();
+    s.database.url = Secret::new("postgres://user:pw@db/deals");
+    let shown = format!("{s:?} {}", serde_json::to_string(&s).unwrap_or_default());
+    assert!(!shown.contains("pw@db") && !shown.contains(DEV_JWT_SECRET));
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_SERVER__LISTN", "0.0.0.0:1");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("listn"), "{e}");
+        Ok(())
+    });
+}
