@@ -11,11 +11,11 @@ pub fn new_run(run: &AgentRun, user_id: Option<Uuid>, job_id: Option<Uuid>) -> N
     NewAgentRun {
         user_id,
         job_id,
-        agent: text(&run.agent),
+        agent: serde_name(&run.agent),
         provider: run.provider.clone(),
         model: run.model.clone(),
         prompt_version: run.prompt_version.clone(),
-        status: text(&run.status),
+        status: serde_name(&run.status),
         input_summary: run.input_summary.clone(),
         output: run.output.clone(),
         attempts: serde_json::to_value(&run.attempts).unwrap_or_default(),
@@ -27,8 +27,8 @@ pub fn new_run(run: &AgentRun, user_id: Option<Uuid>, job_id: Option<Uuid>) -> N
     }
 }
 
-/// The serde name of a unit enum value.
-fn text(v: &impl serde::Serialize) -> String {
+/// The serde name of a unit enum value (`AgentKind::GoalAnalysis` → `goal_analysis`).
+pub(crate) fn serde_name(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -11,18 +11,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{PageParams, Paginated};
+use crate::agents::serde_name as name;
 use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::ApiQuery;
 use crate::state::AppState;
-
-/// The serde name of a unit enum value.
-fn name(v: &impl Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 /// One marketplace source.
 #[derive(Debug, Serialize, ToSchema)]

@@ -229,35 +229,7 @@ pub async fn search_deals(
             continue;
         }
         new_matches += 1;
-        let listing = state.store.get_listing(listing.id).await?;
-        let score = listing.score.unwrap_or(0.0);
-        if score < goal.notify_threshold {
-            continue;
-        }
-        let event = PriceEvent {
-            kind: EventKind::NewMatch,
-            listing_title: listing.title.clone(),
-            store: listing.market.clone(),
-            price_minor: listing.price_minor,
-            currency: Currency::parse(&listing.currency).unwrap_or_default(),
-            target_price_minor: goal.target_price_minor,
-            previous_price_minor: None,
-            median_90_days_minor: None,
-            lowest_in_days: None,
-            stores_compared: None,
-            cheapest: false,
-        };
-        let extra = json!({"goal_id": goal_id, "deal_id": listing.id, "score": score});
-        if alert(
-            state,
-            job,
-            goal.user_id,
-            event,
-            format!("match:{goal_id}:{}", listing.id),
-            extra,
-        )
-        .await?
-        {
+        if alert_new_match(state, job, &goal, listing.id).await? {
             alerts += 1;
         }
     }
@@ -354,34 +326,41 @@ async fn match_other_goals(
             .match_listing(goal_id, listing.id, m.score, json!(m.reasons), "index")
             .await?;
         matched += 1;
-        let scored = state.store.get_listing(listing.id).await?;
-        if scored.score.unwrap_or(0.0) >= goal.notify_threshold {
-            let event = PriceEvent {
-                kind: EventKind::NewMatch,
-                listing_title: scored.title.clone(),
-                store: scored.market.clone(),
-                price_minor: scored.price_minor,
-                currency: Currency::parse(&scored.currency).unwrap_or_default(),
-                target_price_minor: goal.target_price_minor,
-                previous_price_minor: None,
-                median_90_days_minor: None,
-                lowest_in_days: None,
-                stores_compared: None,
-                cheapest: false,
-            };
-            let data = json!({"goal_id": goal_id, "deal_id": scored.id, "score": scored.score});
-            alert(
-                state,
-                job,
-                goal.user_id,
-                event,
-                format!("match:{goal_id}:{}", scored.id),
-                data,
-            )
-            .await?;
-        }
+        alert_new_match(state, job, &goal, listing.id).await?;
     }
     Ok(matched)
+}
+
+/// Alerts a goal's owner about a listing newly matched to it when the listing's (fresh) score
+/// reaches the goal's `notify_threshold`; once per goal and listing. `true` when an alert was
+/// stored.
+async fn alert_new_match(
+    state: &AppState,
+    job: &job::Model,
+    goal: &deals_store::entity::goal::Model,
+    listing_id: Uuid,
+) -> Result<bool, JobError> {
+    let listing = state.store.get_listing(listing_id).await?;
+    let score = listing.score.unwrap_or(0.0);
+    if score < goal.notify_threshold {
+        return Ok(false);
+    }
+    let event = PriceEvent {
+        kind: EventKind::NewMatch,
+        listing_title: listing.title.clone(),
+        store: listing.market.clone(),
+        price_minor: listing.price_minor,
+        currency: Currency::parse(&listing.currency).unwrap_or_default(),
+        target_price_minor: goal.target_price_minor,
+        previous_price_minor: None,
+        median_90_days_minor: None,
+        lowest_in_days: None,
+        stores_compared: None,
+        cheapest: false,
+    };
+    let data = json!({"goal_id": goal.id, "deal_id": listing.id, "score": score});
+    let key = format!("match:{}:{}", goal.id, listing.id);
+    alert(state, job, goal.user_id, event, key, data).await
 }
 
 /// Lowest goal-match score at which a listing found for one goal is matched to another (the
