@@ -463,7 +463,27 @@ async fn a_listing_found_for_one_goal_is_matched_to_other_users_goals_that_fit()
     let app = TestApp::spawn_with_markets().await;
     let alice = app.register_user().await;
     let bob = app.register_user().await;
-    // Bob's goal is stored without its job, so it has not searched.
+    // The scheduler's first round (which searches every active goal it finds) is over once it
+    // has enqueued the daily retention, its last job; Bob's goal is stored after it, without a
+    // job of its own, so it is not searched and only the goal index can match it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = deals_core::Pagination::parse(None, Some(100)).unwrap();
+        let jobs = app
+            .state
+            .store
+            .list_jobs(deals_store::Scope::All, None, page)
+            .await
+            .unwrap();
+        if jobs.items.iter().any(|j| j.kind == "retention") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler never ran"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let criteria = deals_core::GoalCriteria::from_json(json!({
         "keywords": ["headphones"],
         "brands": ["sony"],
