@@ -124,7 +124,7 @@ fn listing(i: usize) -> NewListing {
         category: Some("headphones".into()),
         price_minor: price,
         original_price_minor: Some(price + 5_000),
-        currency: "USD".into(),
+        currency: deals_core::Currency::USD,
         condition: Condition::New,
         seller_name: Some("Store".into()),
         seller_rating: Some(4.5),

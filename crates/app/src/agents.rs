@@ -34,3 +34,28 @@ pub(crate) fn serde_name(v: &impl serde::Serialize) -> String {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// On whose behalf agent work runs: the user it is for (who pays for it once tokens are
+/// charged) and the job doing it. Run records are stored with both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The user the work is for; `None` for the system's own upkeep.
+    pub user_id: Option<Uuid>,
+    /// The job doing the work, if any.
+    pub job_id: Option<Uuid>,
+}
+
+impl Origin {
+    /// Work for `user_id`, done by `job_id`.
+    pub fn new(user_id: Option<Uuid>, job_id: Option<Uuid>) -> Self {
+        Self { user_id, job_id }
+    }
+
+    /// Stores an agent run record; a failure is logged, never returned (the work itself is done).
+    pub async fn record(&self, store: &deals_store::Store, run: &AgentRun) {
+        let new = new_run(run, self.user_id, self.job_id);
+        if let Err(e) = store.record_agent_run(new).await {
+            tracing::warn!(error = %e, agent = ?run.agent, "recording an agent run failed");
+        }
+    }
+}

@@ -4,14 +4,12 @@
 
 use anyhow::Context;
 use chrono::Duration;
-use deals_core::{Email, GoalCriteria, Password, Priority, Role};
+use deals_core::{Currency, Email, GoalCriteria, Password, Priority, Role};
 use deals_markets::sim::{CatalogProduct, SimWorld};
-use deals_store::entity::product;
 use deals_store::repo::goals::NewGoal;
-use deals_store::repo::listings::NewListing;
+use deals_store::repo::listings::{NewListing, NewProduct};
 use deals_store::repo::users::NewUser;
 use deals_store::{Store, StoreError, now};
-use uuid::Uuid;
 
 /// E-mail of the demo account.
 pub const DEMO_EMAIL: &str = "demo@agentic-deals.local";
@@ -68,15 +66,13 @@ pub async fn load_demo(store: &Store, world: &SimWorld) -> anyhow::Result<()> {
     let at = now();
     for p in demo_products(world) {
         let product = store
-            .find_or_create_product(product::Model {
-                id: Uuid::now_v7(),
+            .find_or_create_product(NewProduct {
                 title: p.name.clone(),
                 brand: Some(p.brand.to_lowercase()),
                 model: Some(p.model.clone()),
                 gtin: Some(p.gtin13.clone()),
                 mpn: p.mpn.clone(),
                 category: Some(p.category.clone()),
-                created_at: now(),
             })
             .await?;
         for offer in world.offers_of(p.id) {
@@ -92,7 +88,7 @@ pub async fn load_demo(store: &Store, world: &SimWorld) -> anyhow::Result<()> {
                 category: Some(offer.category.to_lowercase()),
                 price_minor: 0,
                 original_price_minor: quote.was_cents,
-                currency: "USD".into(),
+                currency: Currency::USD,
                 condition: offer.condition,
                 seller_name: Some(offer.seller_name.clone()),
                 seller_rating: offer.seller_rating,
@@ -117,7 +113,7 @@ pub async fn load_demo(store: &Store, world: &SimWorld) -> anyhow::Result<()> {
     }
     // Every demo deal is scored, so the first page a newcomer sees is ranked and explained.
     for id in listing_ids {
-        crate::analysis::analyze_listing(store, id).await?;
+        crate::deals::analysis::analyze_listing(store, id).await?;
     }
 
     // The account comes last: it marks the demo as loaded, and everything before it is an

@@ -18,10 +18,10 @@ use tokio::net::TcpListener;
 use crate::auth::JwtKeys;
 use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::config::{Environment, QueueKind, Settings};
-use crate::events::EventBus;
 use crate::http::router::router;
 use crate::jobs::Jobs;
 use crate::jobs::queue::{QueueBackend, QueueConsumer, QueueSettings};
+use crate::live::EventBus;
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::state::AppState;
 use crate::telemetry::metrics_handle;
@@ -196,6 +196,10 @@ pub async fn build_state(
         metrics: metrics_handle(),
         jobs: Jobs::new(queue, events.clone()),
         events,
+        channels: Arc::new(
+            crate::notify::channels::Channels::new()
+                .context("cannot build the HTTP client of the notification channels")?,
+        ),
         markets: Arc::new(markets),
         agents: Arc::new(agents),
         goal_index: Arc::default(),

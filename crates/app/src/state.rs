@@ -14,8 +14,9 @@ use deals_markets::sim::SimHandle;
 use crate::auth::JwtKeys;
 use crate::cache::Cache;
 use crate::config::Settings;
-use crate::events::EventBus;
 use crate::jobs::Jobs;
+use crate::live::EventBus;
+use crate::notify::channels::Channels;
 use crate::ratelimit::RateLimiter;
 
 /// Everything a request handler may need. Cheap to clone.
@@ -39,12 +40,14 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Live events, fanned out to every process.
     pub events: Arc<EventBus>,
+    /// External notification channels (one shared HTTP client).
+    pub channels: Arc<Channels>,
     /// Marketplace sources.
     pub markets: Arc<Registry>,
     /// The four agents on the configured LLM chain.
     pub agents: Arc<Agents>,
     /// Active goals as an inverted index, for matching new listings to every goal.
-    pub goal_index: Arc<crate::jobs::goal_index::SharedGoalIndex>,
+    pub goal_index: Arc<crate::goals::index::SharedGoalIndex>,
     /// The in-process simulated marketplace, when it runs here.
     pub sim: Option<Arc<SimHandle>>,
 }

@@ -1,5 +1,5 @@
 //! Closed vocabularies stored as text: item condition, goal status and priority, availability,
-//! listing status and deal sort order.
+//! listing status, deal sort order, notification kinds and delivery channels.
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +137,40 @@ text_enum!(
         Discount => "discount",
         /// Most recently seen first.
         Newest => "newest",
+    }
+);
+
+text_enum!(
+    /// What an alert is about.
+    NotificationKind {
+        /// A listing newly matched to a goal.
+        NewMatch => "new_match",
+        /// A tracked price reached the user's target.
+        BelowTarget => "below_target",
+        /// A tracked price dropped by at least the user's percentage.
+        PriceDrop => "price_drop",
+        /// A tracked price is the lowest of the last days.
+        LowestInDays => "lowest_in_days",
+        /// A price that looks like an error.
+        Glitch => "glitch",
+        /// A tracked listing can be bought again.
+        BackInStock => "back_in_stock",
+        /// A goal reached its deadline.
+        GoalExpired => "goal_expired",
+        /// A goal's deadline is near.
+        Deadline => "deadline",
+    }
+);
+
+text_enum!(
+    /// An external channel an alert is delivered to (the in-app row is not a delivery).
+    Channel {
+        /// A JSON POST to the user's URL.
+        Webhook => "webhook",
+        /// A message to the user's ntfy topic.
+        Ntfy => "ntfy",
+        /// An e-mail to the account address.
+        Email => "email",
     }
 );
 

@@ -21,7 +21,10 @@ pub mod taxonomy;
 
 pub use criteria::{GoalCriteria, GoalCriteriaInput};
 pub use email::Email;
-pub use enums::{Availability, Condition, DealSort, GoalStatus, ListingStatus, Priority};
+pub use enums::{
+    Availability, Channel, Condition, DealSort, GoalStatus, ListingStatus, NotificationKind,
+    Priority,
+};
 pub use error::{FieldError, ValidationErrors};
 pub use history::{PricePoint, Trend};
 pub use money::{Currency, Money};

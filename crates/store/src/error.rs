@@ -23,6 +23,17 @@ pub enum StoreError {
     Db(DbErr),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (no connection, pool exhausted): worth a 503
+    /// and a retry, not a 500.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(DbErr::ConnectionAcquire(_)) | StoreError::Db(DbErr::Conn(_))
+        )
+    }
+}
+
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {

@@ -8,6 +8,7 @@ pub mod entity;
 pub mod error;
 pub mod migration;
 pub mod repo;
+pub mod rows;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;

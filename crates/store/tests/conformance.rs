@@ -3,16 +3,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
+use deals_core::preferences::Digest;
 use deals_core::{
-    Availability, Condition, DealSort, Email, GoalCriteria, GoalStatus, Pagination, Priority, Role,
+    Availability, Condition, Currency, DealSort, Email, GoalCriteria, GoalStatus, Pagination,
+    Preferences, Priority, Role,
 };
 use deals_store::entity::{goal_match, job};
 use deals_store::repo::goals::{GoalChanges, NewGoal, insert_goal_in};
 use deals_store::repo::jobs::{Claim, JobStatus, NewJob, finish_job_in, insert_job_in};
-use deals_store::repo::listings::NewListing;
+use deals_store::repo::listings::{NewListing, NewProduct};
 use deals_store::repo::search::DealQuery;
 use deals_store::repo::sessions::Rotation;
 use deals_store::repo::users::NewUser;
+use deals_store::rows::MatchSource;
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
 use sea_orm::sea_query::Expr;
@@ -30,7 +33,7 @@ fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i6
         category: Some("headphones".into()),
         price_minor: price,
         original_price_minor: original,
-        currency: "USD".into(),
+        currency: Currency::USD,
         condition: Condition::New,
         seller_name: Some("Store".into()),
         seller_rating: Some(4.5),
@@ -91,20 +94,23 @@ async fn story(store: &Store) {
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
 
-    // Preferences: absent, then replaced as a whole.
-    assert_eq!(store.get_preferences(alice).await.unwrap(), None);
-    store
-        .put_preferences(alice, serde_json::json!({"digest": "daily"}))
-        .await
-        .unwrap();
-    store
-        .put_preferences(alice, serde_json::json!({"digest": "weekly"}))
-        .await
-        .unwrap();
+    // Preferences: the defaults, then replaced as a whole.
     assert_eq!(
         store.get_preferences(alice).await.unwrap(),
-        Some(serde_json::json!({"digest": "weekly"}))
+        Preferences::default()
     );
+    let daily = Preferences {
+        digest: Digest::Daily,
+        ..Preferences::default()
+    };
+    let weekly = Preferences {
+        digest: Digest::Weekly,
+        min_priority: Priority::High,
+        ..Preferences::default()
+    };
+    store.put_preferences(alice, &daily).await.unwrap();
+    store.put_preferences(alice, &weekly).await.unwrap();
+    assert_eq!(store.get_preferences(alice).await.unwrap(), weekly);
 
     // Sessions: rotation, then reuse revokes the family.
     let exp = now() + Duration::days(7);
@@ -169,10 +175,7 @@ async fn story(store: &Store) {
         })
         .await
         .unwrap();
-    assert_eq!(
-        GoalCriteria::from_json(goal.criteria.clone()).unwrap(),
-        criteria
-    );
+    assert_eq!(goal.criteria, criteria);
     assert!(matches!(
         store.get_goal(Scope::Owner(bob), goal.id).await,
         Err(StoreError::NotFound)
@@ -195,7 +198,7 @@ async fn story(store: &Store) {
         .update_goal(Scope::Owner(alice), goal.id, changes)
         .await
         .unwrap();
-    assert_eq!(paused.status, "paused");
+    assert_eq!(paused.status, GoalStatus::Paused);
     assert!(paused.updated_at >= goal.updated_at);
     let active = store
         .list_goals(
@@ -266,7 +269,7 @@ async fn story(store: &Store) {
         [29_999, 27_900]
     );
     store
-        .record_price(sony.listing.id, history[0].at, 1, "USD")
+        .record_price(sony.listing.id, history[0].at, 1, Currency::USD)
         .await
         .unwrap();
     assert_eq!(
@@ -456,20 +459,14 @@ async fn story(store: &Store) {
                 goal.id,
                 sony.listing.id,
                 0.9,
-                serde_json::json!(["keyword: headphones"]),
-                "manual",
+                &["keyword: headphones".to_owned()],
+                MatchSource::Manual,
             )
             .await
             .unwrap();
     }
     store
-        .match_listing(
-            goal.id,
-            bose.listing.id,
-            0.7,
-            serde_json::json!([]),
-            "search",
-        )
+        .match_listing(goal.id, bose.listing.id, 0.7, &[], MatchSource::Search)
         .await
         .unwrap();
     assert_eq!(
@@ -559,7 +556,7 @@ async fn a_new_month_partition_takes_over_rows_from_the_default_partition() {
     // Six months ahead is past the partitions created at start-up: the row lands in the default.
     let later = now() + Duration::days(183);
     store
-        .record_price(listing.id, later, 9_000, "USD")
+        .record_price(listing.id, later, 9_000, Currency::USD)
         .await
         .unwrap();
     let in_default = |sql: &'static str| async move {
@@ -594,18 +591,15 @@ async fn a_new_month_partition_takes_over_rows_from_the_default_partition() {
 }
 
 async fn analysis_story(store: &Store) {
-    use deals_store::entity::product;
     use deals_store::repo::analyses::{AverageBasis, NewAnalysis};
     let p = store
-        .find_or_create_product(product::Model {
-            id: uuid::Uuid::now_v7(),
+        .find_or_create_product(NewProduct {
             title: "Sony WH-1000XM5".into(),
             brand: Some("sony".into()),
             model: Some("WH-1000XM5".into()),
             gtin: Some("4548736132610".into()),
             mpn: None,
             category: Some("headphones".into()),
-            created_at: now(),
         })
         .await
         .unwrap();
@@ -1032,10 +1026,10 @@ async fn source_flags_are_kept_with_the_latest_observation() {
         let mut jump = listing("ebay", "v1|1|0", "Sony WH-1000XM5", 4_999, Some(39_999));
         jump.flags = vec!["price_jump".into()];
         let up = db.store.upsert_listing(jump).await.unwrap();
-        assert_eq!(up.listing.flags, Some(serde_json::json!(["price_jump"])));
+        assert_eq!(up.listing.flags, vec!["price_jump".to_owned()]);
         let calm = listing("ebay", "v1|1|0", "Sony WH-1000XM5", 29_999, Some(39_999));
         let up = db.store.upsert_listing(calm).await.unwrap();
-        assert_eq!(up.listing.flags, None);
+        assert!(up.listing.flags.is_empty());
         assert!(up.price_changed);
     }
 }

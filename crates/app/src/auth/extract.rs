@@ -73,14 +73,13 @@ impl FromRequestParts<AppState> for AuthUser {
             .jwt
             .verify(token)
             .map_err(|_| AppError::Unauthorized("invalid or expired token"))?;
-        let Some(stored_role) = state
+        let Some(role) = state
             .store
             .live_session_role(claims.fid, claims.sub)
             .await?
         else {
             return Err(AppError::Unauthorized("session has ended"));
         };
-        let role = Role::parse(&stored_role).map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
         Ok(AuthUser {
             id: claims.sub,
             role,

@@ -102,6 +102,21 @@ impl AppError {
     }
 }
 
+impl From<crate::error::Error> for AppError {
+    fn from(e: crate::error::Error) -> Self {
+        use crate::error::Error;
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::Conflict(why) => AppError::Conflict(why),
+            Error::Invalid(v) => AppError::Validation(v),
+            Error::Forbidden => AppError::Forbidden,
+            Error::Unauthorized(why) => AppError::Unauthorized(why),
+            Error::Unavailable(what) => AppError::Unavailable(what),
+            Error::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -109,8 +124,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(_) => {
                 AppError::Conflict("conflicts with an existing resource".into())
             }
-            StoreError::Db(sea_orm::DbErr::ConnectionAcquire(_))
-            | StoreError::Db(sea_orm::DbErr::Conn(_)) => {
+            e if e.is_unreachable() => {
                 tracing::error!(error = %e, "database unreachable");
                 AppError::Unavailable("the database")
             }

@@ -1,20 +1,22 @@
-//! What each kind of job does. Every handler is idempotent: running a job twice (a worker that
-//! crashed after the work but before recording it) has the effect of running it once — price
-//! points are keyed by listing and time, matches are unique per goal and listing, and
-//! notifications carry a dedup key.
+//! What each kind of job does: a thin adapter from a job row to a use case. Every use case run
+//! here is idempotent: running a job twice (a worker that crashed after the work but before
+//! recording it) has the effect of running it once — price points are keyed by listing and
+//! time, matches are unique per goal and listing, and notifications carry a dedup key.
 
 use chrono::Duration;
-use deals_core::Preferences;
+use deals_core::{Channel, NotificationKind, Priority};
 use deals_store::entity::job;
 use deals_store::now;
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::JobKind;
+use crate::agents::Origin;
+use crate::error::Error;
+use crate::notify::channels::{Delivered, DeliveryError};
+use crate::notify::{Alert, Delivery, notify};
 use crate::state::AppState;
-
-mod discovery;
-mod prices;
 
 /// Why a job failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,9 +27,19 @@ pub enum JobError {
     Permanent(String),
 }
 
-impl<E: std::fmt::Display> From<E> for JobError {
-    fn from(e: E) -> Self {
-        JobError::Retryable(e.to_string())
+impl From<Error> for JobError {
+    fn from(e: Error) -> Self {
+        if e.is_permanent() {
+            JobError::Permanent(e.to_string())
+        } else {
+            JobError::Retryable(e.to_string())
+        }
+    }
+}
+
+impl From<deals_store::StoreError> for JobError {
+    fn from(e: deals_store::StoreError) -> Self {
+        Error::from(e).into()
     }
 }
 
@@ -37,33 +49,62 @@ pub async fn run(
     kind: JobKind,
     job: &job::Model,
 ) -> Result<serde_json::Value, JobError> {
+    let origin = Origin::new(job.owner_id, Some(job.id));
     match kind {
-        JobKind::AnalyzeGoal => discovery::analyze_goal(state, job).await,
-        JobKind::SearchDeals => discovery::search_deals(state, job).await,
-        JobKind::CheckPrices => prices::check_prices(state, job).await,
-        JobKind::AnalyzeDeal => analyze_deal(state, job).await,
+        JobKind::AnalyzeGoal => {
+            let refine = job.payload.get("refine").and_then(|v| v.as_bool()) == Some(true);
+            let out = crate::goals::discovery::analyze(state, origin, subject(job)?, refine).await;
+            json(out.map_err(gone("goal"))?)
+        }
+        JobKind::SearchDeals => {
+            let out = crate::goals::discovery::search(state, origin, subject(job)?).await;
+            json(out.map_err(gone("goal"))?)
+        }
+        JobKind::CheckPrices => {
+            let ids: Vec<Uuid> = job
+                .payload
+                .get("tracker_ids")
+                .cloned()
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| JobError::Permanent(format!("payload: {e}")))?
+                .unwrap_or_default();
+            json(crate::tracking::check::check_prices(state, origin, &ids).await?)
+        }
+        JobKind::AnalyzeDeal => analyze_deal(state, origin, subject(job)?).await,
         JobKind::DeliverNotification => deliver_notification(state, job).await,
         JobKind::ExpireGoals => expire_goals(state).await,
         JobKind::Retention => retention(state).await,
     }
 }
 
+/// A use case's outcome as the job's stored result.
+fn json<T: Serialize>(value: T) -> Result<serde_json::Value, JobError> {
+    serde_json::to_value(value).map_err(|e| JobError::Permanent(format!("result: {e}")))
+}
+
+/// Says which subject is gone when a use case finds nothing (a permanent failure).
+fn gone(what: &'static str) -> impl Fn(Error) -> JobError {
+    move |e| match e {
+        Error::NotFound => JobError::Permanent(format!("the {what} no longer exists")),
+        other => other.into(),
+    }
+}
+
 /// The job's subject id, or a permanent failure.
-pub(super) fn subject(job: &job::Model) -> Result<Uuid, JobError> {
+fn subject(job: &job::Model) -> Result<Uuid, JobError> {
     job.subject_id
         .ok_or_else(|| JobError::Permanent(format!("{} job without a subject", job.kind)))
 }
 
-async fn analyze_deal(state: &AppState, job: &job::Model) -> Result<serde_json::Value, JobError> {
-    let listing_id = subject(job)?;
-    let saved = crate::analysis::analyze_and_publish(state, listing_id)
+async fn analyze_deal(
+    state: &AppState,
+    origin: Origin,
+    listing_id: Uuid,
+) -> Result<serde_json::Value, JobError> {
+    let saved = crate::deals::analysis::analyze_and_publish(state, origin, listing_id)
         .await
-        .map_err(|e| match e {
-            crate::http::error::AppError::NotFound => {
-                JobError::Permanent("the listing no longer exists".into())
-            }
-            other => JobError::Retryable(other.to_string()),
-        })?;
+        .map_err(gone("listing"))?;
     Ok(json!({
         "deal_id": listing_id,
         "final_score": saved.final_score,
@@ -75,12 +116,12 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
     let at = now();
     let expired = state.store.expire_goals(at).await?;
     for g in &expired {
-        discovery::notify(
+        notify(
             state,
             g.user_id,
-            discovery::Alert {
-                kind: "goal_expired".into(),
-                priority: "low".into(),
+            Alert {
+                kind: NotificationKind::GoalExpired,
+                priority: Priority::Low,
                 title: format!("Goal expired: {}", g.title),
                 body: format!(
                     "“{}” reached its deadline and stopped searching; {} deals were matched.",
@@ -97,12 +138,12 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
         .goals_nearing_deadline(at, Duration::hours(24))
         .await?;
     for g in &soon {
-        discovery::notify(
+        notify(
             state,
             g.user_id,
-            discovery::Alert {
-                kind: "deadline".into(),
-                priority: "medium".into(),
+            Alert {
+                kind: NotificationKind::Deadline,
+                priority: Priority::Medium,
                 title: format!("Deadline tomorrow: {}", g.title),
                 body: format!(
                     "“{}” stops searching within 24 hours; {} deals matched so far.",
@@ -127,7 +168,8 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
         .jobs
         .queue()
         .purge_done(std::time::Duration::from_secs(24 * 3600))
-        .await?;
+        .await
+        .map_err(|e| JobError::Retryable(e.to_string()))?;
     Ok(json!({
         "jobs_deleted": jobs,
         "notifications_deleted": notifications,
@@ -135,77 +177,26 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
     }))
 }
 
-/// Sends one notification to the user's external channels (webhook and ntfy). The in-app
-/// row and the live event were written when the notification was created.
+/// Sends one notification to one of the user's external channels. The in-app row and the live
+/// event were written when the notification was created.
 async fn deliver_notification(
     state: &AppState,
     job: &job::Model,
 ) -> Result<serde_json::Value, JobError> {
     let id = subject(job)?;
-    let Some(note) = state.store.get_notification(id).await? else {
-        return Err(JobError::Permanent(
-            "the notification no longer exists".into(),
-        ));
-    };
-    let prefs: Preferences = discovery::preferences(state, note.user_id).await?;
     let channel = job
         .payload
         .get("channel")
         .and_then(|c| c.as_str())
-        .unwrap_or("");
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let response = match channel {
-        "webhook" => {
-            let Some(url) = prefs.channels.webhook_url.as_deref() else {
-                return Ok(json!({"skipped": "no webhook configured"}));
-            };
-            client
-                .post(url)
-                .json(&json!({
-                    "id": note.id,
-                    "kind": note.kind,
-                    "priority": note.priority,
-                    "title": note.title,
-                    "body": note.body,
-                    "data": note.data,
-                    "created_at": note.created_at,
-                }))
-                .send()
-                .await
-        }
-        "ntfy" => {
-            let Some(url) = prefs.channels.ntfy_url.as_deref() else {
-                return Ok(json!({"skipped": "no ntfy topic configured"}));
-            };
-            client
-                .post(url)
-                .header("Title", note.title.clone())
-                .header("Priority", ntfy_priority(&note.priority))
-                .body(note.body.clone())
-                .send()
-                .await
-        }
-        other => return Err(JobError::Permanent(format!("unknown channel {other:?}"))),
-    };
-    let response = response.map_err(|e| JobError::Retryable(format!("{channel}: {e}")))?;
-    let status = response.status();
-    if status.is_server_error() || status.as_u16() == 429 {
-        return Err(JobError::Retryable(format!("{channel} answered {status}")));
-    }
-    if !status.is_success() {
-        return Err(JobError::Permanent(format!("{channel} answered {status}")));
-    }
-    Ok(json!({"channel": channel, "status": status.as_u16()}))
-}
-
-fn ntfy_priority(priority: &str) -> &'static str {
-    match priority {
-        "critical" => "5",
-        "high" => "4",
-        "low" => "2",
-        _ => "3",
+        .map(Channel::parse)
+        .transpose()
+        .map_err(|e| JobError::Permanent(format!("payload channel: {e}")))?
+        .ok_or_else(|| JobError::Permanent("payload without a channel".into()))?;
+    match crate::notify::deliver(state, id, channel).await {
+        Ok(Delivered::Sent(status)) => Ok(json!({"channel": channel, "status": status})),
+        Ok(Delivered::Skipped(why)) => Ok(json!({"skipped": why})),
+        Err(Delivery::Failed(e)) => Err(e.into()),
+        Err(Delivery::Channel(DeliveryError::Retryable(m))) => Err(JobError::Retryable(m)),
+        Err(Delivery::Channel(DeliveryError::Permanent(m))) => Err(JobError::Permanent(m)),
     }
 }

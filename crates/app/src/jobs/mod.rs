@@ -6,7 +6,6 @@
 //! the row before running it, so a duplicate delivery does nothing; a worker that dies leaves a
 //! lease that expires, and the scheduler's sweeper hands the id out again.
 
-pub mod goal_index;
 pub mod handlers;
 pub mod kinds;
 pub mod queue;
@@ -24,7 +23,7 @@ use uuid::Uuid;
 pub use kinds::JobKind;
 use queue::JobQueue;
 
-use crate::events::{Event, EventBus};
+use crate::live::{EventBus, JobUpdate, LiveEvent};
 
 /// The producer side of the job system, shared by request handlers and workers.
 #[derive(Clone)]
@@ -96,17 +95,14 @@ impl Jobs {
     /// Publishes a `job_update` event for the job's owner.
     pub async fn announce(&self, job: &job::Model) {
         self.events
-            .publish(Event {
-                kind: "job_update".into(),
-                user_id: job.owner_id,
-                data: serde_json::json!({
-                    "id": job.id,
-                    "kind": job.kind,
-                    "status": job.status,
-                    "attempts": job.attempts,
-                    "error": job.error,
-                }),
-            })
+            .publish(LiveEvent::JobUpdate(JobUpdate {
+                owner_id: job.owner_id,
+                id: job.id,
+                kind: job.kind.clone(),
+                status: job.status.clone(),
+                attempts: job.attempts,
+                error: job.error.clone(),
+            }))
             .await;
     }
 }

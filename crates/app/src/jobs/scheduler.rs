@@ -81,7 +81,6 @@ pub async fn tick_once(
     let searches = settings.search_interval_secs;
     if searches.iter().any(|every| due(*every)) {
         for (goal_id, user_id, priority) in state.store.active_goal_schedule().await? {
-            let priority = Priority::parse(&priority).unwrap_or(Priority::Medium);
             let every = searches[match priority {
                 Priority::Critical => 0,
                 Priority::High => 1,

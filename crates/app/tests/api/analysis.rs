@@ -2,9 +2,8 @@
 
 use chrono::Duration;
 use deals_core::{Availability, Condition};
-use deals_store::entity::product;
 use deals_store::now;
-use deals_store::repo::listings::NewListing;
+use deals_store::repo::listings::{NewListing, NewProduct};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -28,7 +27,7 @@ fn offer(
         category: Some("headphones".into()),
         price_minor: price,
         original_price_minor: original,
-        currency: "USD".into(),
+        currency: deals_core::Currency::USD,
         condition: Condition::New,
         seller_name: Some(market.into()),
         seller_rating: Some(4.6),
@@ -43,15 +42,13 @@ fn offer(
 async fn product(app: &TestApp) -> Uuid {
     app.state
         .store
-        .find_or_create_product(product::Model {
-            id: Uuid::now_v7(),
+        .find_or_create_product(NewProduct {
             title: "Bose QuietComfort Ultra".into(),
             brand: Some("bose".into()),
             model: Some("QC Ultra".into()),
             gtin: Some("0017817841795".into()),
             mpn: None,
             category: Some("headphones".into()),
-            created_at: now(),
         })
         .await
         .unwrap()

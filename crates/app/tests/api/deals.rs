@@ -1,7 +1,7 @@
 //! The public deal search (full text, filters, sort, pagination) and deal pages, with caching
 //! invalidated when a listing changes.
 
-use deals_app::http::api::deals::invalidate_listing;
+use deals_app::deals::cache::invalidate_listing;
 use deals_core::{Availability, Condition};
 use deals_store::repo::listings::NewListing;
 use serde_json::{Value, json};
@@ -89,7 +89,7 @@ fn market_listing(
         category: Some(category.into()),
         price_minor: price,
         original_price_minor: original,
-        currency: "USD".into(),
+        currency: deals_core::Currency::USD,
         condition,
         seller_name: Some(market.into()),
         seller_rating: Some(4.5),

@@ -113,7 +113,10 @@ impl Cluster {
             .await
             .unwrap();
         self.store
-            .put_preferences(user.id, json!({"channels": {"webhook_url": hook}}))
+            .put_preferences(
+                user.id,
+                &serde_json::from_value(json!({"channels": {"webhook_url": hook}})).unwrap(),
+            )
             .await
             .unwrap();
         user.id
@@ -127,8 +130,8 @@ impl Cluster {
                 .store
                 .insert_notification(NewNotification {
                     user_id: user,
-                    kind: "deal_match".into(),
-                    priority: "high".into(),
+                    kind: deals_core::NotificationKind::NewMatch,
+                    priority: deals_core::Priority::High,
                     title: format!("Deal {i}"),
                     body: "A deal worth a look".into(),
                     data: json!({"n": i}),
@@ -319,7 +322,7 @@ fn listing(i: usize) -> NewListing {
         category: Some("headphones".into()),
         price_minor: price,
         original_price_minor: Some(price + 5_000),
-        currency: "USD".into(),
+        currency: deals_core::Currency::USD,
         condition: Condition::New,
         seller_name: Some("Store".into()),
         seller_rating: Some(4.5),

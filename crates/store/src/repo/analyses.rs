@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entity::{deal_analysis, listing, price_point};
+use crate::rows::Listing;
 use crate::{Store, StoreError, now};
 
 /// An analysis to store.
@@ -79,12 +80,12 @@ pub struct MarketPrice {
 }
 
 /// Public active listings of the same currency, other than `l`.
-fn public_peers(l: &listing::Model) -> Condition {
+fn public_peers(l: &Listing) -> Condition {
     Condition::all()
         .add(listing::Column::Id.ne(l.id))
         .add(listing::Column::OwnerId.is_null())
         .add(listing::Column::Status.eq("active"))
-        .add(listing::Column::Currency.eq(l.currency.clone()))
+        .add(listing::Column::Currency.eq(l.currency.as_str()))
 }
 
 fn mean(prices: &[i64]) -> Option<i64> {
@@ -165,7 +166,7 @@ impl Store {
     /// public listings at every store; oldest first.
     pub async fn product_history(
         &self,
-        l: &listing::Model,
+        l: &Listing,
         since: DateTime<Utc>,
     ) -> Result<Vec<MarketPrice>, StoreError> {
         let mut listings = vec![(l.id, l.market.clone())];
@@ -205,10 +206,7 @@ impl Store {
     /// The market average a listing is compared with: the mean current price of the same
     /// product at the other stores; without one, of at least three comparable listings (same
     /// category and currency, price within ±40 %). `None` when neither exists.
-    pub async fn market_average(
-        &self,
-        l: &listing::Model,
-    ) -> Result<Option<MarketAverage>, StoreError> {
+    pub async fn market_average(&self, l: &Listing) -> Result<Option<MarketAverage>, StoreError> {
         if let Some(product) = l.product_id {
             let prices: Vec<i64> = listing::Entity::find()
                 .select_only()

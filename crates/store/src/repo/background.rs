@@ -2,11 +2,13 @@
 //! their dedup keys, goal expiry and retention.
 
 use chrono::{DateTime, Duration, Utc};
+use deals_core::{GoalCriteria, GoalStatus, NotificationKind, Priority};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::entity::{goal, leader_lease, notification};
+use crate::entity::{goal, leader_lease, notification, tracker};
+use crate::rows::{self, Goal, Notification, Tracker};
 use crate::{Store, StoreError, now};
 
 /// An in-app notification to store.
@@ -14,10 +16,10 @@ use crate::{Store, StoreError, now};
 pub struct NewNotification {
     /// Recipient.
     pub user_id: Uuid,
-    /// `deal_match`, `price_drop`, `below_target`, `glitch`, `back_in_stock`, `deadline`…
-    pub kind: String,
-    /// `low` … `critical`.
-    pub priority: String,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// Urgency.
+    pub priority: Priority,
     /// One line.
     pub title: String,
     /// The explanation.
@@ -74,30 +76,8 @@ impl Store {
     pub async fn insert_notification(
         &self,
         new: NewNotification,
-    ) -> Result<Option<notification::Model>, StoreError> {
-        let id = Uuid::now_v7();
-        let res = notification::Entity::insert(notification::ActiveModel {
-            id: Set(id),
-            user_id: Set(new.user_id),
-            kind: Set(new.kind),
-            priority: Set(new.priority),
-            title: Set(new.title),
-            body: Set(new.body),
-            data: Set(new.data),
-            dedup_key: Set(new.dedup_key),
-            read_at: Set(None),
-            created_at: Set(now()),
-        })
-        .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::DedupKey])
-        .exec(self.conn())
-        .await?;
-        if matches!(res, sea_orm::TryInsertResult::Inserted(_)) {
-            Ok(notification::Entity::find_by_id(id)
-                .one(self.conn())
-                .await?)
-        } else {
-            Ok(None)
-        }
+    ) -> Result<Option<Notification>, StoreError> {
+        insert_notification_in(self.conn(), new).await
     }
 
     /// A user's notifications, newest first.
@@ -105,30 +85,37 @@ impl Store {
         &self,
         user_id: Uuid,
         limit: u64,
-    ) -> Result<Vec<notification::Model>, StoreError> {
-        Ok(notification::Entity::find()
-            .filter(notification::Column::UserId.eq(user_id))
-            .order_by_desc(notification::Column::CreatedAt)
-            .limit(limit)
-            .all(self.conn())
-            .await?)
+    ) -> Result<Vec<Notification>, StoreError> {
+        rows::all(
+            notification::Entity::find()
+                .filter(notification::Column::UserId.eq(user_id))
+                .order_by_desc(notification::Column::CreatedAt)
+                .limit(limit)
+                .all(self.conn())
+                .await?,
+        )
     }
 
     /// Marks active goals whose deadline has passed as `expired`; returns them.
-    pub async fn expire_goals(&self, at: DateTime<Utc>) -> Result<Vec<goal::Model>, StoreError> {
-        let due = goal::Entity::find()
-            .filter(goal::Column::Status.eq("active"))
-            .filter(goal::Column::Deadline.lte(at))
-            .all(self.conn())
-            .await?;
+    pub async fn expire_goals(&self, at: DateTime<Utc>) -> Result<Vec<Goal>, StoreError> {
+        let due: Vec<Goal> = rows::all(
+            goal::Entity::find()
+                .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
+                .filter(goal::Column::Deadline.lte(at))
+                .all(self.conn())
+                .await?,
+        )?;
         if due.is_empty() {
             return Ok(due);
         }
         goal::Entity::update_many()
-            .col_expr(goal::Column::Status, Expr::val("expired"))
+            .col_expr(
+                goal::Column::Status,
+                Expr::val(GoalStatus::Expired.as_str()),
+            )
             .col_expr(goal::Column::UpdatedAt, Expr::val(at))
             .filter(goal::Column::Id.is_in(due.iter().map(|g| g.id)))
-            .filter(goal::Column::Status.eq("active"))
+            .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
             .exec(self.conn())
             .await?;
         Ok(due)
@@ -139,26 +126,35 @@ impl Store {
         &self,
         at: DateTime<Utc>,
         within: Duration,
-    ) -> Result<Vec<goal::Model>, StoreError> {
-        Ok(goal::Entity::find()
-            .filter(goal::Column::Status.eq("active"))
-            .filter(goal::Column::Deadline.gt(at))
-            .filter(goal::Column::Deadline.lte(at + within))
-            .all(self.conn())
-            .await?)
+    ) -> Result<Vec<Goal>, StoreError> {
+        rows::all(
+            goal::Entity::find()
+                .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
+                .filter(goal::Column::Deadline.gt(at))
+                .filter(goal::Column::Deadline.lte(at + within))
+                .all(self.conn())
+                .await?,
+        )
     }
 
     /// `(id, user_id, priority)` of every active goal, for the scheduler.
-    pub async fn active_goal_schedule(&self) -> Result<Vec<(Uuid, Uuid, String)>, StoreError> {
-        Ok(goal::Entity::find()
+    pub async fn active_goal_schedule(&self) -> Result<Vec<(Uuid, Uuid, Priority)>, StoreError> {
+        let rows: Vec<(Uuid, Uuid, String)> = goal::Entity::find()
             .select_only()
             .column(goal::Column::Id)
             .column(goal::Column::UserId)
             .column(goal::Column::Priority)
-            .filter(goal::Column::Status.eq("active"))
+            .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
             .into_tuple()
             .all(self.conn())
-            .await?)
+            .await?;
+        rows.into_iter()
+            .map(|(id, user, p)| {
+                Priority::parse(&p)
+                    .map(|p| (id, user, p))
+                    .map_err(|e| StoreError::Corrupt(format!("goals.priority = {p:?}: {e}")))
+            })
+            .collect()
     }
 
     /// Deletes read notifications older than `before`.
@@ -177,13 +173,12 @@ impl Store {
 
 impl Store {
     /// One notification by id.
-    pub async fn get_notification(
-        &self,
-        id: Uuid,
-    ) -> Result<Option<notification::Model>, StoreError> {
-        Ok(notification::Entity::find_by_id(id)
+    pub async fn get_notification(&self, id: Uuid) -> Result<Option<Notification>, StoreError> {
+        notification::Entity::find_by_id(id)
             .one(self.conn())
-            .await?)
+            .await?
+            .map(Notification::try_from)
+            .transpose()
     }
 
     /// Every tracker, oldest first, in pages of `limit` after `after` (for the price checks).
@@ -191,13 +186,13 @@ impl Store {
         &self,
         after: Option<Uuid>,
         limit: u64,
-    ) -> Result<Vec<crate::entity::tracker::Model>, StoreError> {
-        use crate::entity::tracker;
+    ) -> Result<Vec<Tracker>, StoreError> {
         let mut q = tracker::Entity::find().order_by_asc(tracker::Column::Id);
         if let Some(a) = after {
             q = q.filter(tracker::Column::Id.gt(a));
         }
-        Ok(q.limit(limit).all(self.conn()).await?)
+        let found = q.limit(limit).all(self.conn()).await?;
+        Ok(found.into_iter().map(Tracker::from).collect())
     }
 }
 
@@ -215,13 +210,11 @@ impl Store {
     }
 
     /// One tracker by id.
-    pub async fn get_tracker(
-        &self,
-        id: Uuid,
-    ) -> Result<Option<crate::entity::tracker::Model>, StoreError> {
-        Ok(crate::entity::tracker::Entity::find_by_id(id)
+    pub async fn get_tracker(&self, id: Uuid) -> Result<Option<Tracker>, StoreError> {
+        Ok(tracker::Entity::find_by_id(id)
             .one(self.conn())
-            .await?)
+            .await?
+            .map(Tracker::from))
     }
 
     /// Records what a price check saw: the price and which alert conditions hold.
@@ -231,7 +224,6 @@ impl Store {
         price_minor: i64,
         alert_state: serde_json::Value,
     ) -> Result<(), StoreError> {
-        use crate::entity::tracker;
         tracker::Entity::update_many()
             .col_expr(tracker::Column::LastPriceMinor, Expr::val(price_minor))
             .col_expr(tracker::Column::LastCheckedAt, Expr::val(now()))
@@ -245,14 +237,53 @@ impl Store {
 
 impl Store {
     /// `(id, criteria)` of every active goal, for the in-memory goal index.
-    pub async fn active_goal_criteria(&self) -> Result<Vec<(Uuid, serde_json::Value)>, StoreError> {
-        Ok(goal::Entity::find()
+    pub async fn active_goal_criteria(&self) -> Result<Vec<(Uuid, GoalCriteria)>, StoreError> {
+        let rows: Vec<(Uuid, serde_json::Value)> = goal::Entity::find()
             .select_only()
             .column(goal::Column::Id)
             .column(goal::Column::Criteria)
-            .filter(goal::Column::Status.eq("active"))
+            .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
             .into_tuple()
             .all(self.conn())
-            .await?)
+            .await?;
+        rows.into_iter()
+            .map(|(id, json)| {
+                GoalCriteria::from_json(json)
+                    .map(|c| (id, c))
+                    .map_err(|e| StoreError::Corrupt(format!("goals.criteria of {id}: {e:?}")))
+            })
+            .collect()
     }
+}
+
+/// [`Store::insert_notification`] inside a caller's transaction, so that an alert commits with
+/// its deliveries (or with the change that caused it).
+pub async fn insert_notification_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    new: NewNotification,
+) -> Result<Option<Notification>, StoreError> {
+    let id = Uuid::now_v7();
+    let res = notification::Entity::insert(notification::ActiveModel {
+        id: Set(id),
+        user_id: Set(new.user_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        priority: Set(new.priority.as_str().to_owned()),
+        title: Set(new.title),
+        body: Set(new.body),
+        data: Set(new.data),
+        dedup_key: Set(new.dedup_key),
+        read_at: Set(None),
+        created_at: Set(now()),
+    })
+    .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::DedupKey])
+    .exec(db)
+    .await?;
+    if !matches!(res, sea_orm::TryInsertResult::Inserted(_)) {
+        return Ok(None);
+    }
+    notification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Notification::try_from)
+        .transpose()
 }

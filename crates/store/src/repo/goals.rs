@@ -13,6 +13,7 @@ use super::Page;
 use super::listings::{NewListing, upsert_listing_in};
 use crate::entity::{goal, goal_match, listing};
 use crate::error::retry_on_conflict;
+use crate::rows::{self, Goal, GoalMatch, Listing, MatchSource};
 use crate::{Scope, Store, StoreError, now};
 
 /// A goal to create.
@@ -64,9 +65,9 @@ pub struct GoalChanges {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchedDeal {
     /// The listing.
-    pub listing: listing::Model,
+    pub listing: Listing,
     /// The match.
-    pub matched: goal_match::Model,
+    pub matched: GoalMatch,
 }
 
 fn owned(scope: Scope) -> sea_orm::Condition {
@@ -92,7 +93,7 @@ fn match_to_listing() -> RelationDef {
 pub async fn insert_goal_in<C: sea_orm::ConnectionTrait>(
     db: &C,
     new: NewGoal,
-) -> Result<goal::Model, StoreError> {
+) -> Result<Goal, StoreError> {
     let at = now();
     let currency = new.criteria.currency.as_str().to_owned();
     let model = goal::ActiveModel {
@@ -112,22 +113,23 @@ pub async fn insert_goal_in<C: sea_orm::ConnectionTrait>(
         created_at: Set(at),
         updated_at: Set(at),
     };
-    Ok(model.insert(db).await?)
+    Goal::try_from(model.insert(db).await?)
 }
 
 impl Store {
     /// Stores a new goal as `active`.
-    pub async fn create_goal(&self, new: NewGoal) -> Result<goal::Model, StoreError> {
+    pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
         insert_goal_in(self.conn(), new).await
     }
 
     /// One goal visible in `scope`.
-    pub async fn get_goal(&self, scope: Scope, id: Uuid) -> Result<goal::Model, StoreError> {
+    pub async fn get_goal(&self, scope: Scope, id: Uuid) -> Result<Goal, StoreError> {
         goal::Entity::find_by_id(id)
             .filter(owned(scope))
             .one(self.conn())
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// Goals visible in `scope`, newest first, optionally of one status.
@@ -136,7 +138,7 @@ impl Store {
         scope: Scope,
         status: Option<GoalStatus>,
         page: Pagination,
-    ) -> Result<Page<goal::Model>, StoreError> {
+    ) -> Result<Page<Goal>, StoreError> {
         let mut query = goal::Entity::find().filter(owned(scope));
         if let Some(s) = status {
             query = query.filter(goal::Column::Status.eq(s.as_str()));
@@ -149,7 +151,10 @@ impl Store {
             .limit(page.per_page)
             .all(self.conn())
             .await?;
-        Ok(Page { items, total })
+        Ok(Page {
+            items: rows::all(items)?,
+            total,
+        })
     }
 
     /// Applies `changes` to a goal visible in `scope`.
@@ -158,7 +163,7 @@ impl Store {
         scope: Scope,
         id: Uuid,
         changes: GoalChanges,
-    ) -> Result<goal::Model, StoreError> {
+    ) -> Result<Goal, StoreError> {
         let txn = self.begin_write().await?;
         let current = goal::Entity::find_by_id(id)
             .filter(owned(scope))
@@ -194,7 +199,7 @@ impl Store {
         model.updated_at = Set(now());
         let updated = model.update(&txn).await?;
         txn.commit().await?;
-        Ok(updated)
+        Goal::try_from(updated)
     }
 
     /// Deletes a goal visible in `scope` with its matches.
@@ -217,24 +222,17 @@ impl Store {
         goal_id: Uuid,
         listing_id: Uuid,
         match_score: f64,
-        reasons: serde_json::Value,
-        source: &str,
-    ) -> Result<goal_match::Model, StoreError> {
+        reasons: &[String],
+        source: MatchSource,
+    ) -> Result<GoalMatch, StoreError> {
         // Two searches of one goal may match the same listing at once: the loser of the
         // unique-key race finds the winner's row on its next try.
         retry_on_conflict(|| async {
             let txn = self.begin_write().await?;
-            let saved = match_listing_in(
-                &txn,
-                goal_id,
-                listing_id,
-                match_score,
-                reasons.clone(),
-                source,
-            )
-            .await?;
+            let saved =
+                match_listing_in(&txn, goal_id, listing_id, match_score, reasons, source).await?;
             txn.commit().await?;
-            Ok(saved)
+            GoalMatch::try_from(saved)
         })
         .await
     }
@@ -247,7 +245,7 @@ impl Store {
         goal_id: Uuid,
         new: NewListing,
         match_score: f64,
-        reasons: serde_json::Value,
+        reasons: &[String],
     ) -> Result<MatchedDeal, StoreError> {
         retry_on_conflict(|| async {
             let txn = self.begin_write().await?;
@@ -268,14 +266,14 @@ impl Store {
                 goal_id,
                 listing_id,
                 match_score,
-                reasons.clone(),
-                "manual",
+                reasons,
+                MatchSource::Manual,
             )
             .await?;
             txn.commit().await?;
             Ok(MatchedDeal {
                 listing: upserted.listing,
-                matched,
+                matched: matched.try_into()?,
             })
         })
         .await
@@ -304,10 +302,14 @@ impl Store {
             .await?;
         let items = rows
             .into_iter()
-            .filter_map(|(matched, listing)| {
-                listing.map(|listing| MatchedDeal { listing, matched })
+            .filter_map(|(matched, listing)| listing.map(|listing| (matched, listing)))
+            .map(|(matched, listing)| {
+                Ok(MatchedDeal {
+                    listing: Listing::try_from(listing)?,
+                    matched: GoalMatch::try_from(matched)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok(Page { items, total })
     }
 }
@@ -317,9 +319,10 @@ async fn match_listing_in<C: sea_orm::ConnectionTrait>(
     goal_id: Uuid,
     listing_id: Uuid,
     match_score: f64,
-    reasons: serde_json::Value,
-    source: &str,
+    reasons: &[String],
+    source: MatchSource,
 ) -> Result<goal_match::Model, StoreError> {
+    let reasons = serde_json::to_value(reasons).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let existing = goal_match::Entity::find()
         .filter(goal_match::Column::GoalId.eq(goal_id))
         .filter(goal_match::Column::ListingId.eq(listing_id))
@@ -339,7 +342,7 @@ async fn match_listing_in<C: sea_orm::ConnectionTrait>(
                 listing_id: Set(listing_id),
                 match_score: Set(match_score),
                 reasons: Set(reasons),
-                source: Set(source.to_owned()),
+                source: Set(source.as_str().to_owned()),
                 created_at: Set(now()),
             }
             .insert(db)

@@ -1,7 +1,7 @@
 //! Listings (deals), their price history and canonical products.
 
 use chrono::{DateTime, Utc};
-use deals_core::{Availability, Condition, ListingStatus};
+use deals_core::{Availability, Condition, Currency, ListingStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::entity::{listing, price_point, product};
 use crate::error::retry_on_conflict;
+use crate::rows::{Listing, PricePointRow, Product};
 use crate::{Scope, Store, StoreError, now};
 
 /// A listing as observed at a market.
@@ -35,8 +36,8 @@ pub struct NewListing {
     pub price_minor: i64,
     /// List or "was" price in minor units.
     pub original_price_minor: Option<i64>,
-    /// ISO 4217 code.
-    pub currency: String,
+    /// Currency of the prices.
+    pub currency: Currency,
     /// Item condition.
     pub condition: Condition,
     /// Seller.
@@ -55,11 +56,28 @@ pub struct NewListing {
     pub flags: Vec<String>,
 }
 
+/// A product to find by GTIN or create.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewProduct {
+    /// Title as first seen.
+    pub title: String,
+    /// Brand, lower case.
+    pub brand: Option<String>,
+    /// Model name or number.
+    pub model: Option<String>,
+    /// GTIN (UPC/EAN), normalised.
+    pub gtin: Option<String>,
+    /// Manufacturer part number.
+    pub mpn: Option<String>,
+    /// Category, lower case.
+    pub category: Option<String>,
+}
+
 /// Result of [`Store::upsert_listing`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upserted {
     /// The stored listing.
-    pub listing: listing::Model,
+    pub listing: Listing,
     /// Whether the listing was new.
     pub created: bool,
     /// Whether the price differs from the previous observation (always true when created).
@@ -91,11 +109,12 @@ impl Store {
     }
 
     /// One listing.
-    pub async fn get_listing(&self, id: Uuid) -> Result<listing::Model, StoreError> {
+    pub async fn get_listing(&self, id: Uuid) -> Result<Listing, StoreError> {
         listing::Entity::find_by_id(id)
             .one(self.conn())
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// A listing as seen by `viewer` (`None`: anonymous): market listings are public, deals
@@ -104,7 +123,7 @@ impl Store {
         &self,
         id: Uuid,
         viewer: Option<Scope>,
-    ) -> Result<listing::Model, StoreError> {
+    ) -> Result<Listing, StoreError> {
         let found = self.get_listing(id).await?;
         match (found.owner_id, viewer) {
             (None, _) | (Some(_), Some(Scope::All)) => Ok(found),
@@ -119,7 +138,7 @@ impl Store {
         listing_id: Uuid,
         at: DateTime<Utc>,
         price_minor: i64,
-        currency: &str,
+        currency: Currency,
     ) -> Result<(), StoreError> {
         insert_price_point(self.conn(), listing_id, at, price_minor, currency).await
     }
@@ -129,7 +148,7 @@ impl Store {
         &self,
         listing_id: Uuid,
         since: DateTime<Utc>,
-    ) -> Result<Vec<price_point::Model>, StoreError> {
+    ) -> Result<Vec<PricePointRow>, StoreError> {
         Ok(price_point::Entity::find()
             .filter(price_point::Column::ListingId.eq(listing_id))
             .filter(price_point::Column::At.gte(since))
@@ -139,10 +158,17 @@ impl Store {
     }
 
     /// Finds the product with this GTIN or creates it.
-    pub async fn find_or_create_product(
-        &self,
-        new: product::Model,
-    ) -> Result<product::Model, StoreError> {
+    pub async fn find_or_create_product(&self, new: NewProduct) -> Result<Product, StoreError> {
+        let new = product::Model {
+            id: Uuid::now_v7(),
+            title: new.title,
+            brand: new.brand,
+            model: new.model,
+            gtin: new.gtin,
+            mpn: new.mpn,
+            category: new.category,
+            created_at: now(),
+        };
         retry_on_conflict(|| async {
             if let Some(gtin) = &new.gtin
                 && let Some(found) = product::Entity::find()
@@ -165,7 +191,7 @@ impl Store {
         brand: Option<&str>,
         category: Option<&str>,
         limit: u64,
-    ) -> Result<Vec<product::Model>, StoreError> {
+    ) -> Result<Vec<Product>, StoreError> {
         let query = match (brand, category) {
             (Some(b), _) => {
                 product::Entity::find().filter(product::Column::Brand.eq(b.to_lowercase()))
@@ -213,7 +239,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
             m.price_minor = Set(new.price_minor);
             m.original_price_minor = Set(new.original_price_minor);
             m.discount_bp = Set(discount_bp(new.price_minor, new.original_price_minor));
-            m.currency = Set(new.currency.clone());
+            m.currency = Set(new.currency.as_str().to_owned());
             m.condition = Set(new.condition.as_str().to_owned());
             m.seller_name = Set(new.seller_name);
             m.seller_rating = Set(new.seller_rating);
@@ -240,7 +266,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
                 price_minor: Set(new.price_minor),
                 original_price_minor: Set(new.original_price_minor),
                 discount_bp: Set(discount_bp(new.price_minor, new.original_price_minor)),
-                currency: Set(new.currency.clone()),
+                currency: Set(new.currency.as_str().to_owned()),
                 condition: Set(new.condition.as_str().to_owned()),
                 seller_name: Set(new.seller_name),
                 seller_rating: Set(new.seller_rating),
@@ -259,10 +285,10 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
         }
     };
     if price_changed {
-        insert_price_point(db, saved.id, new.seen_at, new.price_minor, &new.currency).await?;
+        insert_price_point(db, saved.id, new.seen_at, new.price_minor, new.currency).await?;
     }
     Ok(Upserted {
-        listing: saved,
+        listing: saved.try_into()?,
         created,
         price_changed,
     })
@@ -273,13 +299,13 @@ async fn insert_price_point<C: sea_orm::ConnectionTrait>(
     listing_id: Uuid,
     at: DateTime<Utc>,
     price_minor: i64,
-    currency: &str,
+    currency: Currency,
 ) -> Result<(), StoreError> {
     let point = price_point::ActiveModel {
         listing_id: Set(listing_id),
         at: Set(at),
         price_minor: Set(price_minor),
-        currency: Set(currency.to_owned()),
+        currency: Set(currency.as_str().to_owned()),
     };
     price_point::Entity::insert(point)
         .on_conflict_do_nothing()

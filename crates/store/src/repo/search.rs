@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::Page;
 use crate::entity::listing;
+use crate::rows::{self, Listing};
 use crate::{Store, StoreError};
 
 /// Filters, order and page of the public deal search.
@@ -209,7 +210,7 @@ pub fn fts5_expression(terms: &[String]) -> String {
 
 impl Store {
     /// Active listings matching `q`, in the requested order.
-    pub async fn search_listings(&self, q: &DealQuery) -> Result<Page<listing::Model>, StoreError> {
+    pub async fn search_listings(&self, q: &DealQuery) -> Result<Page<Listing>, StoreError> {
         let mut cond = Where::all()
             .add(listing::Column::Status.eq(ListingStatus::Active.as_str()))
             .add(listing::Column::OwnerId.is_null());
@@ -271,7 +272,10 @@ impl Store {
             .limit(q.page.per_page)
             .all(self.conn())
             .await?;
-        Ok(Page { items, total })
+        Ok(Page {
+            items: rows::all(items)?,
+            total,
+        })
     }
 }
 

@@ -117,7 +117,7 @@ impl Store {
         &self,
         family_id: Uuid,
         user_id: Uuid,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<deals_core::Role>, StoreError> {
         let live = refresh_family::Entity::find_by_id(family_id)
             .filter(refresh_family::Column::UserId.eq(user_id))
             .filter(refresh_family::Column::RevokedAt.is_null())
@@ -127,10 +127,14 @@ impl Store {
         if !live {
             return Ok(None);
         }
-        Ok(user::Entity::find_by_id(user_id)
+        user::Entity::find_by_id(user_id)
             .one(self.conn())
             .await?
-            .map(|u| u.role))
+            .map(|u| {
+                deals_core::Role::parse(&u.role)
+                    .map_err(|e| StoreError::Corrupt(format!("users.role = {:?}: {e}", u.role)))
+            })
+            .transpose()
     }
 }
 

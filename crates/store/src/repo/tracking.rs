@@ -9,15 +9,16 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::entity::{listing, notification, tracker};
+use crate::rows::{self, Listing, Notification, Tracker};
 use crate::{Scope, Store, StoreError, now};
 
 /// A tracker with the listing it watches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackedListing {
     /// The tracker.
-    pub tracker: tracker::Model,
+    pub tracker: Tracker,
     /// The listing, as last seen.
-    pub listing: listing::Model,
+    pub listing: Listing,
 }
 
 impl Store {
@@ -28,7 +29,7 @@ impl Store {
         listing_id: Uuid,
         target_price_minor: Option<i64>,
         notify_on_drop_pct: Option<f64>,
-    ) -> Result<(tracker::Model, bool), StoreError> {
+    ) -> Result<(Tracker, bool), StoreError> {
         let txn = self.begin_write().await?;
         let existing = tracker::Entity::find()
             .filter(tracker::Column::UserId.eq(user_id))
@@ -58,7 +59,7 @@ impl Store {
             }
         };
         txn.commit().await?;
-        Ok(out)
+        Ok((Tracker::from(out.0), out.1))
     }
 
     /// The user's trackers with their listings, newest first.
@@ -85,12 +86,15 @@ impl Store {
             .into_iter()
             .filter_map(|t| {
                 let l = listings.iter().find(|l| l.id == t.listing_id)?.clone();
-                Some(TrackedListing {
-                    tracker: t,
-                    listing: l,
+                Some((t, l))
+            })
+            .map(|(t, l)| {
+                Ok(TrackedListing {
+                    tracker: t.into(),
+                    listing: l.try_into()?,
                 })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok(Page { items, total })
     }
 
@@ -112,7 +116,7 @@ impl Store {
         user_id: Uuid,
         unread_only: bool,
         page: deals_core::Pagination,
-    ) -> Result<Page<notification::Model>, StoreError> {
+    ) -> Result<Page<Notification>, StoreError> {
         let mut q = notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
         if unread_only {
             q = q.filter(notification::Column::ReadAt.is_null());
@@ -125,7 +129,10 @@ impl Store {
             .limit(page.per_page)
             .all(self.conn())
             .await?;
-        Ok(Page { items, total })
+        Ok(Page {
+            items: rows::all(items)?,
+            total,
+        })
     }
 
     /// Unread notifications of a user.

@@ -1,6 +1,6 @@
 //! Users: create, find, list, and promote.
 
-use deals_core::{Email, Pagination, Role};
+use deals_core::{Email, Pagination, Preferences, Role};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::entity::{user, user_preference};
+use crate::rows::{self, User};
 use crate::{Store, StoreError, now};
 
 /// A new account.
@@ -40,8 +41,8 @@ fn new_user_model(new: NewUser) -> user::ActiveModel {
 
 impl Store {
     /// Creates a user; a taken e-mail address is a [`StoreError::Conflict`].
-    pub async fn create_user(&self, new: NewUser) -> Result<user::Model, StoreError> {
-        Ok(new_user_model(new).insert(self.conn()).await?)
+    pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        new_user_model(new).insert(self.conn()).await?.try_into()
     }
 
     /// Creates a user and their first session in one transaction: an account never exists
@@ -51,13 +52,13 @@ impl Store {
         new: NewUser,
         token_hash: String,
         expires_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(user::Model, Uuid), StoreError> {
+    ) -> Result<(User, Uuid), StoreError> {
         let txn = self.begin_write().await?;
         let user = new_user_model(new).insert(&txn).await?;
         let family =
             super::sessions::start_session_in(&txn, user.id, token_hash, expires_at).await?;
         txn.commit().await?;
-        Ok((user, family))
+        Ok((user.try_into()?, family))
     }
 
     /// Replaces a user's password hash and nothing else (used to upgrade old hashes at login).
@@ -77,26 +78,26 @@ impl Store {
     }
 
     /// The user with this e-mail address.
-    pub async fn find_user_by_email(
-        &self,
-        email: &Email,
-    ) -> Result<Option<user::Model>, StoreError> {
-        Ok(user::Entity::find()
+    pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(self.conn())
-            .await?)
+            .await?
+            .map(User::try_from)
+            .transpose()
     }
 
     /// The user with this id.
-    pub async fn get_user(&self, id: Uuid) -> Result<user::Model, StoreError> {
+    pub async fn get_user(&self, id: Uuid) -> Result<User, StoreError> {
         user::Entity::find_by_id(id)
             .one(self.conn())
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// All users, oldest first.
-    pub async fn list_users(&self, page: Pagination) -> Result<Page<user::Model>, StoreError> {
+    pub async fn list_users(&self, page: Pagination) -> Result<Page<User>, StoreError> {
         let query = user::Entity::find();
         let total = query.clone().count(self.conn()).await?;
         let items = query
@@ -106,7 +107,10 @@ impl Store {
             .limit(page.per_page)
             .all(self.conn())
             .await?;
-        Ok(Page { items, total })
+        Ok(Page {
+            items: rows::all(items)?,
+            total,
+        })
     }
 
     /// Changes a user's role and password hash (used by `deals admin create-admin` on an existing
@@ -116,7 +120,7 @@ impl Store {
         id: Uuid,
         role: Role,
         password_hash: String,
-    ) -> Result<user::Model, StoreError> {
+    ) -> Result<User, StoreError> {
         let model = user::ActiveModel {
             id: Set(id),
             role: Set(role.as_str().to_owned()),
@@ -124,7 +128,7 @@ impl Store {
             updated_at: Set(now()),
             ..Default::default()
         };
-        Ok(model.update(self.conn()).await?)
+        model.update(self.conn()).await?.try_into()
     }
 
     /// Number of users.
@@ -132,23 +136,27 @@ impl Store {
         Ok(user::Entity::find().count(self.conn()).await?)
     }
 
-    /// The stored preferences document of a user, if any was saved.
-    pub async fn get_preferences(
-        &self,
-        user_id: Uuid,
-    ) -> Result<Option<serde_json::Value>, StoreError> {
-        Ok(user_preference::Entity::find_by_id(user_id)
+    /// A user's notification preferences; the defaults when none were saved.
+    pub async fn get_preferences(&self, user_id: Uuid) -> Result<Preferences, StoreError> {
+        match user_preference::Entity::find_by_id(user_id)
             .one(self.conn())
             .await?
-            .map(|p| p.data))
+        {
+            None => Ok(Preferences::default()),
+            Some(p) => serde_json::from_value(p.data).map_err(|e| {
+                StoreError::Corrupt(format!("user_preferences.data of {user_id}: {e}"))
+            }),
+        }
     }
 
-    /// Replaces a user's preferences document.
+    /// Replaces a user's preferences.
     pub async fn put_preferences(
         &self,
         user_id: Uuid,
-        data: serde_json::Value,
+        preferences: &Preferences,
     ) -> Result<(), StoreError> {
+        let data =
+            serde_json::to_value(preferences).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = user_preference::ActiveModel {
             user_id: Set(user_id),
             data: Set(data),

@@ -2,17 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Duration, Utc};
-use deals_core::PricePoint;
-use deals_core::analysis::price_stats;
+use chrono::{DateTime, Utc};
 use deals_core::money::format_minor;
-use deals_store::entity::deal_analysis;
-use deals_store::now;
+use deals_store::rows::Analysis;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::analysis::analyze_and_publish;
 use crate::auth::MaybeUser;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -75,10 +71,10 @@ pub struct AnalysisOut {
     pub analyzed_at: DateTime<Utc>,
 }
 
-impl TryFrom<deal_analysis::Model> for AnalysisOut {
+impl TryFrom<Analysis> for AnalysisOut {
     type Error = AppError;
 
-    fn try_from(a: deal_analysis::Model) -> Result<Self, AppError> {
+    fn try_from(a: Analysis) -> Result<Self, AppError> {
         Ok(Self {
             deal_id: a.listing_id,
             base_score: a.base_score,
@@ -109,14 +105,7 @@ pub async fn get_analysis(
     MaybeUser(viewer): MaybeUser,
     ApiPath(deal_id): ApiPath<Uuid>,
 ) -> Result<Json<AnalysisOut>, AppError> {
-    state
-        .store
-        .get_visible_listing(deal_id, viewer.map(|u| u.scope()))
-        .await?;
-    let analysis = match state.store.latest_analysis(deal_id).await? {
-        Some(a) => a,
-        None => analyze_and_publish(&state, deal_id).await?,
-    };
+    let analysis = crate::deals::analysis(&state, viewer.map(|u| u.scope()), deal_id).await?;
     Ok(Json(analysis.try_into()?))
 }
 
@@ -178,23 +167,9 @@ pub async fn price_history(
     ApiQuery(params): ApiQuery<HistoryParams>,
 ) -> Result<Json<PriceHistoryOut>, AppError> {
     let days = params.days.unwrap_or(90);
-    if !(1..=365).contains(&days) {
-        return Err(AppError::invalid("days", "must be between 1 and 365"));
-    }
-    let listing = state
-        .store
-        .get_visible_listing(deal_id, viewer.map(|u| u.scope()))
-        .await?;
-    let at = now();
-    let history = state
-        .store
-        .product_history(&listing, at - Duration::days(days))
-        .await?;
-    let series: Vec<PricePoint> = history
-        .iter()
-        .map(|p| PricePoint::new(p.at, p.price_minor))
-        .collect();
-    let stats = price_stats(&series, at).map(|s| HistoryStats {
+    let history =
+        crate::deals::price_history(&state, viewer.map(|u| u.scope()), deal_id, days).await?;
+    let stats = history.stats.map(|s| HistoryStats {
         min: format_minor(s.min_minor),
         max: format_minor(s.max_minor),
         avg: format_minor(s.avg_minor),
@@ -203,6 +178,7 @@ pub async fn price_history(
         stability: s.stability,
     });
     let points = history
+        .points
         .into_iter()
         .map(|p| HistoryPoint {
             at: p.at,

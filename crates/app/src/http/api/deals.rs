@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use deals_core::money::{format_minor, parse_minor};
 use deals_core::{Condition, DealSort, ValidationErrors};
-use deals_store::entity::listing;
 use deals_store::repo::search::DealQuery;
+use deals_store::rows::Listing;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::{PageParams, Paginated};
 use crate::auth::MaybeUser;
 use crate::cache::{DEAL_TTL, SEARCH_TTL};
+use crate::deals::cache;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -71,8 +72,8 @@ pub struct DealOut {
     pub last_seen_at: DateTime<Utc>,
 }
 
-impl From<listing::Model> for DealOut {
-    fn from(l: listing::Model) -> Self {
+impl From<Listing> for DealOut {
+    fn from(l: Listing) -> Self {
         Self {
             id: l.id,
             title: l.title,
@@ -81,22 +82,19 @@ impl From<listing::Model> for DealOut {
             price: format_minor(l.price_minor),
             original_price: l.original_price_minor.map(format_minor),
             discount_pct: l.discount_bp.map(|bp| f64::from(bp) / 100.0),
-            currency: l.currency,
-            condition: l.condition,
+            currency: l.currency.as_str().to_owned(),
+            condition: l.condition.as_str().to_owned(),
             seller: l.seller_name,
             seller_rating: l.seller_rating,
-            availability: l.availability,
+            availability: l.availability.as_str().to_owned(),
             shipping: l.shipping_minor.map(format_minor),
             brand: l.brand,
             category: l.category,
             image_url: l.image_url,
             score: l.score,
             product_id: l.product_id,
-            status: l.status,
-            flags: l
-                .flags
-                .and_then(|f| serde_json::from_value(f).ok())
-                .unwrap_or_default(),
+            status: l.status.as_str().to_owned(),
+            flags: l.flags,
             first_seen_at: l.first_seen_at,
             last_seen_at: l.last_seen_at,
         }
@@ -178,37 +176,6 @@ impl SearchParams {
     }
 }
 
-/// Cache key of the current search generation; changed whenever a listing changes.
-const SEARCH_GENERATION: &str = "search:generation";
-
-/// How long a generation marker lives; longer than any entry it versions.
-const GENERATION_TTL: std::time::Duration = std::time::Duration::from_secs(86_400);
-
-/// The current generation under `key` (`0` when none was ever set).
-async fn generation(state: &AppState, key: &str) -> String {
-    state
-        .cache
-        .get(key)
-        .await
-        .map(|g| String::from_utf8_lossy(&g).into_owned())
-        .unwrap_or_else(|| "0".into())
-}
-
-/// Forgets cached pages of a listing and every cached search result by starting new
-/// generations: an entry written by a request that read the old row lands under the old
-/// generation, which nobody reads any more.
-pub async fn invalidate_listing(state: &AppState, id: Uuid) {
-    let fresh = || Bytes::from(Uuid::new_v4().simple().to_string());
-    state
-        .cache
-        .set(&format!("deal:{id}:generation"), fresh(), GENERATION_TTL)
-        .await;
-    state
-        .cache
-        .set(SEARCH_GENERATION, fresh(), GENERATION_TTL)
-        .await;
-}
-
 fn cached_json(bytes: Bytes, max_age: u64) -> Response {
     (
         [
@@ -231,12 +198,12 @@ pub async fn search(
     let fingerprint = hex::encode(Sha256::digest(format!("{query:?}").as_bytes()));
     let key = format!(
         "search:{}:{fingerprint}",
-        generation(&state, SEARCH_GENERATION).await
+        cache::search_generation(&state).await
     );
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(cached_json(hit, 60));
     }
-    let page = state.store.search_listings(&query).await?;
+    let page = crate::deals::search(&state, &query).await?;
     let body = Paginated::from_page(page, query.page, DealOut::from);
     let bytes = Bytes::from(serde_json::to_vec(&body).map_err(anyhow::Error::from)?);
     state.cache.set(&key, bytes.clone(), SEARCH_TTL).await;
@@ -255,15 +222,12 @@ pub async fn get(
 ) -> Result<Response, AppError> {
     let key = format!(
         "deal:{deal_id}:{}",
-        generation(&state, &format!("deal:{deal_id}:generation")).await
+        cache::deal_generation(&state, deal_id).await
     );
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(cached_json(hit, DEAL_TTL.as_secs()));
     }
-    let listing = state
-        .store
-        .get_visible_listing(deal_id, viewer.map(|u| u.scope()))
-        .await?;
+    let listing = crate::deals::get(&state, viewer.map(|u| u.scope()), deal_id).await?;
     let public = listing.owner_id.is_none();
     let bytes =
         Bytes::from(serde_json::to_vec(&DealOut::from(listing)).map_err(anyhow::Error::from)?);

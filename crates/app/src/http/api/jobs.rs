@@ -225,29 +225,8 @@ pub async fn search_goal(
     ApiPath(goal_id): ApiPath<Uuid>,
 ) -> Result<(StatusCode, Json<Accepted>), AppError> {
     user.require(Permission::Update)?;
-    let goal = state.store.get_goal(user.scope(), goal_id).await?;
-    if goal.status != "active" {
-        return Err(AppError::Conflict(format!(
-            "the goal is {}; set it active to search",
-            goal.status
-        )));
-    }
-    // A search of this goal that is already waiting or running answers for this request too.
-    if let Some(job) = state
-        .store
-        .pending_job(JobKind::SearchDeals.as_str(), goal.id)
-        .await?
-    {
-        return Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: job.id })));
-    }
-    let new = Jobs::new_job(
-        JobKind::SearchDeals,
-        Some(goal.user_id),
-        Some(goal.id),
-        serde_json::json!({"requested_by": user.id}),
-    );
-    let (job, _) = state.jobs.enqueue(&state.store, new).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { job_id: job.id })))
+    let job_id = crate::goals::search_now(&state, user.scope(), goal_id, user.id).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { job_id })))
 }
 
 /// Re-runs the analysis of a deal now.

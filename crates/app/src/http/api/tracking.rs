@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use deals_core::money::{AmountInput, format_minor};
-use deals_core::{Permission, ValidationErrors};
-use deals_store::entity::{notification, tracker};
+use deals_core::Permission;
+use deals_core::money::format_minor;
 use deals_store::repo::tracking::TrackedListing;
+use deals_store::rows::{Notification, Tracker};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -17,18 +17,7 @@ use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
-
-/// What to be alerted about.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TrackRequest {
-    /// Alert when the price is at or below this.
-    #[schema(value_type = Option<String>, example = "199.99")]
-    pub target_price: Option<AmountInput>,
-    /// Alert when the price drops by at least this many percent between two checks.
-    #[schema(example = 10.0)]
-    pub notify_on_drop_pct: Option<f64>,
-}
+use crate::tracking::TrackRequest;
 
 /// A tracker.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,8 +38,8 @@ pub struct TrackerOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<tracker::Model> for TrackerOut {
-    fn from(t: tracker::Model) -> Self {
+impl From<Tracker> for TrackerOut {
+    fn from(t: Tracker) -> Self {
         Self {
             id: t.id,
             deal_id: t.listing_id,
@@ -93,8 +82,8 @@ impl From<TrackedListing> for TrackedOut {
             market: t.listing.market,
             url: t.listing.url,
             price: format_minor(t.listing.price_minor),
-            currency: t.listing.currency,
-            availability: t.listing.availability,
+            currency: t.listing.currency.as_str().to_owned(),
+            availability: t.listing.availability.as_str().to_owned(),
             score: t.listing.score,
         }
     }
@@ -112,30 +101,9 @@ pub async fn track(
     ApiJson(req): ApiJson<TrackRequest>,
 ) -> Result<(StatusCode, Json<TrackerOut>), AppError> {
     user.require(Permission::Create)?;
-    let mut errors = ValidationErrors::new();
-    let target = req
-        .target_price
-        .and_then(|a| errors.check("target_price", a.to_minor()));
-    if target.is_some_and(|t| t <= 0) {
-        errors.add("target_price", "must be greater than 0");
-    }
-    if let Some(p) = req.notify_on_drop_pct
-        && !(p > 0.0 && p < 100.0)
-    {
-        errors.add(
-            "notify_on_drop_pct",
-            "must be between 0 and 100 (exclusive)",
-        );
-    }
-    errors.into_result(())?;
-    let listing = state
-        .store
-        .get_visible_listing(deal_id, Some(user.scope()))
-        .await?;
-    let (tracker, created) = state
-        .store
-        .track_listing(user.id, listing.id, target, req.notify_on_drop_pct)
-        .await?;
+    let rules = req.parse()?;
+    let (tracker, created) =
+        crate::tracking::track(&state, user.id, user.scope(), deal_id, rules).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -154,7 +122,7 @@ pub async fn list_tracked(
 ) -> Result<Json<Paginated<TrackedOut>>, AppError> {
     user.require(Permission::Read)?;
     let page = params.parse()?;
-    let tracked = state.store.list_tracked(user.id, page).await?;
+    let tracked = crate::tracking::list(&state, user.id, page).await?;
     Ok(Json(Paginated::from_page(tracked, page, TrackedOut::from)))
 }
 
@@ -167,7 +135,7 @@ pub async fn untrack(
     ApiPath(tracker_id): ApiPath<Uuid>,
 ) -> Result<StatusCode, AppError> {
     user.require(Permission::Read)?;
-    state.store.delete_tracker(user.scope(), tracker_id).await?;
+    crate::tracking::untrack(&state, user.scope(), tracker_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -194,12 +162,12 @@ pub struct NotificationOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<notification::Model> for NotificationOut {
-    fn from(n: notification::Model) -> Self {
+impl From<Notification> for NotificationOut {
+    fn from(n: Notification) -> Self {
         Self {
             id: n.id,
-            kind: n.kind,
-            priority: n.priority,
+            kind: n.kind.as_str().to_owned(),
+            priority: n.priority.as_str().to_owned(),
             title: n.title,
             body: n.body,
             data: n.data,
@@ -234,10 +202,7 @@ pub async fn list_notifications(
         per_page: params.per_page,
     }
     .parse()?;
-    let found = state
-        .store
-        .list_notifications(user.id, params.unread.unwrap_or(false), page)
-        .await?;
+    let found = crate::notify::list(&state, user.id, params.unread.unwrap_or(false), page).await?;
     Ok(Json(Paginated::from_page(
         found,
         page,
@@ -260,7 +225,7 @@ pub async fn unread_count(
     user: AuthUser,
 ) -> Result<Json<UnreadCount>, AppError> {
     Ok(Json(UnreadCount {
-        count: state.store.unread_count(user.id).await?,
+        count: crate::notify::unread_count(&state, user.id).await?,
     }))
 }
 
@@ -272,7 +237,7 @@ pub async fn mark_read(
     user: AuthUser,
     ApiPath(notification_id): ApiPath<Uuid>,
 ) -> Result<StatusCode, AppError> {
-    state.store.mark_read(user.id, notification_id).await?;
+    crate::notify::mark_read(&state, user.id, notification_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -283,6 +248,6 @@ pub async fn mark_all_read(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<StatusCode, AppError> {
-    state.store.mark_all_read(user.id).await?;
+    crate::notify::mark_all_read(&state, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

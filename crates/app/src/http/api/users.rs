@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use deals_core::Preferences;
-use deals_store::entity::user;
+use deals_store::rows::User;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -30,13 +30,13 @@ pub struct UserOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<user::Model> for UserOut {
-    fn from(u: user::Model) -> Self {
+impl From<User> for UserOut {
+    fn from(u: User) -> Self {
         Self {
             id: u.id,
             email: u.email,
             name: u.name,
-            role: u.role,
+            role: u.role.as_str().to_owned(),
             created_at: u.created_at,
         }
     }
@@ -46,7 +46,7 @@ impl From<user::Model> for UserOut {
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), responses(
     (status = 200, body = UserOut, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<UserOut>, AppError> {
-    Ok(Json(state.store.get_user(user.id).await?.into()))
+    Ok(Json(crate::accounts::me(&state, user.id).await?.into()))
 }
 
 /// The caller's notification preferences (defaults until saved).
@@ -57,13 +57,7 @@ pub async fn get_preferences(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Json<Preferences>, AppError> {
-    let prefs = match state.store.get_preferences(user.id).await? {
-        Some(doc) => {
-            serde_json::from_value(doc).map_err(|e| anyhow::anyhow!("stored preferences: {e}"))?
-        }
-        None => Preferences::default(),
-    };
-    Ok(Json(prefs))
+    Ok(Json(crate::notify::preferences(&state, user.id).await?))
 }
 
 /// Replaces the caller's notification preferences; omitted fields take their defaults.
@@ -77,8 +71,7 @@ pub async fn put_preferences(
 ) -> Result<Json<Preferences>, AppError> {
     user.require(deals_core::Permission::Update)?;
     let prefs = prefs.validate()?;
-    let doc = serde_json::to_value(&prefs).map_err(anyhow::Error::from)?;
-    state.store.put_preferences(user.id, doc).await?;
+    crate::notify::save_preferences(&state, user.id, &prefs).await?;
     Ok(Json(prefs))
 }
 
@@ -91,6 +84,6 @@ pub async fn admin_list_users(
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<Paginated<UserOut>>, AppError> {
     let page = params.parse()?;
-    let users = state.store.list_users(page).await?;
+    let users = crate::accounts::list_users(&state, page).await?;
     Ok(Json(Paginated::from_page(users, page, UserOut::from)))
 }

@@ -1,6 +1,7 @@
 //! Deal analysis: gathers a listing's price context from the store (its own history, the same
 //! product at other stores, the market average), applies the scoring formula and the checks of
 //! [`deals_core::analysis`], and stores the result with every modifier so it can be explained.
+//! Agent work for an analysis is attributed to an explicit [`Origin`].
 
 use chrono::Duration;
 use deals_agents::AgentRun;
@@ -12,15 +13,16 @@ use deals_core::analysis::{
     price_glitch, price_stats, rules_base_score, score, trend,
 };
 use deals_core::money::format_minor;
-use deals_core::{Availability, Condition, Currency, PricePoint};
-use deals_store::entity::deal_analysis;
+use deals_core::{Availability, PricePoint};
 use deals_store::repo::analyses::NewAnalysis;
+use deals_store::rows::Analysis;
 use deals_store::{Store, now};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::http::api::deals::invalidate_listing;
-use crate::http::error::AppError;
+use super::cache::invalidate_listing;
+use crate::agents::Origin;
+use crate::error::Result;
 use crate::state::AppState;
 
 /// Days of history an analysis looks at.
@@ -28,16 +30,17 @@ const HISTORY_DAYS: i64 = 90;
 
 /// Scores a listing now, stores the analysis (its normalized score becomes the listing's score)
 /// and drops cached pages that showed the old score.
+///
+/// `origin` says on whose behalf: the user who asked for it, or the system's own upkeep (a
+/// listing re-scored after a price check is `Origin::default()`).
 pub async fn analyze_and_publish(
     state: &AppState,
+    origin: Origin,
     listing_id: Uuid,
-) -> Result<deal_analysis::Model, AppError> {
-    let (saved, run) = analyze_with(&state.store, Some(&state.agents), listing_id).await?;
+) -> Result<Analysis> {
+    let (saved, run) = analyze_with(&state.store, Some(&state.agents), origin, listing_id).await?;
     if let Some(run) = run {
-        let new = crate::agents::new_run(&run, None, None);
-        if let Err(e) = state.store.record_agent_run(new).await {
-            tracing::warn!(error = %e, "recording a price analysis run failed");
-        }
+        origin.record(&state.store, &run).await;
     }
     invalidate_listing(state, listing_id).await;
     Ok(saved)
@@ -45,11 +48,10 @@ pub async fn analyze_and_publish(
 
 /// Scores a listing now and stores the analysis (which also becomes the listing's score), with
 /// the rules' base score.
-pub async fn analyze_listing(
-    store: &Store,
-    listing_id: Uuid,
-) -> Result<deal_analysis::Model, AppError> {
-    Ok(analyze_with(store, None, listing_id).await?.0)
+pub async fn analyze_listing(store: &Store, listing_id: Uuid) -> Result<Analysis> {
+    Ok(analyze_with(store, None, Origin::default(), listing_id)
+        .await?
+        .0)
 }
 
 /// Median of a non-empty list of prices.
@@ -70,8 +72,9 @@ fn median(mut v: Vec<i64>) -> Option<i64> {
 async fn analyze_with(
     store: &Store,
     agents: Option<&Agents>,
+    origin: Origin,
     listing_id: Uuid,
-) -> Result<(deal_analysis::Model, Option<AgentRun>), AppError> {
+) -> Result<(Analysis, Option<AgentRun>)> {
     let listing = store.get_listing(listing_id).await?;
     let at = now();
     // One read: the product's prices at every store include this listing's own.
@@ -101,7 +104,7 @@ async fn analyze_with(
         .filter(|p| p.at < current_since)
         .collect();
     let glitch = price_glitch(listing.price_minor, &earlier, market_average_minor);
-    let in_stock = listing.availability != Availability::OutOfStock.as_str();
+    let in_stock = listing.availability != Availability::OutOfStock;
     let lowest_90_days_minor = own.iter().map(|p| p.price_minor).min();
     let (mut base, mut base_reasons) = rules_base_score(&BaseInput {
         price_minor: listing.price_minor,
@@ -117,8 +120,8 @@ async fn analyze_with(
             title: listing.title.clone(),
             market: listing.market.clone(),
             price_minor: listing.price_minor,
-            currency: Currency::parse(&listing.currency).unwrap_or_default(),
-            condition: Condition::parse(&listing.condition).unwrap_or(Condition::New),
+            currency: listing.currency,
+            condition: listing.condition,
             seller_rating: listing.seller_rating,
             in_stock,
             reference_price_minor: reference.reference_minor,
@@ -131,7 +134,10 @@ async fn analyze_with(
                 points: own.len() as u32,
             },
         };
-        match agents.analyze_price(Uuid::nil(), &input).await {
+        match agents
+            .analyze_price(origin.user_id.unwrap_or_default(), &input)
+            .await
+        {
             Ok(out) => {
                 base = out.output.base_score;
                 base_reasons = out.output.reasons.clone();
@@ -176,12 +182,7 @@ async fn analyze_with(
         explanation.push_str(&glitch.reasons.join("; "));
         explanation.push('.');
     }
-    let flags: Vec<String> = listing
-        .flags
-        .clone()
-        .and_then(|f| serde_json::from_value(f).ok())
-        .unwrap_or_default();
-    if flags.iter().any(|f| f == "price_jump") {
+    if listing.has_price_jump() {
         explanation.push_str(
             " The source flagged this price as a jump far from the item's list price; check it before buying.",
         );
@@ -204,7 +205,7 @@ async fn analyze_with(
         "anomaly": outlier.explanation,
         "recommendation": advice,
         "recommendation_summary": advice_text,
-        "source_flags": flags,
+        "source_flags": listing.flags,
     });
     let saved = store
         .save_analysis(NewAnalysis {

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deals_core::GoalCriteria;
 use deals_core::matching::GoalIndex;
 use deals_store::{Store, StoreError};
 use tokio::sync::Mutex;
@@ -33,10 +32,7 @@ impl SharedGoalIndex {
         let index = tokio::task::spawn_blocking(move || {
             let mut index = GoalIndex::new();
             for (id, criteria) in goals {
-                // A goal whose stored criteria no longer parse is skipped, not fatal.
-                if let Ok(c) = GoalCriteria::from_json(criteria) {
-                    index.insert(id, c);
-                }
+                index.insert(id, criteria);
             }
             index
         })

@@ -1,18 +1,21 @@
-//! The price-analysis flow of the seed, as a job: CheckPrices per batch of tracked listings →
+//! The price-analysis flow of the seed (the CheckPrices job): per batch of tracked listings →
 //! current offer from its market → price point → re-score → alert when a condition becomes true
 //! (below target, drop ≥ N %, lowest in 30 days, price glitch, back in stock). A condition
 //! alerts once when it becomes true and re-arms when it stops being true; a drop alerts once
 //! per observed change.
 
 use deals_agents::agents::{EventKind, PriceEvent};
-use deals_core::{Availability, Currency};
-use deals_store::entity::{job, listing};
+use deals_core::Availability;
 use deals_store::now;
+use deals_store::rows::{Listing, Tracker};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::JobError;
-use super::discovery::{alert, ingest};
+use crate::agents::Origin;
+use crate::deals::ingest::ingest;
+use crate::error::{Error, Result};
+use crate::notify::decide_and_notify;
 use crate::state::AppState;
 
 /// Conditions of a tracker, as stored in its `alert_state`.
@@ -27,24 +30,29 @@ struct Armed {
 /// Days a "lowest price" alert looks back over.
 const LOWEST_DAYS: i64 = 30;
 
+/// What a price check did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    /// Trackers asked for.
+    pub trackers: usize,
+    /// Listings re-read from their market.
+    pub checked: usize,
+    /// Listings whose price or stock changed.
+    pub changed: usize,
+    /// Alerts stored.
+    pub alerts: u32,
+    /// Markets that could not be read.
+    pub errors: Vec<String>,
+}
+
 /// Re-reads the current offer of each tracked listing, records it, re-scores and alerts.
-pub async fn check_prices(
-    state: &AppState,
-    job: &job::Model,
-) -> Result<serde_json::Value, JobError> {
-    let ids: Vec<Uuid> = job
-        .payload
-        .get("tracker_ids")
-        .cloned()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| JobError::Permanent(format!("payload: {e}")))?
-        .unwrap_or_default();
+/// Fails (to be retried) only when no listing could be read at all.
+pub async fn check_prices(state: &AppState, origin: Origin, ids: &[Uuid]) -> Result<Checked> {
     let mut checked = 0;
     let mut changed = 0;
     let mut alerts = 0;
     let mut errors = Vec::new();
-    for id in &ids {
+    for id in ids {
         let Some(tracker) = state.store.get_tracker(*id).await? else {
             continue;
         };
@@ -70,28 +78,33 @@ pub async fn check_prices(
             }
         };
         checked += 1;
-        let (after, _) = ingest(state, &offer).await?;
+        let after = ingest(state, &offer).await?.listing;
         if after.price_minor != before.price_minor || after.availability != before.availability {
             changed += 1;
         }
-        alerts += evaluate(state, job, &tracker, &before, &after).await?;
+        let theirs = Origin::new(Some(tracker.user_id), origin.job_id);
+        alerts += evaluate(state, theirs, &tracker, &before, &after).await?;
     }
     if checked == 0 && !errors.is_empty() {
-        return Err(JobError::Retryable(errors.join("; ")));
+        return Err(Error::Internal(anyhow::anyhow!(errors.join("; "))));
     }
-    Ok(
-        json!({"trackers": ids.len(), "checked": checked, "changed": changed, "alerts": alerts, "errors": errors}),
-    )
+    Ok(Checked {
+        trackers: ids.len(),
+        checked,
+        changed,
+        alerts,
+        errors,
+    })
 }
 
 /// Compares a tracked listing before and after a check; alerts on conditions that became true.
 async fn evaluate(
     state: &AppState,
-    job: &job::Model,
-    tracker: &deals_store::entity::tracker::Model,
-    before: &listing::Model,
-    after: &listing::Model,
-) -> Result<u32, JobError> {
+    origin: Origin,
+    tracker: &Tracker,
+    before: &Listing,
+    after: &Listing,
+) -> Result<u32> {
     let armed: Armed = tracker
         .alert_state
         .clone()
@@ -115,7 +128,7 @@ async fn evaluate(
         .and_then(|g| g.get("is_possible_error"))
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
-    let in_stock = after.availability != Availability::OutOfStock.as_str();
+    let in_stock = after.availability != Availability::OutOfStock;
     let now_state = Armed {
         below_target: tracker.target_price_minor.is_some_and(|t| price <= t),
         lowest: history.len() >= 3 && earlier_low.is_some_and(|low| price < low),
@@ -123,7 +136,7 @@ async fn evaluate(
         out_of_stock: !in_stock,
     };
     let mut events = Vec::new();
-    let currency = Currency::parse(&after.currency).unwrap_or_default();
+    let currency = after.currency;
     let base = |kind| PriceEvent {
         kind,
         listing_title: after.title.clone(),
@@ -168,7 +181,7 @@ async fn evaluate(
             tracker.id
         );
         let data = json!({"tracker_id": tracker.id, "deal_id": after.id, "condition": label});
-        if alert(state, job, tracker.user_id, event, key, data).await? {
+        if decide_and_notify(state, origin, tracker.user_id, event, key, data).await? {
             sent += 1;
         }
     }

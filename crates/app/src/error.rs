@@ -1,0 +1,65 @@
+//! The error every use case returns: what went wrong in the user's terms. The HTTP layer maps it
+//! to problem+json, the web UI to a page or a form error, the job runner to a retry or a dead job.
+
+use deals_core::ValidationErrors;
+use deals_store::StoreError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such resource visible to the caller (someone else's resource is "not found" too).
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with the current state (a paused goal, a taken e-mail…).
+    #[error("{0}")]
+    Conflict(String),
+    /// One or more fields are invalid.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// The caller may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Credentials are missing, wrong or expired.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A dependency (the database…) cannot be reached; worth retrying later.
+    #[error("{0} is unavailable")]
+    Unavailable(&'static str),
+    /// Anything else: a bug or an unexpected failure of a dependency.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// A validation error of one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(ValidationErrors::single(field, message))
+    }
+
+    /// Whether trying again later cannot help (used by the job runner).
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Error::NotFound | Error::Invalid(_) | Error::Forbidden | Error::Unauthorized(_)
+        )
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Conflict(_) => {
+                Error::Conflict("conflicts with an existing resource".into())
+            }
+            e if e.is_unreachable() => {
+                tracing::error!(error = %e, "database unreachable");
+                Error::Unavailable("the database")
+            }
+            other => Error::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// Result of a use case.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

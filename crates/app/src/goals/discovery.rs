@@ -1,0 +1,280 @@
+//! The deal-discovery flow of the seed: Goal Analysis (words → criteria) → Deal Search (one
+//! query per market) → offers ingested → matched to the goal and to every other active goal
+//! they fit → owners alerted. The jobs run these use cases; they are idempotent (matches are
+//! unique per goal and listing, alerts carry dedup keys).
+
+use std::sync::Arc;
+
+use deals_agents::agents::{EventKind, PriceEvent};
+use deals_core::GoalStatus;
+use deals_core::matching::ListingFacts;
+use deals_markets::Market;
+use deals_store::repo::goals::GoalChanges;
+use deals_store::rows::{Goal, Listing, MatchSource};
+use deals_store::{Scope, StoreError};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::agents::Origin;
+use crate::deals::ingest::ingest;
+use crate::error::{Error, Result};
+use crate::jobs::{JobKind, Jobs};
+use crate::notify::decide_and_notify;
+use crate::state::AppState;
+
+/// Lowest goal-match score at which a listing found for one goal is matched to another (the
+/// Deal Search Agent's own bar).
+const CROSS_MATCH_MIN_SCORE: f64 = 0.5;
+
+/// What a goal analysis did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analyzed {
+    /// The goal.
+    pub goal_id: Uuid,
+    /// Whether the agent re-read the goal's words into new criteria.
+    pub refined: bool,
+    /// The provider that answered, when refined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The new criteria, when refined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<deals_core::GoalCriteria>,
+    /// The agent's notes, when refined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<String>>,
+    /// The goal's first deal search.
+    pub search_job_id: Uuid,
+}
+
+/// Goal Analysis Agent: re-reads the goal's own words into criteria when `refine` (the user
+/// sent words only), then queues the goal's first deal search (once).
+pub async fn analyze(
+    state: &AppState,
+    origin: Origin,
+    goal_id: Uuid,
+    refine: bool,
+) -> Result<Analyzed> {
+    let goal = state.store.get_goal(Scope::All, goal_id).await?;
+    let mut out = Analyzed {
+        goal_id,
+        refined: false,
+        provider: None,
+        criteria: None,
+        notes: None,
+        search_job_id: Uuid::nil(),
+    };
+    if let (true, Some(query)) = (refine, goal.query.as_deref()) {
+        let analysis = state
+            .agents
+            .analyze_goal(goal.user_id, query)
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("goal analysis agent: {e}")))?;
+        origin.record(&state.store, &analysis.run).await;
+        let changes = GoalChanges {
+            criteria: Some(analysis.output.criteria.clone()),
+            ..Default::default()
+        };
+        state
+            .store
+            .update_goal(Scope::All, goal_id, changes)
+            .await?;
+        out.refined = true;
+        out.provider = Some(analysis.run.provider.clone());
+        out.criteria = Some(analysis.output.criteria);
+        out.notes = Some(analysis.output.notes);
+    }
+    let mut search = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(goal.user_id),
+        Some(goal_id),
+        json!({}),
+    );
+    search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
+    let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
+    out.search_job_id = search_job.id;
+    Ok(out)
+}
+
+/// What a goal's deal search did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Searched {
+    /// The goal.
+    pub goal_id: Uuid,
+    /// Set when the goal was not searched (it is not active).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The store queries and what each returned.
+    pub queries: serde_json::Value,
+    /// Fitting listings found.
+    pub found: usize,
+    /// Listings stored (at most the goal's `max_matches`).
+    pub stored: usize,
+    /// Listings newly matched to the goal.
+    pub new_matches: usize,
+    /// Alerts stored for the goal's owner.
+    pub alerts: usize,
+    /// Matches made to other users' goals.
+    pub matched_to_other_goals: u32,
+    /// Errors of single stores (the others were still searched).
+    pub tool_errors: Vec<String>,
+}
+
+/// Deal Search Agent for one goal: stores what it finds, scores it, matches it (to this goal
+/// and every other it fits) and alerts. Fails (to be retried) when every store failed.
+pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<Searched> {
+    let goal = state.store.get_goal(Scope::All, goal_id).await?;
+    let mut out = Searched {
+        goal_id,
+        skipped: None,
+        queries: json!([]),
+        found: 0,
+        stored: 0,
+        new_matches: 0,
+        alerts: 0,
+        matched_to_other_goals: 0,
+        tool_errors: vec![],
+    };
+    if goal.status != GoalStatus::Active {
+        out.skipped = Some(format!("goal is {}", goal.status));
+        return Ok(out);
+    }
+    let criteria = &goal.criteria;
+    let markets: Vec<Arc<dyn Market>> = state
+        .markets
+        .searchable()
+        .iter()
+        .filter(|m| criteria.markets.is_empty() || criteria.markets.contains(m))
+        .filter_map(|m| state.markets.get(m))
+        .collect();
+    let result = state
+        .agents
+        .search_deals(goal.user_id, criteria, &markets)
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("deal search agent: {e}")))?;
+    origin.record(&state.store, &result.run).await;
+    let search = result.output;
+    if !search.queries.is_empty() && search.queries.iter().all(|q| q.offers.is_none()) {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "every market search failed: {}",
+            search.tool_errors.join("; ")
+        )));
+    }
+    out.queries = serde_json::to_value(&search.queries).unwrap_or_default();
+    out.found = search.deals.len();
+    out.tool_errors = search.tool_errors.clone();
+    let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
+    for found in search.deals.iter().take(keep) {
+        let ingested = ingest(state, &found.offer).await?;
+        let listing = ingested.listing;
+        out.stored += 1;
+        if ingested.created {
+            out.matched_to_other_goals +=
+                match_other_goals(state, origin, &listing, goal_id).await?;
+        }
+        let had = state.store.has_match(goal_id, listing.id).await?;
+        state
+            .store
+            .match_listing(
+                goal_id,
+                listing.id,
+                found.match_score,
+                &found.reasons,
+                MatchSource::Search,
+            )
+            .await?;
+        if had {
+            continue;
+        }
+        out.new_matches += 1;
+        if alert_new_match(state, origin, &goal, listing.id).await? {
+            out.alerts += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The facts of a listing that goal matching reads.
+fn facts(listing: &Listing) -> ListingFacts<'_> {
+    ListingFacts {
+        title: &listing.title,
+        brand: listing.brand.as_deref(),
+        category: listing.category.as_deref(),
+        market: &listing.market,
+        condition: listing.condition,
+        price_minor: listing.price_minor,
+        currency: listing.currency.as_str(),
+        seller_rating: listing.seller_rating,
+    }
+}
+
+/// Matches a listing new to the catalogue against every other active goal (through the goal
+/// index: `scores` for all, `explain` only for those kept), storing the matches and alerting
+/// their owners like a goal's own search would.
+async fn match_other_goals(
+    state: &AppState,
+    origin: Origin,
+    listing: &Listing,
+    searched_goal: Uuid,
+) -> Result<u32> {
+    let index = state.goal_index.get(&state.store).await?;
+    let facts = facts(listing);
+    let mut matched = 0;
+    for (goal_id, score) in index.scores(&facts) {
+        if goal_id == searched_goal || score < CROSS_MATCH_MIN_SCORE {
+            continue;
+        }
+        let Some(m) = index.explain(goal_id, &facts) else {
+            continue;
+        };
+        let goal = match state.store.get_goal(Scope::All, goal_id).await {
+            Ok(g) if g.status == GoalStatus::Active => g,
+            Ok(_) | Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if state.store.has_match(goal_id, listing.id).await? {
+            continue;
+        }
+        state
+            .store
+            .match_listing(goal_id, listing.id, m.score, &m.reasons, MatchSource::Index)
+            .await?;
+        matched += 1;
+        // The other goal's owner is alerted on their own behalf.
+        let theirs = Origin::new(Some(goal.user_id), origin.job_id);
+        alert_new_match(state, theirs, &goal, listing.id).await?;
+    }
+    Ok(matched)
+}
+
+/// Alerts a goal's owner about a listing newly matched to it when the listing's (fresh) score
+/// reaches the goal's `notify_threshold`; once per goal and listing. `true` when an alert was
+/// stored.
+async fn alert_new_match(
+    state: &AppState,
+    origin: Origin,
+    goal: &Goal,
+    listing_id: Uuid,
+) -> Result<bool> {
+    let listing = state.store.get_listing(listing_id).await?;
+    let score = listing.score.unwrap_or(0.0);
+    if score < goal.notify_threshold {
+        return Ok(false);
+    }
+    let event = PriceEvent {
+        kind: EventKind::NewMatch,
+        listing_title: listing.title.clone(),
+        store: listing.market.clone(),
+        price_minor: listing.price_minor,
+        currency: listing.currency,
+        target_price_minor: goal.target_price_minor,
+        previous_price_minor: None,
+        median_90_days_minor: None,
+        lowest_in_days: None,
+        stores_compared: None,
+        cheapest: false,
+    };
+    let data = json!({"goal_id": goal.id, "deal_id": listing.id, "score": score});
+    let key = format!("match:{}:{}", goal.id, listing.id);
+    decide_and_notify(state, origin, goal.user_id, event, key, data).await
+}

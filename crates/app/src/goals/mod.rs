@@ -1,0 +1,132 @@
+//! Goals: what a user wants to buy. Create one from words and/or criteria (its first analysis
+//! job commits with it), list, read, change, delete, search now, attach a deal by hand, and the
+//! discovery flow the jobs run: Goal Analysis → Deal Search → ingest → match → alert.
+
+pub mod attach;
+pub mod discovery;
+pub mod index;
+pub mod input;
+
+use deals_core::{GoalStatus, Pagination};
+use deals_store::repo::Page;
+use deals_store::repo::goals::{GoalChanges, MatchedDeal, insert_goal_in};
+use deals_store::repo::jobs::insert_job_in;
+use deals_store::rows::Goal;
+use deals_store::{Scope, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::jobs::{JobKind, Jobs};
+use crate::state::AppState;
+use input::CreateGoalRequest;
+
+/// A goal just created, with the Goal Analysis job that starts its first search.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The goal.
+    pub goal: Goal,
+    /// The AnalyzeGoal job.
+    pub job_id: Uuid,
+}
+
+/// Creates a goal for `user_id`. The words are read once (offline rules) into criteria unless
+/// criteria are sent; when only words were sent, the Goal Analysis Agent re-reads them in the
+/// job. No goal without its job, no job without its goal: both commit or neither does.
+pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> Result<Created> {
+    let refine = req.query.is_some() && req.criteria.is_none();
+    let new = req.parse(user_id)?;
+    let txn = state.store.begin_write().await?;
+    let goal = insert_goal_in(&txn, new).await?;
+    let (job, _) = insert_job_in(
+        &txn,
+        Jobs::new_job(
+            JobKind::AnalyzeGoal,
+            Some(user_id),
+            Some(goal.id),
+            json!({ "refine": refine }),
+        ),
+    )
+    .await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    state.jobs.dispatch(&job).await;
+    Ok(Created {
+        goal,
+        job_id: job.id,
+    })
+}
+
+/// A user's own goals, newest first (administrators too: they reach others' goals by id).
+pub async fn list(
+    state: &AppState,
+    user_id: Uuid,
+    status: Option<GoalStatus>,
+    page: Pagination,
+) -> Result<Page<Goal>> {
+    Ok(state
+        .store
+        .list_goals(Scope::Owner(user_id), status, page)
+        .await?)
+}
+
+/// One goal visible in `scope`.
+pub async fn get(state: &AppState, scope: Scope, id: Uuid) -> Result<Goal> {
+    Ok(state.store.get_goal(scope, id).await?)
+}
+
+/// Applies parsed changes to a goal visible in `scope`.
+pub async fn update(
+    state: &AppState,
+    scope: Scope,
+    id: Uuid,
+    changes: GoalChanges,
+) -> Result<Goal> {
+    Ok(state.store.update_goal(scope, id, changes).await?)
+}
+
+/// Deletes a goal visible in `scope` with its matches.
+pub async fn delete(state: &AppState, scope: Scope, id: Uuid) -> Result<()> {
+    Ok(state.store.delete_goal(scope, id).await?)
+}
+
+/// The deals matched to a goal visible in `scope`, best first.
+pub async fn deals(
+    state: &AppState,
+    scope: Scope,
+    id: Uuid,
+    page: Pagination,
+) -> Result<Page<MatchedDeal>> {
+    Ok(state.store.goal_deals(scope, id, page).await?)
+}
+
+/// Queues the deal search of an active goal now; a search of it already waiting or running
+/// answers instead. Returns the job's id.
+pub async fn search_now(
+    state: &AppState,
+    scope: Scope,
+    id: Uuid,
+    requested_by: Uuid,
+) -> Result<Uuid> {
+    let goal = get(state, scope, id).await?;
+    if goal.status != GoalStatus::Active {
+        return Err(Error::Conflict(format!(
+            "the goal is {}; set it active to search",
+            goal.status
+        )));
+    }
+    if let Some(job) = state
+        .store
+        .pending_job(JobKind::SearchDeals.as_str(), goal.id)
+        .await?
+    {
+        return Ok(job.id);
+    }
+    let new = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(goal.user_id),
+        Some(goal.id),
+        json!({"requested_by": requested_by}),
+    );
+    let (job, _) = state.jobs.enqueue(&state.store, new).await?;
+    Ok(job.id)
+}

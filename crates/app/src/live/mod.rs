@@ -1,0 +1,231 @@
+//! Live events fanned out to every process: a tokio broadcast channel in each process, bridged
+//! through Redis pub/sub when Redis is configured, so a WebSocket client on any replica sees what
+//! a worker elsewhere did. [`LiveEvent`] is the one vocabulary; a durable event (a notification)
+//! is published only after the transaction that stored it has committed.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use deals_core::{Currency, NotificationKind, Priority};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// Events kept for slow subscribers before they start missing some.
+const BUFFER: usize = 1024;
+
+/// One live event, tagged by its `type` (`notification`, `job_update`, `deal_update`,
+/// `price_update`) with its payload under `data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A new in-app notification (durable: it is in the database).
+    Notification(NotificationEvent),
+    /// A job changed state (latest value wins).
+    JobUpdate(JobUpdate),
+    /// A listing new to the catalogue (latest value wins, public).
+    DealUpdate(DealChange),
+    /// A known listing's price changed (latest value wins, public).
+    PriceUpdate(DealChange),
+}
+
+impl LiveEvent {
+    /// The user the event is for; `None` for events anyone may see.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            LiveEvent::Notification(n) => Some(n.user_id),
+            LiveEvent::JobUpdate(j) => j.owner_id,
+            LiveEvent::DealUpdate(_) | LiveEvent::PriceUpdate(_) => None,
+        }
+    }
+}
+
+/// A stored notification, as pushed to its recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationEvent {
+    /// Recipient.
+    pub user_id: Uuid,
+    /// The notification's id.
+    pub id: Uuid,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// Urgency.
+    pub priority: Priority,
+    /// One line.
+    pub title: String,
+    /// The explanation.
+    pub body: String,
+    /// Links and numbers.
+    pub data: serde_json::Value,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&deals_store::rows::Notification> for NotificationEvent {
+    fn from(n: &deals_store::rows::Notification) -> Self {
+        Self {
+            user_id: n.user_id,
+            id: n.id,
+            kind: n.kind,
+            priority: n.priority,
+            title: n.title.clone(),
+            body: n.body.clone(),
+            data: n.data.clone(),
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// A job's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobUpdate {
+    /// The user the job works for.
+    pub owner_id: Option<Uuid>,
+    /// Job id.
+    pub id: Uuid,
+    /// Job kind.
+    pub kind: String,
+    /// Job status.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Last error, if any.
+    pub error: Option<String>,
+}
+
+/// A listing's current price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealChange {
+    /// The deal (listing) id.
+    pub deal_id: Uuid,
+    /// Its market.
+    pub market: String,
+    /// Current price, two decimals.
+    pub price: String,
+    /// Currency.
+    pub currency: Currency,
+}
+
+/// Publishes and subscribes to live events.
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<LiveEvent>,
+    redis: Option<(redis::aio::ConnectionManager, String)>,
+}
+
+impl EventBus {
+    /// Events stay in this process.
+    pub fn in_process() -> Self {
+        Self {
+            local: broadcast::channel(BUFFER).0,
+            redis: None,
+        }
+    }
+
+    /// Events go through the Redis channel `<prefix>events`; a background task relays what
+    /// arrives there (from every process, this one included) to local subscribers.
+    pub async fn redis(
+        url: &str,
+        conn: redis::aio::ConnectionManager,
+        prefix: &str,
+    ) -> anyhow::Result<Self> {
+        let channel = format!("{prefix}events");
+        let local = broadcast::channel(BUFFER).0;
+        let client = redis::Client::open(url)?;
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(&channel).await?;
+        let tx: broadcast::Sender<LiveEvent> = local.clone();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = messages.next().await {
+                let Ok(payload) = msg.get_payload::<String>() else {
+                    continue;
+                };
+                match serde_json::from_str::<LiveEvent>(&payload) {
+                    Ok(event) => {
+                        let _ = tx.send(event);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis channel"),
+                }
+            }
+            tracing::warn!(
+                "Redis event subscription ended; live updates from other processes stop"
+            );
+        });
+        Ok(Self {
+            local,
+            redis: Some((conn, channel)),
+        })
+    }
+
+    /// Publishes an event. Never fails the caller: a lost live update is logged, the data it
+    /// announces is in the database anyway.
+    pub async fn publish(&self, event: LiveEvent) {
+        match &self.redis {
+            None => {
+                let _ = self.local.send(event);
+            }
+            Some((conn, channel)) => {
+                let Ok(json) = serde_json::to_string(&event) else {
+                    return;
+                };
+                let mut conn = conn.clone();
+                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(json)
+                    .query_async(&mut conn)
+                    .await;
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "publishing a live event to Redis failed");
+                }
+            }
+        }
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.local.subscribe()
+    }
+}
+
+/// Shared handle.
+pub type Events = Arc<EventBus>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_in_process_subscriber_sees_what_is_published() {
+        let bus = EventBus::in_process();
+        let mut rx = bus.subscribe();
+        let event = LiveEvent::JobUpdate(JobUpdate {
+            owner_id: None,
+            id: Uuid::now_v7(),
+            kind: "search_deals".into(),
+            status: "running".into(),
+            attempts: 1,
+            error: None,
+        });
+        bus.publish(event.clone()).await;
+        assert_eq!(rx.recv().await.unwrap(), event);
+    }
+
+    #[test]
+    fn events_are_tagged_by_type_with_their_payload_under_data() {
+        let event = LiveEvent::PriceUpdate(DealChange {
+            deal_id: Uuid::nil(),
+            market: "bestbuy".into(),
+            price: "199.99".into(),
+            currency: Currency::USD,
+        });
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "price_update");
+        assert_eq!(json["data"]["price"], "199.99");
+        assert_eq!(json["data"]["currency"], "USD");
+        let back: LiveEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(back.user_id(), None);
+    }
+}

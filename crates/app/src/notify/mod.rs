@@ -1,0 +1,216 @@
+//! Alerts: what the user is told, once, and where. A notification is stored with its deliveries
+//! to the user's external channels in one transaction, published live after it commits, and
+//! delivered by jobs through a [`channels::Channel`]. Quiet hours hold external deliveries (the
+//! in-app row never waits); critical alerts go through.
+
+pub mod channels;
+
+use deals_agents::agents::{NotifyInput, PriceEvent};
+use deals_core::{Channel, NotificationKind, Preferences, Priority};
+use deals_store::now;
+use deals_store::repo::background::{NewNotification, insert_notification_in};
+use deals_store::repo::jobs::insert_job_in;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::agents::Origin;
+use crate::error::{Error, Result};
+use crate::jobs::{JobKind, Jobs};
+use crate::live::{LiveEvent, NotificationEvent};
+use crate::state::AppState;
+
+/// An alert to store for a user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// Urgency.
+    pub priority: Priority,
+    /// One line.
+    pub title: String,
+    /// The explanation.
+    pub body: String,
+    /// Links and numbers.
+    pub data: serde_json::Value,
+    /// At most one alert per user and key, ever.
+    pub dedup_key: String,
+}
+
+/// A user's notification preferences (the defaults when none were saved).
+pub async fn preferences(state: &AppState, user_id: Uuid) -> Result<Preferences> {
+    Ok(state.store.get_preferences(user_id).await?)
+}
+
+/// Replaces a user's notification preferences.
+pub async fn save_preferences(
+    state: &AppState,
+    user_id: Uuid,
+    preferences: &Preferences,
+) -> Result<()> {
+    Ok(state.store.put_preferences(user_id, preferences).await?)
+}
+
+/// The external channels an alert goes to, by the user's preferences.
+fn channels_for(prefs: &Preferences) -> Vec<Channel> {
+    let mut out = Vec::new();
+    if prefs.channels.webhook_url.is_some() {
+        out.push(Channel::Webhook);
+    }
+    if prefs.channels.ntfy_url.is_some() {
+        out.push(Channel::Ntfy);
+    }
+    out
+}
+
+/// Stores an alert once (by its dedup key) together with its deliveries, publishes it live once
+/// committed and hands the deliveries to the workers. `false` when it had already been stored.
+pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<bool> {
+    let prefs = preferences(state, user_id).await?;
+    let hold_until = (alert.priority != Priority::Critical)
+        .then(|| prefs.quiet_until(now()))
+        .flatten();
+    let txn = state.store.begin_write().await?;
+    let stored = insert_notification_in(
+        &txn,
+        NewNotification {
+            user_id,
+            kind: alert.kind,
+            priority: alert.priority,
+            title: alert.title,
+            body: alert.body,
+            data: alert.data,
+            dedup_key: Some(alert.dedup_key),
+        },
+    )
+    .await?;
+    let Some(note) = stored else {
+        return Ok(false);
+    };
+    let mut deliveries = Vec::new();
+    for channel in channels_for(&prefs) {
+        let mut new = Jobs::new_job(
+            JobKind::DeliverNotification,
+            Some(user_id),
+            Some(note.id),
+            json!({"channel": channel}),
+        );
+        new.dedup_key = Some(format!("deliver:{}:{channel}", note.id));
+        if let Some(at) = hold_until {
+            new.run_at = at;
+        }
+        let (job, created) = insert_job_in(&txn, new).await?;
+        if created {
+            deliveries.push(job);
+        }
+    }
+    txn.commit().await.map_err(deals_store::StoreError::from)?;
+    state
+        .events
+        .publish(LiveEvent::Notification(NotificationEvent::from(&note)))
+        .await;
+    for job in &deliveries {
+        state.jobs.dispatch(job).await;
+    }
+    Ok(true)
+}
+
+/// Asks the Notification Agent about a price event (the user's preferences decide the minimum
+/// priority) and stores the alert it decides on. `true` when an alert was stored.
+pub async fn decide_and_notify(
+    state: &AppState,
+    origin: Origin,
+    user_id: Uuid,
+    event: PriceEvent,
+    dedup_key: String,
+    data: serde_json::Value,
+) -> Result<bool> {
+    let preferences = preferences(state, user_id).await?;
+    let kind = NotificationKind::parse(&crate::agents::serde_name(&event.kind))
+        .map_err(|e| anyhow::anyhow!("price event kind: {e}"))?;
+    let out = state
+        .agents
+        .decide_notification(user_id, &NotifyInput { event, preferences })
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("notification agent: {e}")))?;
+    origin.record(&state.store, &out.run).await;
+    let decision = out.output;
+    if !decision.alert {
+        return Ok(false);
+    }
+    notify(
+        state,
+        user_id,
+        Alert {
+            kind,
+            priority: decision.priority,
+            title: decision.title,
+            body: decision.message,
+            data,
+            dedup_key,
+        },
+    )
+    .await
+}
+
+/// Delivers a stored notification to one of the user's external channels (the job behind each
+/// delivery calls this). `Ok(Skipped)` when the user has removed the channel meanwhile.
+pub async fn deliver(
+    state: &AppState,
+    notification_id: Uuid,
+    channel: Channel,
+) -> Result<channels::Delivered, Delivery> {
+    let note = state
+        .store
+        .get_notification(notification_id)
+        .await
+        .map_err(|e| Delivery::Failed(Error::from(e)))?
+        .ok_or(Delivery::Failed(Error::NotFound))?;
+    let prefs = preferences(state, note.user_id)
+        .await
+        .map_err(Delivery::Failed)?;
+    state
+        .channels
+        .send(channel, &note, &prefs)
+        .await
+        .map_err(Delivery::Channel)
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum Delivery {
+    /// The notification or the user's preferences could not be read.
+    #[error(transparent)]
+    Failed(Error),
+    /// The channel refused or could not be reached.
+    #[error(transparent)]
+    Channel(channels::DeliveryError),
+}
+
+/// A user's notifications, newest first; only unread ones with `unread_only`.
+pub async fn list(
+    state: &AppState,
+    user_id: Uuid,
+    unread_only: bool,
+    page: deals_core::Pagination,
+) -> Result<deals_store::repo::Page<deals_store::rows::Notification>> {
+    Ok(state
+        .store
+        .list_notifications(user_id, unread_only, page)
+        .await?)
+}
+
+/// How many of a user's notifications are unread.
+pub async fn unread_count(state: &AppState, user_id: Uuid) -> Result<u64> {
+    Ok(state.store.unread_count(user_id).await?)
+}
+
+/// Marks one of the user's notifications read (idempotent).
+pub async fn mark_read(state: &AppState, user_id: Uuid, id: Uuid) -> Result<()> {
+    Ok(state.store.mark_read(user_id, id).await?)
+}
+
+/// Marks every notification of the user read.
+pub async fn mark_all_read(state: &AppState, user_id: Uuid) -> Result<()> {
+    state.store.mark_all_read(user_id).await?;
+    Ok(())
+}
