@@ -3,6 +3,7 @@
 //! The JSON API and the web UI's forms deserialise into these same types.
 
 use chrono::{DateTime, Utc};
+use deals_agents::agents::GoalAnalysis;
 use deals_agents::rules::parse_goal;
 use deals_core::money::AmountInput;
 use deals_core::{GoalCriteria, GoalCriteriaInput, GoalStatus, Priority, ValidationErrors};
@@ -133,8 +134,20 @@ fn parse_criteria(errors: &mut ValidationErrors, input: GoalCriteriaInput) -> Op
 }
 
 impl CreateGoalRequest {
-    /// Parses the request of `user_id`; every invalid field is reported.
-    pub fn parse(self, user_id: Uuid) -> Result<NewGoal, ValidationErrors> {
+    /// The user's words with runs of whitespace collapsed, as they are stored and analysed.
+    pub fn words(&self) -> Option<String> {
+        self.query
+            .as_deref()
+            .map(|q| q.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Parses the request of `user_id`; every invalid field is reported. `analysis` is the Goal
+    /// Analysis agent's reading of [`Self::words`], when the caller already has it.
+    pub fn parse(
+        self,
+        user_id: Uuid,
+        analysis: Option<GoalAnalysis>,
+    ) -> Result<NewGoal, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let query = self
             .query
@@ -152,8 +165,9 @@ impl CreateGoalRequest {
             _ => {}
         }
         let criteria_given = self.criteria.is_some();
-        // Plain language is read by the offline Goal Analysis rules; criteria sent with it win.
-        let analysed = query.as_deref().map(parse_goal);
+        // Plain language is read by the Goal Analysis agent's answer when one is given, else by
+        // the offline rules; criteria sent with it win.
+        let analysed = analysis.or_else(|| query.as_deref().map(|q| parse_goal(q).into()));
         let criteria = match self.criteria {
             Some(input) => parse_criteria(&mut errors, input),
             None => Some(

@@ -16,6 +16,7 @@ use deals_store::{Scope, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::agents::Origin;
 use crate::error::{Error, Result};
 use crate::jobs::{JobKind, Jobs};
 use crate::state::AppState;
@@ -30,12 +31,30 @@ pub struct Created {
     pub job_id: Uuid,
 }
 
-/// Creates a goal for `user_id`. The words are read once (offline rules) into criteria unless
-/// criteria are sent; when only words were sent, the Goal Analysis Agent re-reads them in the
-/// job. No goal without its job, no job without its goal: both commit or neither does.
+/// Creates a goal for `user_id`. Words sent without criteria are read once: on the offline
+/// rules, by the Goal Analysis agent here (its run is recorded); with an LLM configured, by the
+/// rules here for an immediate answer and then by the agent in the goal's job, whose criteria
+/// replace the rules' ones. No goal without its job, no job without its goal: both commit or
+/// neither does.
 pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> Result<Created> {
-    let refine = req.query.is_some() && req.criteria.is_none();
-    let new = req.parse(user_id)?;
+    let words_only = req.criteria.is_none().then(|| req.words()).flatten();
+    let rules_only = state.agents.chain().is_rules_only();
+    let refine = words_only.is_some() && !rules_only;
+    let analysis = match words_only {
+        Some(words) if rules_only && (3..=500).contains(&words.chars().count()) => {
+            let out = state
+                .agents
+                .analyze_goal(user_id, &words)
+                .await
+                .map_err(|e| Error::Internal(anyhow::anyhow!("goal analysis agent: {e}")))?;
+            Origin::new(Some(user_id), None)
+                .record(&state.store, &out.run)
+                .await;
+            Some(out.output)
+        }
+        _ => None,
+    };
+    let new = req.parse(user_id, analysis)?;
     let txn = state.store.begin_write().await?;
     let goal = insert_goal_in(&txn, new).await?;
     let (job, _) = insert_job_in(

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::entity::agent_run;
+use crate::rows::AgentRunRow;
 use crate::{Scope, Store, StoreError, now};
 
 /// One agent call to record.
@@ -47,7 +48,7 @@ pub struct NewAgentRun {
 
 impl Store {
     /// Records one agent run.
-    pub async fn record_agent_run(&self, run: NewAgentRun) -> Result<agent_run::Model, StoreError> {
+    pub async fn record_agent_run(&self, run: NewAgentRun) -> Result<AgentRunRow, StoreError> {
         let model = agent_run::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(run.user_id),
@@ -75,7 +76,7 @@ impl Store {
         &self,
         scope: Scope,
         page: deals_core::Pagination,
-    ) -> Result<Page<agent_run::Model>, StoreError> {
+    ) -> Result<Page<AgentRunRow>, StoreError> {
         let mut q = agent_run::Entity::find();
         if let Scope::Owner(user) = scope {
             q = q.filter(agent_run::Column::UserId.eq(user));

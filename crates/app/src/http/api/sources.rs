@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use deals_core::Permission;
-use deals_store::entity::agent_run;
+use deals_store::rows::AgentRunRow;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -176,8 +176,8 @@ pub struct AgentRunOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<agent_run::Model> for AgentRunOut {
-    fn from(r: agent_run::Model) -> Self {
+impl From<AgentRunRow> for AgentRunOut {
+    fn from(r: AgentRunRow) -> Self {
         Self {
             id: r.id,
             agent: r.agent,
