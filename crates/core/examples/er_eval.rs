@@ -15,13 +15,20 @@ fn main() {
     let show = args.get(1).map(String::as_str);
     for bench in ["Walmart-Amazon", "Abt-Buy"] {
         let Some(pairs) = er_data::load(&format!("{bench}.{split}")) else {
-            eprintln!("{bench}.{split}: not found under {}", er_data::data_dir().display());
+            eprintln!(
+                "{bench}.{split}: not found under {}",
+                er_data::data_dir().display()
+            );
             continue;
         };
         let s = er_data::score(&pairs, |p, got| {
             let kind = if p.same { "fn" } else { "fp" };
             if show == Some(kind) {
-                println!("{kind} {got:?}\n  {}\n  {}", er_data::describe(&p.left), er_data::describe(&p.right));
+                println!(
+                    "{kind} {got:?}\n  {}\n  {}",
+                    er_data::describe(&p.left),
+                    er_data::describe(&p.right)
+                );
             }
         });
         println!(

@@ -82,10 +82,12 @@ fn linkage(world: &SimWorld, full: bool) -> Linkage {
             if same != truth {
                 let kind = if same { "fp" } else { "fn" };
                 let store = |o: &StoreOffer| format!("{} {:?} {}", o.store, o.condition, o.title);
-                out.wrong.push(format!("{kind} {} / {}", store(a), store(b)));
+                out.wrong
+                    .push(format!("{kind} {} / {}", store(a), store(b)));
             }
             if same && !truth && accessory(a) != accessory(b) {
-                out.accessory_merges.push(format!("{} / {}", a.title, b.title));
+                out.accessory_merges
+                    .push(format!("{} / {}", a.title, b.title));
             }
             for k in [i, j] {
                 has_twin[k] |= truth;
@@ -123,16 +125,23 @@ fn report(name: &str, l: &Linkage) {
 #[test]
 fn the_same_product_is_linked_across_the_five_stores_and_accessories_never_merge() {
     let world = SimWorld::new(SimConfig::default());
-    for full in [true, false] {
-        let l = linkage(&world, full);
+    let results = [true, false].map(|full| linkage(&world, full));
+    for (full, l) in [true, false].into_iter().zip(&results) {
         let name = if full { "as shown" } else { "titles only" };
-        report(name, &l);
+        report(name, l);
+    }
+    for (full, l) in [true, false].into_iter().zip(&results) {
+        let name = if full { "as shown" } else { "titles only" };
         assert!(
             l.accessory_merges.is_empty(),
             "{name}: accessory merged with its product:\n{}",
             l.accessory_merges.join("\n")
         );
-        assert!(l.precision() >= 0.99, "{name}: precision {:.4}", l.precision());
+        assert!(
+            l.precision() >= 0.99,
+            "{name}: precision {:.4}",
+            l.precision()
+        );
         assert!(l.recall() >= 0.95, "{name}: recall {:.4}", l.recall());
     }
 }

@@ -83,9 +83,7 @@ fn maker(key: &str) -> &str {
 /// the other, or one the start of the other (`mercury` / `mercuryluggage`).
 pub(crate) fn compatible(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    a == b
-        || maker(a) == maker(b)
-        || (short.len() >= MIN_PREFIX && long.starts_with(short))
+    a == b || maker(a) == maker(b) || (short.len() >= MIN_PREFIX && long.starts_with(short))
 }
 
 /// Brand keys at the start of a title (its first three words, alone and in pairs), which a

@@ -10,18 +10,20 @@
 //! (`961464`, not `12000`).
 //!
 //! Two codes are [`compatible`] when equal, or when the longer one adds around the shorter one
-//! only a store or size prefix (`qn65` + `qn90c`, `ess` + `rk15313`) and a letter suffix for
-//! a region or colour (`wh1000xm5` + `b`, `qn90c` + `afxza`). A digit added on either end
-//! makes another model (`hf10` / `hf100`).
+//! only a store or size prefix (`qn65` + `qn90c`, `ess` + `rk15313`) and a one- or two-letter
+//! colour suffix (`wh1000xm5` + `b`) or a known region suffix (`qn90c` + `afxza`). A digit
+//! added on either end makes another model (`hf10` / `hf100`), and so does a longer suffix
+//! (`pla401v3` / `pla401v3kit`).
 
 use super::lexicon;
 
 /// Longest prefix a store or a size adds before a code (`coolpix` + `p6000`, `qn65` + `qn90c`).
 const MAX_PREFIX: usize = 7;
-/// Longest letter suffix for a region or colour (`wh1000xm5` + `b`, `qn90c` + `afxza`).
-const MAX_SUFFIX: usize = 5;
-/// Most pieces glued into one code.
-const MAX_PIECES: usize = 3;
+/// Longest letter suffix for a colour (`wh1000xm5` + `b`, `lre30453` + `bk`); a longer one
+/// names another variant (`pla401v3` + `kit`) unless it is a known region suffix.
+const MAX_SUFFIX: usize = 2;
+/// Region and packaging suffixes of model numbers (`QN65QN90CAFXZA`, `MB533LL/A`).
+const REGION_SUFFIXES: &[&str] = &["afxza", "fxza", "xza", "zar", "zaus", "lla", "cto"];
 
 /// Words that are never part of a code (`new-7653` is `7653`).
 const NOT_CODE: &[&str] = &[
@@ -52,66 +54,70 @@ pub(crate) fn codes<'a>(title: &str, fields: impl IntoIterator<Item = &'a str>) 
     out
 }
 
-/// Appends the strong codes of one text.
+/// Appends the strong codes of one text: each run of pieces glued by punctuation, written
+/// together, and a short letter prefix written apart from the number after it (`RS 130`).
 fn read_title(title: &str, out: &mut Vec<String>) {
-    // (piece, whether it is written apart from the previous piece)
-    let mut pieces: Vec<(String, bool)> = Vec::new();
+    let mut chunks: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut gap = String::new();
     for c in title.chars() {
         if c.is_ascii_alphanumeric() {
-            if cur.is_empty() {
-                pieces.push((String::new(), !glued(&gap)));
-                gap.clear();
+            if !gap.is_empty() && !glued(&gap) {
+                chunks.extend(chunk(&cur));
+                cur.clear();
             }
+            gap.clear();
             cur.push(c.to_ascii_lowercase());
         } else {
-            if let Some(last) = pieces.last_mut().filter(|_| !cur.is_empty()) {
-                last.0 = std::mem::take(&mut cur);
-            }
             gap.push(c);
-        }
-    }
-    if let Some(last) = pieces.last_mut().filter(|_| !cur.is_empty()) {
-        last.0 = cur;
-    }
-    for start in 0..pieces.len() {
-        let mut joined = String::new();
-        for (k, (piece, apart)) in pieces.iter().skip(start).take(MAX_PIECES).enumerate() {
-            let letters_only = piece.bytes().all(|b| b.is_ascii_alphabetic());
-            if NOT_CODE.contains(&piece.as_str()) || (letters_only && piece.len() > 4) {
-                break;
-            }
-            if k > 0 && *apart && !spaced_join(&joined, piece) {
-                break;
-            }
-            joined.push_str(piece);
-            // A number counts only when written apart: not the `00001` of `NUD-00001`.
-            let alone = || {
-                pieces[start].1
-                    && pieces.get(start + k + 1).is_none_or(|(_, apart)| *apart)
-            };
-            let number = joined.bytes().all(|b| b.is_ascii_digit());
-            if is_strong(&joined) && !is_measure(&joined) && (!number || alone()) {
-                out.push(joined.clone());
+            if !glued(&gap) && !cur.is_empty() {
+                chunks.extend(chunk(&cur));
+                cur.clear();
             }
         }
     }
+    chunks.extend(chunk(&cur));
+    for (i, c) in chunks.iter().enumerate() {
+        let next = chunks.get(i + 1).filter(|n| spaced_join(c, n));
+        let joined = next.map_or_else(|| c.clone(), |n| format!("{c}{n}"));
+        if is_strong(&joined) && !is_measure(&joined) {
+            out.push(joined);
+        }
+    }
+}
+
+/// One run of glued pieces (`wh-1000xm5/b`) as a code candidate: punctuation removed, a leading
+/// `new-` dropped; none when a piece is a long word (`screen-96`).
+fn chunk(run: &str) -> Option<String> {
+    let mut pieces: Vec<&str> = run
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect();
+    while pieces.first().is_some_and(|p| NOT_CODE.contains(p)) {
+        pieces.remove(0);
+    }
+    let long_word = |p: &&str| p.len() > 4 && p.bytes().all(|b| b.is_ascii_alphabetic());
+    (!pieces.is_empty() && !pieces.iter().any(long_word)).then(|| pieces.concat())
 }
 
 /// Whether the characters between two pieces glue them into one code: `-`, `/` or `.`
 /// without spaces (`WH-1000XM5`), or a slash with spaces (`DVP-NC800H / S`).
 fn glued(gap: &str) -> bool {
-    !gap.is_empty()
-        && (gap.trim() == "/"
-            || (!gap.contains(char::is_whitespace) && gap.chars().all(|c| "-/.".contains(c))))
+    gap.trim() == "/"
+        || (!gap.contains(char::is_whitespace) && gap.chars().all(|c| "-/.".contains(c)))
 }
 
-/// `RS 130`, `Z 2300`: a short letter prefix written apart from its number.
+/// `RS 130`, `SH 350`: a short letter prefix written apart from a number of three digits or
+/// more that is neither a year nor round (not `LG 55`, `TV 2024`, `Tab 100`).
 fn spaced_join(prefix: &str, next: &str) -> bool {
-    prefix.len() <= 4
+    let year = next.len() == 4 && (next.starts_with("19") || next.starts_with("20"));
+    (1..=4).contains(&prefix.len())
         && prefix.bytes().all(|b| b.is_ascii_lowercase())
-        && next.starts_with(|c: char| c.is_ascii_digit())
+        && !NOT_CODE.contains(&prefix)
+        && next.bytes().all(|b| b.is_ascii_digit())
+        && next.len() >= 3
+        && !next.ends_with("00")
+        && !year
 }
 
 /// Letters and at least two digits in four characters or more, not a generic spec; or a
@@ -153,8 +159,8 @@ pub(crate) fn extends(short: &str, long: &str) -> bool {
         let (prefix, suffix) = (&long[..at], &long[at + short.len()..]);
         let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
         prefix.len() <= MAX_PREFIX
-            && suffix.len() <= MAX_SUFFIX
-            && suffix.bytes().all(|b| b.is_ascii_alphabetic())
+            && ((suffix.len() <= MAX_SUFFIX && suffix.bytes().all(|b| b.is_ascii_alphabetic()))
+                || REGION_SUFFIXES.contains(&suffix))
             && !(digit(short.chars().next()) && digit(prefix.chars().last()))
     })
 }
@@ -162,23 +168,19 @@ pub(crate) fn extends(short: &str, long: &str) -> bool {
 /// How the codes of two listings relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Codes {
-    /// They share a code and each side's other lettered codes are matched on the other side.
+    /// They share a code and at most one side has codes the other lacks.
     Shared,
-    /// Each side has a lettered code the other lacks (`10707rnn` / `10707rcc`, even when
+    /// Each side has a code the other lacks (`10707rnn` / `10707rcc`, even when
     /// both say `10700 series`).
     Conflict,
     /// Neither: no code in common.
     Unrelated,
 }
 
-/// Compares the codes of two listings (numbers alone are store SKUs and never conflict).
+/// Compares the codes of two listings.
 pub(crate) fn relate(a: &[String], b: &[String]) -> Codes {
-    let lettered = |c: &&String| c.bytes().any(|b| b.is_ascii_alphabetic());
-    let unmatched = |x: &[String], y: &[String]| {
-        x.iter()
-            .filter(lettered)
-            .any(|c| !y.iter().any(|d| compatible(c, d)))
-    };
+    let unmatched =
+        |x: &[String], y: &[String]| x.iter().any(|c| !y.iter().any(|d| compatible(c, d)));
     if unmatched(a, b) && unmatched(b, a) {
         Codes::Conflict
     } else if a.iter().any(|x| b.iter().any(|y| compatible(x, y))) {

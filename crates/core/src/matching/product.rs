@@ -34,11 +34,11 @@
 
 use serde::Serialize;
 
+use super::brands;
 pub use super::gtin::{normalize_gtin, valid_gtin};
+use super::model::{self, Codes};
 use super::text::{self, TermKind};
 use super::variants::{Variants, models_compatible};
-use super::model::{self, Codes};
-use super::brands;
 
 /// Smallest overlap coefficient of two titles that share an identifier model token.
 pub const IDENTIFIER_OVERLAP: f64 = 0.6;
@@ -178,8 +178,7 @@ impl ProductFeatures {
         }
         let codes = model::relate(&self.codes, &other.codes);
         let shared_code = codes == Codes::Shared;
-        if !shared_code
-            && let (Some(a), Some(b)) = (&self.model, &other.model)
+        if let (Some(a), Some(b)) = (&self.model, &other.model)
             && !models_compatible(a, b)
         {
             return SameProduct::No;
@@ -304,5 +303,7 @@ fn is_accessory(terms: &[text::Term]) -> bool {
         .collect();
     let is_word = |w: &str| ACCESSORY_WORDS.iter().any(|a| text::term(a) == w);
     words.iter().any(|w| is_word(w))
-        || words.windows(2).any(|p| is_word(&format!("{}{}", p[0], p[1])))
+        || words
+            .windows(2)
+            .any(|p| is_word(&format!("{}{}", p[0], p[1])))
 }

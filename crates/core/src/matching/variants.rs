@@ -59,7 +59,7 @@ impl Variants {
                 && s[3..].bytes().all(|b| b.is_ascii_digit())
             {
                 v.generations.insert(s.to_owned());
-            } else if LISTS.colours.contains(s) {
+            } else if LISTS.colours.contains(s) || EXTRA_COLOURS.contains(&s) {
                 v.colours.insert(s.to_owned());
             } else if LISTS.tiers.contains(s) || EXTRA_TIERS.contains(&s) {
                 // `Core Ultra 7`, `Snapdragon X Plus` name a processor, not the tier.
@@ -67,7 +67,8 @@ impl Variants {
                     v.tiers.insert(s.to_owned());
                 }
             } else if LISTS.accessories.contains(s) {
-                let modifier = (s == "case" && prev == "charge") || (s == "stand" && next == "mixer");
+                let modifier =
+                    (s == "case" && prev == "charge") || (s == "stand" && next == "mixer");
                 if before_with && !modifier {
                     v.accessories.insert(s.to_owned());
                 }
@@ -75,6 +76,8 @@ impl Variants {
                 v.carriers.insert(s.to_owned());
             } else if let Some(c) = LISTS.conditions.iter().find(|(w, _)| w == s) {
                 v.conditions.insert(c.1);
+            } else if s == LISTS.remanufactured {
+                v.conditions.insert("refurbished");
             } else if is_model_token(s) {
                 if s.len() == 1 && text::has_digit(prev) && measure(prev).is_none() {
                     v.colour_code = Some(colour_of_code(s));
@@ -114,8 +117,9 @@ impl Variants {
     }
 
     /// True when the two titles state a variant attribute differently. With `strict_models`
-    /// false (the titles share a strong model code), other model tokens are not compared:
-    /// stores add their own part numbers and SKUs.
+    /// false (the titles share a strong model code, which already names the model), other
+    /// model tokens and tier words are not compared: stores add their own part numbers and
+    /// SKUs, and spell `mini-B` `min-B`.
     pub(crate) fn conflicts(&self, o: &Self, strict_models: bool) -> bool {
         let pack = |v: &Self| v.pack.clone().unwrap_or_else(|| "1pk".to_owned());
         let conditions = |v: &Self| {
@@ -129,7 +133,7 @@ impl Variants {
             || o.code_contradicts(self)
             || pack(self) != pack(o)
             || conditions(self) != conditions(o)
-            || self.tiers != o.tiers
+            || (strict_models && self.tiers != o.tiers)
             || self.accessories != o.accessories
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
             || sets_conflict(&self.generations, &o.generations, |a, b| a == b)
@@ -228,6 +232,27 @@ fn is_identifier(t: &str) -> bool {
 /// Roman numerals read as model tokens.
 const ROMAN: &[&str] = &["ii", "iii", "iv", "vi", "vii", "viii"];
 
+/// Colour words beyond the lexicon's (as terms).
+const EXTRA_COLOURS: &[&str] = &[
+    "violet",
+    "plum",
+    "magenta",
+    "cyan",
+    "turquoise",
+    "aqua",
+    "burgundy",
+    "maroon",
+    "lime",
+    "olive",
+    "tan",
+    "khaki",
+    "gunmetal",
+    "platinum",
+    "copper",
+    "fuchsia",
+    "indigo",
+];
+
 /// Tier words beyond the lexicon's: `Pixel 9 Pro XL`, `DualSense Edge`.
 const EXTRA_TIERS: &[&str] = &["xl", "edge"];
 
@@ -238,6 +263,7 @@ struct Lists {
     accessories: HashSet<String>,
     carriers: HashSet<String>,
     conditions: Vec<(String, &'static str)>,
+    remanufactured: String,
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
@@ -250,4 +276,5 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
         .iter()
         .map(|(w, c)| (text::term(w), *c))
         .collect(),
+    remanufactured: text::term("remanufactured"),
 });

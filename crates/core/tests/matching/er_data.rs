@@ -93,7 +93,11 @@ impl Scores {
 
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -101,7 +105,8 @@ impl Scores {
 pub fn score(pairs: &[Pair], mut wrong: impl FnMut(&Pair, SameProduct)) -> Scores {
     let mut s = Scores::default();
     for p in pairs {
-        let got = ProductFeatures::new(&p.left.key()).same_as(&ProductFeatures::new(&p.right.key()));
+        let got =
+            ProductFeatures::new(&p.left.key()).same_as(&ProductFeatures::new(&p.right.key()));
         match (got != SameProduct::No, p.same) {
             (true, true) => s.tp += 1,
             (true, false) => s.fp += 1,
@@ -118,5 +123,10 @@ pub fn score(pairs: &[Pair], mut wrong: impl FnMut(&Pair, SameProduct)) -> Score
 /// The title, brand and model of a record, for error listings.
 pub fn describe(r: &Record) -> String {
     let k = r.key();
-    format!("{} | {} | {}", k.title, k.brand.unwrap_or("-"), k.model.unwrap_or("-"))
+    format!(
+        "{} | {} | {}",
+        k.title,
+        k.brand.unwrap_or("-"),
+        k.model.unwrap_or("-")
+    )
 }
