@@ -9,5 +9,6 @@ mod er_data;
 mod fixture;
 mod goal;
 mod index;
+mod model;
 mod product;
 mod text;
