@@ -1,10 +1,12 @@
 //! Matching: the same product across stores ([`same_product`]) and listings against users'
 //! goals ([`match_goal`], [`GoalIndex`]). Both share the text normalisation of [`text`].
 
+mod brands;
 pub mod goal;
 mod gtin;
 pub mod index;
 pub mod lexicon;
+mod model;
 mod prepared;
 pub mod product;
 mod stem;

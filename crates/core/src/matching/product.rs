@@ -5,9 +5,18 @@
 //!    variant). An invalid check digit makes the code ignored.
 //! 2. **Brand + MPN** (case, spaces, dashes and slashes ignored): same brand and same MPN →
 //!    [`SameProduct::BrandMpn`]; same brand and unrelated MPNs → `No`; one MPN extending the
-//!    other (`wh1000xm5` / `wh1000xm5b`) decides nothing and the titles are compared. Two known
-//!    brands that differ are always `No`.
-//! 3. **Title**: no variant attribute may conflict: storage and memory sizes, screen and
+//!    other (`wh1000xm5` / `wh1000xm5b`) decides nothing and the titles are compared. Two
+//!    brands that cannot name the same maker are always `No`; aliases, sub-brands (`Ultimate
+//!    Ears` of Logitech) and a brand the other title starts with are the same maker (see
+//!    [`super::brands`]).
+//! 3. **Accessory guard**: a title that is a controller or dock (`Joy-Con Controllers`) is
+//!    never the product it goes with (`Switch Console with Joy-Con`): see [`ACCESSORY_WORDS`];
+//!    cases, chargers, cables and the like are kept apart by the variant check below.
+//! 4. **Model code**: when the titles and store fields share a strong model code (see
+//!    [`super::model`]: `WH1000XM5/B` ≈ `WH-1000XM5`, `QN65QN90CAFXZA` ≈ `QN90C`), a few
+//!    shared terms ([`CODE_MIN_SHARED`]) are enough, whatever else each store adds; the other
+//!    variant attributes below must still agree.
+//! 5. **Title**: no variant attribute may conflict: storage and memory sizes, screen and
 //!    other sizes, colours (and `/B`-style colour codes), generations, model numbers,
 //!    carriers, pack counts, conditions (`Renewed`), tiers (`Pro`, `Max`) and accessory words
 //!    (`Case`). Then the normalised title terms (brand included, stop words removed) must be
@@ -25,7 +34,9 @@
 
 use serde::Serialize;
 
+use super::brands;
 pub use super::gtin::{normalize_gtin, valid_gtin};
+use super::model::{self, Codes};
 use super::text::{self, TermKind};
 use super::variants::{Variants, models_compatible};
 
@@ -39,6 +50,14 @@ pub const TITLE_OVERLAP: f64 = 0.85;
 pub const TITLE_MIN_SHARED: usize = 4;
 /// Fewest terms of two identical normalised titles (`Apple AirTag (4-Pack)`).
 pub const IDENTICAL_MIN_TERMS: usize = 3;
+/// Fewest shared title terms of two listings that share a strong model code.
+pub const CODE_MIN_SHARED: usize = 2;
+
+/// Words that make a title an accessory of a product rather than the product, beyond the
+/// lexicon's accessory words (which the variant check compares), when they appear before
+/// `with`/`including` (`Switch Console with Joy-Con` is the console). To be unified with the
+/// relevance matcher's accessory detection.
+pub const ACCESSORY_WORDS: &[&str] = &["controller", "joycon", "gamepad", "dock"];
 
 /// What identifies a listing's product, as its store gives it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,17 +103,24 @@ pub struct ProductFeatures {
     model: Option<String>,
     terms: Vec<String>,
     variants: Variants,
+    /// Strong model codes of the title and the store's model and MPN fields.
+    codes: Vec<String>,
+    /// Brand keys the title starts with.
+    title_brands: Vec<String>,
+    /// The first title term after the brand.
+    head: Option<String>,
+    /// Whether the title is an accessory of a product.
+    accessory: bool,
 }
 
 impl ProductFeatures {
     /// Normalises a listing's product key.
     pub fn new(key: &ProductKey) -> Self {
-        let brand = key
-            .brand
-            .map(text::normalize_brand)
-            .filter(|b| !b.is_empty());
+        let brand = key.brand.map(brands::key).filter(|b| !b.is_empty());
         let analysed = text::analyze(key.title);
         let mut variants = Variants::of(&analysed);
+        let head = head_term(&analysed, key.brand);
+        let accessory = is_accessory(&analysed);
         let mut terms: Vec<String> = analysed
             .into_iter()
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))
@@ -114,10 +140,14 @@ impl ProductFeatures {
         Self {
             gtin: key.gtin.and_then(normalize_gtin),
             brand,
-            mpn: key.mpn.map(code).filter(|m| !m.is_empty()),
-            model: key.model.map(code).filter(|m| !m.is_empty()),
+            mpn: key.mpn.map(model::code).filter(|m| !m.is_empty()),
+            model: key.model.map(model::code).filter(|m| !m.is_empty()),
             terms,
             variants,
+            codes: model::codes(key.title, key.model.into_iter().chain(key.mpn)),
+            title_brands: brands::title_keys(key.title),
+            head,
+            accessory,
         }
     }
 
@@ -131,7 +161,7 @@ impl ProductFeatures {
             };
         }
         if let (Some(a), Some(b)) = (&self.brand, &other.brand) {
-            if a != b {
+            if !self.same_maker(a, other, b) {
                 return SameProduct::No;
             }
             if let (Some(x), Some(y)) = (&self.mpn, &other.mpn) {
@@ -143,15 +173,46 @@ impl ProductFeatures {
                 }
             }
         }
+        if self.accessory != other.accessory {
+            return SameProduct::No;
+        }
+        let codes = model::relate(&self.codes, &other.codes);
+        let shared_code = codes == Codes::Shared;
         if let (Some(a), Some(b)) = (&self.model, &other.model)
             && !models_compatible(a, b)
         {
             return SameProduct::No;
         }
-        if self.variants.conflicts(&other.variants) || !self.titles_similar(other) {
+        if self.variants.conflicts(&other.variants, !shared_code) {
+            return SameProduct::No;
+        }
+        if shared_code && self.shared_terms(other) >= CODE_MIN_SHARED {
+            return SameProduct::Title;
+        }
+        if self.other_line(other) || !self.titles_similar(other) {
             return SameProduct::No;
         }
         SameProduct::Title
+    }
+
+    /// Whether brand keys `a` (of this listing) and `b` (of `other`) can name the same maker,
+    /// also when one store's brand field is the other's distributor but the title names it.
+    fn same_maker(&self, a: &str, other: &Self, b: &str) -> bool {
+        brands::compatible(a, b)
+            || other.title_brands.iter().any(|k| brands::compatible(a, k))
+            || self.title_brands.iter().any(|k| brands::compatible(k, b))
+    }
+
+    /// The first words after the brand differ and neither title has the other's.
+    fn other_line(&self, other: &Self) -> bool {
+        match (&self.head, &other.head) {
+            (Some(a), Some(b)) => {
+                a != b
+                    && other.terms.binary_search(a).is_err()
+                    && self.terms.binary_search(b).is_err()
+            }
+            _ => false,
+        }
     }
 
     /// Jaccard index of the two listings' normalised title terms.
@@ -213,10 +274,36 @@ impl ProductFeatures {
     }
 }
 
-/// An MPN or model code without case, spaces or punctuation: `WH-1000XM5/B` → `wh1000xm5b`.
-fn code(raw: &str) -> String {
-    raw.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// The first term of a title that is not the brand, a stop word or a condition word.
+fn head_term(terms: &[text::Term], brand: Option<&str>) -> Option<String> {
+    let brand_words: Vec<String> = brand
+        .map(|b| text::analyze(b).into_iter().map(|t| t.text).collect())
+        .unwrap_or_default();
+    let conditions = ["refurbished", "used", "openbox"];
+    terms
+        .iter()
+        .filter(|t| t.kind != TermKind::PhraseWord)
+        .map(|t| t.text.as_str())
+        .find(|t| {
+            !text::is_stopword(t)
+                && !brand_words.iter().any(|b| b == t)
+                && !conditions.contains(t)
+                && text::brand_alias((*t).to_owned()) != brand.map(brands::key).unwrap_or_default()
+        })
+        .map(str::to_owned)
+}
+
+/// Whether a title is an accessory: one of [`ACCESSORY_WORDS`] (or two adjacent words that
+/// make one: `Joy-Con`) before any `with`/`including`.
+fn is_accessory(terms: &[text::Term]) -> bool {
+    let words: Vec<&str> = terms
+        .iter()
+        .map(|t| t.text.as_str())
+        .take_while(|t| !matches!(*t, "with" | "w" | "includes" | "including" | "include"))
+        .collect();
+    let is_word = |w: &str| ACCESSORY_WORDS.iter().any(|a| text::term(a) == w);
+    words.iter().any(|w| is_word(w))
+        || words
+            .windows(2)
+            .any(|p| is_word(&format!("{}{}", p[0], p[1])))
 }

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use super::lexicon;
+use super::model;
 use super::text::{self, Term, TermKind};
 
 /// Variant attributes of one title.
@@ -39,8 +40,12 @@ impl Variants {
         let mut v = Self::default();
         let mut before_with = true;
         let mut prev = "";
-        for t in terms.iter().filter(|t| t.kind != TermKind::PhraseWord) {
-            let s = t.text.as_str();
+        let words: Vec<&str> = (terms.iter())
+            .filter(|t| t.kind != TermKind::PhraseWord)
+            .map(|t| t.text.as_str())
+            .collect();
+        for (i, &s) in words.iter().enumerate() {
+            let next = words.get(i + 1).copied().unwrap_or_default();
             if LISTS.with.contains(s) {
                 before_with = false;
             } else if let Some((kind, value)) = measure(s) {
@@ -54,18 +59,25 @@ impl Variants {
                 && s[3..].bytes().all(|b| b.is_ascii_digit())
             {
                 v.generations.insert(s.to_owned());
-            } else if LISTS.colours.contains(s) {
+            } else if LISTS.colours.contains(s) || EXTRA_COLOURS.contains(&s) {
                 v.colours.insert(s.to_owned());
-            } else if LISTS.tiers.contains(s) {
-                v.tiers.insert(s.to_owned());
+            } else if LISTS.tiers.contains(s) || EXTRA_TIERS.contains(&s) {
+                // `Core Ultra 7`, `Snapdragon X Plus` name a processor, not the tier.
+                if !matches!(prev, "core" | "x") {
+                    v.tiers.insert(s.to_owned());
+                }
             } else if LISTS.accessories.contains(s) {
-                if before_with && !(s == "case" && prev == "charge") {
+                let modifier =
+                    (s == "case" && prev == "charge") || (s == "stand" && next == "mixer");
+                if before_with && !modifier {
                     v.accessories.insert(s.to_owned());
                 }
             } else if LISTS.carriers.contains(s) {
                 v.carriers.insert(s.to_owned());
             } else if let Some(c) = LISTS.conditions.iter().find(|(w, _)| w == s) {
                 v.conditions.insert(c.1);
+            } else if s == LISTS.remanufactured {
+                v.conditions.insert("refurbished");
             } else if is_model_token(s) {
                 if s.len() == 1 && text::has_digit(prev) && measure(prev).is_none() {
                     v.colour_code = Some(colour_of_code(s));
@@ -104,8 +116,11 @@ impl Variants {
             .filter(|m| text::has_digit(m))
     }
 
-    /// True when the two titles state a variant attribute differently.
-    pub(crate) fn conflicts(&self, o: &Self) -> bool {
+    /// True when the two titles state a variant attribute differently. With `strict_models`
+    /// false (the titles share a strong model code, which already names the model), other
+    /// model tokens and tier words are not compared: stores add their own part numbers and
+    /// SKUs, and spell `mini-B` `min-B`.
+    pub(crate) fn conflicts(&self, o: &Self, strict_models: bool) -> bool {
         let pack = |v: &Self| v.pack.clone().unwrap_or_else(|| "1pk".to_owned());
         let conditions = |v: &Self| {
             if v.conditions.is_empty() {
@@ -118,12 +133,14 @@ impl Variants {
             || o.code_contradicts(self)
             || pack(self) != pack(o)
             || conditions(self) != conditions(o)
-            || self.tiers != o.tiers
+            || (strict_models && self.tiers != o.tiers)
             || self.accessories != o.accessories
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
             || sets_conflict(&self.generations, &o.generations, |a, b| a == b)
             || sets_conflict(&self.carriers, &o.carriers, |a, b| a == b)
-            || sets_conflict(&self.models, &o.models, models_compatible)
+            || (strict_models
+                && (sets_conflict(&self.models, &o.models, models_compatible)
+                    || !self.romans().eq(o.romans())))
             || self.measures.iter().any(|(kind, a)| {
                 o.measures
                     .get(kind)
@@ -133,6 +150,12 @@ impl Variants {
 }
 
 impl Variants {
+    /// Roman numerals among the model tokens: `QuietComfort Earbuds II` is not the first
+    /// model, so absence is meaningful.
+    fn romans(&self) -> impl Iterator<Item = &str> {
+        ROMAN.iter().copied().filter(|r| self.models.contains(*r))
+    }
+
     /// A colour code here (`/B`), none there, and there a colour word that is not the code's.
     fn code_contradicts(&self, o: &Self) -> bool {
         self.colour_code.as_ref().is_some_and(|code| {
@@ -160,14 +183,11 @@ fn sets_conflict(
     !a.is_empty() && !b.is_empty() && !covers(a, b) && !covers(b, a)
 }
 
-/// Equal, or one is a prefix or suffix of the other and the shorter is an identifier
-/// (`qn65qn90c` ~ `qn90c`, `wh1000xm5` ~ `1000xm5`).
+/// Equal, or the longer adds a short prefix or letter suffix to the shorter, which is an
+/// identifier (`qn65qn90c` ~ `qn90c`, `wh1000xm5` ~ `1000xm5`; not `hf10` ~ `hf100`).
 pub(crate) fn models_compatible(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    is_identifier(short) && (long.starts_with(short) || long.ends_with(short))
+    a == b || (is_identifier(short) && model::extends(short, long))
 }
 
 /// A term that is a number with a unit: `(kind, value)`. Gigabytes, terabytes and megabytes
@@ -188,7 +208,6 @@ fn measure(t: &str) -> Option<(&'static str, &str)> {
 /// Tokens that name a model: containing a digit (`15`, `qn90c`), single letters (`Series X`,
 /// the `/B` of `WH-1000XM5/B`) and roman numerals.
 fn is_model_token(t: &str) -> bool {
-    const ROMAN: &[&str] = &["ii", "iii", "iv", "vi", "vii", "viii"];
     text::has_digit(t)
         || (t.len() == 1 && t.bytes().all(|b| b.is_ascii_lowercase()) && t != "a" && t != "w")
         || ROMAN.contains(&t)
@@ -210,6 +229,33 @@ fn is_identifier(t: &str) -> bool {
         && !GENERIC_PREFIXES.iter().any(|p| t.starts_with(p))
 }
 
+/// Roman numerals read as model tokens.
+const ROMAN: &[&str] = &["ii", "iii", "iv", "vi", "vii", "viii"];
+
+/// Colour words beyond the lexicon's (as terms).
+const EXTRA_COLOURS: &[&str] = &[
+    "violet",
+    "plum",
+    "magenta",
+    "cyan",
+    "turquoise",
+    "aqua",
+    "burgundy",
+    "maroon",
+    "lime",
+    "olive",
+    "tan",
+    "khaki",
+    "gunmetal",
+    "platinum",
+    "copper",
+    "fuchsia",
+    "indigo",
+];
+
+/// Tier words beyond the lexicon's: `Pixel 9 Pro XL`, `DualSense Edge`.
+const EXTRA_TIERS: &[&str] = &["xl", "edge"];
+
 struct Lists {
     with: HashSet<String>,
     colours: HashSet<String>,
@@ -217,6 +263,7 @@ struct Lists {
     accessories: HashSet<String>,
     carriers: HashSet<String>,
     conditions: Vec<(String, &'static str)>,
+    remanufactured: String,
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
@@ -229,4 +276,5 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| Lists {
         .iter()
         .map(|(w, c)| (text::term(w), *c))
         .collect(),
+    remanufactured: text::term("remanufactured"),
 });

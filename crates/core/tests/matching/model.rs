@@ -1,0 +1,227 @@
+//! Same-product matching by model code, brand alias and accessory guard: the cases stores
+//! write differently for one product, and the near misses that must stay apart.
+
+use deals_core::matching::{ProductKey, SameProduct, same_product};
+
+fn key<'a>(title: &'a str, brand: Option<&'a str>, model: Option<&'a str>) -> ProductKey<'a> {
+    ProductKey {
+        title,
+        brand,
+        model,
+        ..ProductKey::default()
+    }
+}
+
+fn same(a: &ProductKey, b: &ProductKey) -> bool {
+    same_product(a, b) != SameProduct::No
+}
+
+#[test]
+fn one_model_number_written_in_each_store_style_is_one_product() {
+    let pairs = [
+        (
+            key("Sony Wireless Headphones WH1000XM5/B", Some("Sony"), None),
+            key(
+                "SONY WH-1000XM5 Industry Leading Noise Canceling Over-Ear Headphones with Mic for Calls and Auto Optimizer",
+                Some("Sony"),
+                None,
+            ),
+        ),
+        (
+            key("sennheiser hi-fi wireless headphone rs130", None, None),
+            key("sennheiser rs 130 wireless headphone", None, None),
+        ),
+        (
+            key("sony dvp-nc800h / s dvd player", None, None),
+            key(
+                "sony silver 1080p upscaling 5-disc dvd player dvpnc800hs",
+                None,
+                None,
+            ),
+        ),
+        (
+            key(
+                "Samsung Neo QLED 4K Smart TV",
+                Some("Samsung"),
+                Some("QN65QN90CAFXZA"),
+            ),
+            key(
+                "SAMSUNG 65-Inch Class QN90C Neo QLED 4K Smart TV",
+                None,
+                None,
+            ),
+        ),
+        (
+            key(
+                "belkin pro series usb mini-b cable 6 feet",
+                Some("belkin"),
+                Some("f3u138-06"),
+            ),
+            key(
+                "belkin f3u138-06 pro series usb min-b cable",
+                Some("belkin"),
+                None,
+            ),
+        ),
+    ];
+    for (a, b) in pairs {
+        assert!(same(&a, &b), "{} / {}", a.title, b.title);
+    }
+}
+
+#[test]
+fn a_different_model_number_is_another_product_even_when_the_titles_agree() {
+    let pairs = [
+        (
+            key(
+                "Sony WH-1000XM4 Wireless Noise Canceling Headphones, White",
+                Some("Sony"),
+                None,
+            ),
+            key(
+                "Sony WF-1000XM4 Wireless Noise Canceling Earbuds, White",
+                Some("Sony"),
+                None,
+            ),
+        ),
+        (
+            key("canon vixia hf10 high definition camcorder", None, None),
+            key("canon vixia hf100 high definition camcorder", None, None),
+        ),
+        (
+            key("zyxel pla401v3 homeplug av powerline adapter", None, None),
+            key(
+                "zyxel pla401v3kit homeplug av powerline adapter",
+                None,
+                None,
+            ),
+        ),
+        (
+            key(
+                "hon 10707rnn 10700 series right pedestal credenza",
+                None,
+                None,
+            ),
+            key(
+                "hon 10707rcc 10700 series right pedestal credenza",
+                None,
+                None,
+            ),
+        ),
+        (
+            key(
+                "NIKON Z8 Full-Frame Mirrorless Camera Body",
+                Some("Nikon"),
+                None,
+            ),
+            key(
+                "Nikon Zf Full-Frame Mirrorless Camera Body",
+                Some("Nikon"),
+                None,
+            ),
+        ),
+        (
+            key(
+                "Ultimate Ears MEGABOOM 4 Portable Waterproof Bluetooth Speaker, Blue",
+                Some("Ultimate Ears"),
+                None,
+            ),
+            key(
+                "Ultimate Ears WONDERBOOM 4 Portable Waterproof Bluetooth Speaker - Blue",
+                Some("Ultimate Ears"),
+                None,
+            ),
+        ),
+        (
+            key(
+                "Samsung T7 Shield Portable SSD 2TB MU-PE2T0S",
+                Some("Samsung"),
+                None,
+            ),
+            key(
+                "Samsung T7 Shield Portable SSD 1TB MU-PE2T0S",
+                Some("Samsung"),
+                None,
+            ),
+        ),
+    ];
+    for (a, b) in pairs {
+        assert!(!same(&a, &b), "{} / {}", a.title, b.title);
+    }
+}
+
+#[test]
+fn joy_con_controllers_are_never_the_switch_console() {
+    let console = [
+        "Nintendo Switch Console with Neon Blue and Neon Red Joy-Con",
+        "Nintendo Console with Neon Blue and Neon Red Joy-Con, Switch, New",
+    ];
+    let joy_con = [
+        "Nintendo Switch Joy-Con (L)/(R) Controllers Neon Red and Neon Blue",
+        "NEW Nintendo Joy-Con (L)/(R) Switch Controllers Neon Red and Neon Blue SEALED",
+    ];
+    for c in console {
+        for j in joy_con {
+            let (a, b) = (
+                key(c, Some("Nintendo"), None),
+                key(j, Some("Nintendo"), None),
+            );
+            assert_eq!(same_product(&a, &b), SameProduct::No, "{c} / {j}");
+        }
+    }
+    let (a, b) = (key(joy_con[0], None, None), key(joy_con[1], None, None));
+    assert!(
+        same(&a, &b),
+        "the controllers at two stores are one product"
+    );
+}
+
+#[test]
+fn sub_brands_and_brand_spellings_name_the_same_maker() {
+    let pairs = [
+        (
+            key(
+                "Logitech Ultimate Ears 700 Earphones",
+                Some("Logitech"),
+                Some("985-000172"),
+            ),
+            key(
+                "Ultimate Ears 700 Noise-Isolating Earphones",
+                Some("Ultimate Ears"),
+                Some("985-000172"),
+            ),
+        ),
+        (
+            key(
+                "cinewhite cinema235 series fixed frame screen r85wh1",
+                Some("elite screens"),
+                None,
+            ),
+            key(
+                "elite cinewhite cinema235 fixed frame screen r85wh1",
+                Some("elite"),
+                None,
+            ),
+        ),
+        (
+            key(
+                "griffin formfit for ipod touch 4g gb01957",
+                Some("arkon"),
+                None,
+            ),
+            key(
+                "griffin technology formfit for ipod touch 4g black gb01957",
+                Some("griffin technology"),
+                None,
+            ),
+        ),
+    ];
+    for (a, b) in pairs {
+        assert!(same(&a, &b), "{} / {}", a.title, b.title);
+    }
+    let (sony, bose) = (
+        key("WH-1000XM5 Headphones", Some("Sony"), None),
+        key("WH-1000XM5 Headphones", Some("Bose"), None),
+    );
+    assert_eq!(same_product(&sony, &bose), SameProduct::No, "two makers");
+}
