@@ -20,7 +20,7 @@ pub mod secret;
 
 pub use agents::{AgentError, Agents};
 pub use llm::{LlmChain, LlmConfig};
-pub use meter::{Meter, MeterError, MeteredOp, Unmetered};
+pub use meter::{Charge, Meter, MeterError, MeteredOp, Payer, Unmetered};
 pub use run::{AgentOutput, AgentRun, Attempt, AttemptOutcome, RunStatus};
 pub use secret::Secret;
 

@@ -19,12 +19,11 @@ use deals_core::GoalCriteria;
 use deals_markets::Market;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::AgentKind;
 use crate::llm::chain::Tally;
 use crate::llm::{Exhausted, LlmChain, LlmRequest};
-use crate::meter::{Meter, MeterError, MeteredOp, Unmetered};
+use crate::meter::{Charge, Meter, MeterError, MeteredOp, Unmetered};
 use crate::run::{
     AgentOutput, AgentRun, Attempt, AttemptOutcome, RULES_MODEL, RULES_PROVIDER, RunStatus,
 };
@@ -110,50 +109,52 @@ impl Agents {
     /// Goal text → criteria, title and notes.
     pub async fn analyze_goal(
         &self,
-        user_id: Uuid,
+        charge: impl Into<Charge>,
         text: &str,
     ) -> Result<AgentOutput<GoalAnalysis>, AgentError> {
-        self.run::<GoalAnalysisAgent>(user_id, text).await
+        self.run::<GoalAnalysisAgent>(charge, text).await
     }
 
     /// Listing, history and market context → base score 0–100 and reasons.
     pub async fn analyze_price(
         &self,
-        user_id: Uuid,
+        charge: impl Into<Charge>,
         input: &PriceInput,
     ) -> Result<AgentOutput<PriceVerdict>, AgentError> {
-        self.run::<PriceAnalysisAgent>(user_id, input).await
+        self.run::<PriceAnalysisAgent>(charge, input).await
     }
 
     /// Price event and preferences → whether and how to alert.
     pub async fn decide_notification(
         &self,
-        user_id: Uuid,
+        charge: impl Into<Charge>,
         input: &NotifyInput,
     ) -> Result<AgentOutput<NotifyDecision>, AgentError> {
-        self.run::<NotificationAgent>(user_id, input).await
+        self.run::<NotificationAgent>(charge, input).await
     }
 
     /// Criteria → one query per allowed market (the markets are the model's tools) →
     /// fitting listings, best first.
     pub async fn search_deals(
         &self,
-        user_id: Uuid,
+        charge: impl Into<Charge>,
         criteria: &GoalCriteria,
         markets: &[Arc<dyn Market>],
     ) -> Result<AgentOutput<SearchOutput>, AgentError> {
-        self.meter.charge(user_id, MeteredOp::DealSearch).await?;
+        self.meter
+            .charge(&charge.into(), MeteredOp::DealSearch)
+            .await?;
         Ok(search::run(&self.chain, criteria, markets, &self.search_limits).await)
     }
 
     /// Runs one structured agent: charge, ask the chain, else the rules; record the run.
     pub async fn run<A: Agent>(
         &self,
-        user_id: Uuid,
+        charge: impl Into<Charge>,
         input: &A::Input,
     ) -> Result<AgentOutput<A::Output>, AgentError> {
         let started = Instant::now();
-        self.meter.charge(user_id, A::OP).await?;
+        self.meter.charge(&charge.into(), A::OP).await?;
         let answer = if self.chain.is_rules_only() {
             Err(Exhausted::default())
         } else {

@@ -7,7 +7,7 @@ use deals_agents::agents::price::HistoryStats;
 use deals_agents::agents::{EventKind, NotifyInput, PriceEvent, PriceInput};
 use deals_agents::llm::ProviderKind;
 use deals_agents::{
-    AgentError, Agents, LlmChain, Meter, MeterError, MeteredOp, RunStatus, Unmetered,
+    AgentError, Agents, Charge, LlmChain, Meter, MeterError, MeteredOp, RunStatus, Unmetered,
 };
 use deals_core::{Condition, Currency, Preferences, Priority, Trend};
 use uuid::Uuid;
@@ -227,7 +227,7 @@ struct Broke;
 
 #[async_trait]
 impl Meter for Broke {
-    async fn charge(&self, _user: Uuid, op: MeteredOp) -> Result<(), MeterError> {
+    async fn charge(&self, _charge: &Charge, op: MeteredOp) -> Result<(), MeterError> {
         Err(MeterError::InsufficientTokens {
             needed: op.cost(),
             balance: 0,

@@ -15,13 +15,23 @@ use crate::error::Result;
 use crate::live::{DealChange, LiveEvent};
 use crate::state::AppState;
 
+/// Identifiers of an offer beyond its title, when its store gives them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Identifiers<'a> {
+    /// GTIN (UPC/EAN).
+    pub gtin: Option<&'a str>,
+    /// Manufacturer part number.
+    pub mpn: Option<&'a str>,
+    /// Model name or number.
+    pub model: Option<&'a str>,
+}
+
 /// The product a new listing is the same item as, among the known products of its brand (or
-/// category): GTIN first, then brand and part number, then the title.
+/// category): GTIN first, then brand and part number, then model codes and the title.
 pub async fn same_product_elsewhere(
     state: &AppState,
     listing: &NewListing,
-    gtin: Option<&str>,
-    mpn: Option<&str>,
+    ids: Identifiers<'_>,
 ) -> Result<Option<Uuid>> {
     let candidates = state
         .store
@@ -30,9 +40,9 @@ pub async fn same_product_elsewhere(
     let key = ProductKey {
         title: &listing.title,
         brand: listing.brand.as_deref(),
-        model: None,
-        gtin,
-        mpn,
+        model: ids.model,
+        gtin: ids.gtin,
+        mpn: ids.mpn,
     };
     let strength = |s: SameProduct| match s {
         SameProduct::Gtin => 3,
@@ -100,8 +110,12 @@ pub async fn ingest(state: &AppState, offer: &Offer) -> Result<Ingested> {
         seen_at: now(),
         flags: offer.flags.clone(),
     };
-    new.product_id =
-        same_product_elsewhere(state, &new, offer.gtin.as_deref(), offer.mpn.as_deref()).await?;
+    let ids = Identifiers {
+        gtin: offer.gtin.as_deref(),
+        mpn: offer.mpn.as_deref(),
+        model: offer.model.as_deref(),
+    };
+    new.product_id = same_product_elsewhere(state, &new, ids).await?;
     if new.product_id.is_none() && offer.gtin.is_some() {
         let product = state
             .store

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::deals::analysis::analyze_listing;
-use crate::deals::ingest::same_product_elsewhere;
+use crate::deals::ingest::{Identifiers, same_product_elsewhere};
 use crate::error::Result;
 use crate::state::AppState;
 
@@ -198,8 +198,12 @@ pub async fn attach(
 ) -> Result<MatchedDeal> {
     let (mut listing, gtin, mpn) = req.parse()?;
     let goal = state.store.get_goal(scope, goal_id).await?;
-    listing.product_id =
-        same_product_elsewhere(state, &listing, gtin.as_deref(), mpn.as_deref()).await?;
+    let ids = Identifiers {
+        gtin: gtin.as_deref(),
+        mpn: mpn.as_deref(),
+        model: None,
+    };
+    listing.product_id = same_product_elsewhere(state, &listing, ids).await?;
     let fit = match_goal(
         &goal.criteria,
         &ListingFacts {

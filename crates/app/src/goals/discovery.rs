@@ -67,7 +67,7 @@ pub async fn analyze(
     if let (true, Some(query)) = (refine, goal.query.as_deref()) {
         let analysis = state
             .agents
-            .analyze_goal(goal.user_id, query)
+            .analyze_goal(origin.charge("goal_analysis"), query)
             .await
             .map_err(|e| Error::Internal(anyhow::anyhow!("goal analysis agent: {e}")))?;
         origin.record(&state.store, &analysis.run).await;
@@ -149,7 +149,7 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         .collect();
     let result = state
         .agents
-        .search_deals(goal.user_id, criteria, &markets)
+        .search_deals(origin.charge("deal_search"), criteria, &markets)
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("deal search agent: {e}")))?;
     origin.record(&state.store, &result.run).await;
@@ -241,7 +241,7 @@ async fn match_other_goals(
             .await?;
         matched += 1;
         // The other goal's owner is alerted on their own behalf.
-        let theirs = Origin::new(Some(goal.user_id), origin.job_id);
+        let theirs = Origin::new(Some(goal.user_id), origin.job_id).for_goal(goal.id);
         alert_new_match(state, theirs, &goal, listing.id).await?;
     }
     Ok(matched)

@@ -53,11 +53,14 @@ pub async fn run(
     match kind {
         JobKind::AnalyzeGoal => {
             let refine = job.payload.get("refine").and_then(|v| v.as_bool()) == Some(true);
-            let out = crate::goals::discovery::analyze(state, origin, subject(job)?, refine).await;
+            let goal = subject(job)?;
+            let out =
+                crate::goals::discovery::analyze(state, origin.for_goal(goal), goal, refine).await;
             json(out.map_err(gone("goal"))?)
         }
         JobKind::SearchDeals => {
-            let out = crate::goals::discovery::search(state, origin, subject(job)?).await;
+            let goal = subject(job)?;
+            let out = crate::goals::discovery::search(state, origin.for_goal(goal), goal).await;
             json(out.map_err(gone("goal"))?)
         }
         JobKind::CheckPrices => {

@@ -127,9 +127,10 @@ pub async fn decide_and_notify(
     let preferences = preferences(state, user_id).await?;
     let kind = NotificationKind::parse(&crate::agents::serde_name(&event.kind))
         .map_err(|e| anyhow::anyhow!("price event kind: {e}"))?;
+    let charge = origin.charge(&format!("notify:{dedup_key}"));
     let out = state
         .agents
-        .decide_notification(user_id, &NotifyInput { event, preferences })
+        .decide_notification(charge, &NotifyInput { event, preferences })
         .await
         .map_err(|e| Error::Internal(anyhow::anyhow!("notification agent: {e}")))?;
     origin.record(&state.store, &out.run).await;
