@@ -191,6 +191,75 @@ pub const ACCESSORIES: &[&str] = &[
     "bundle",
 ];
 
+/// Nouns that make a listing an accessory of another product when they head its title (see
+/// [`super::accessory`]); written as [`super::text::term`]s. Wider than [`ACCESSORIES`], which
+/// only decides whether two listings can be the same product.
+pub const ACCESSORY_NOUNS: &[&str] = &[
+    "controller",
+    "case",
+    "cover",
+    "protector",
+    "charger",
+    "cable",
+    "adapter",
+    "mount",
+    "stand",
+    "skin",
+    "strap",
+    "sleeve",
+    "holder",
+    "replacement",
+    "refill",
+    "earpad",
+    "remote",
+    "dock",
+    "filter",
+    "battery",
+];
+
+/// Accessory nouns followed by these words name a product, not an accessory:
+/// `(accessory noun, next word)` as terms (`Cable Modem`, `Stand Mixer`).
+pub const NOT_ACCESSORY_COMPOUNDS: &[(&str, &str)] = &[
+    ("cable", "modem"),
+    ("stand", "mixer"),
+    ("battery", "life"),
+    ("filter", "pitcher"),
+];
+
+/// Words naming a product an accessory can be made for (`for PS5`, `compatible with iPhone`).
+pub const ACCESSORY_TARGETS: &[&str] = &[
+    "ps5",
+    "ps4",
+    "playstation",
+    "xbox",
+    "switch",
+    "nintendo",
+    "iphone",
+    "ipad",
+    "macbook",
+    "laptop",
+    "laptops",
+    "phone",
+    "phones",
+    "tv",
+    "console",
+    "galaxy",
+    "pixel",
+    "airpods",
+    "gopro",
+    "kindle",
+    "tablet",
+    "quest",
+    "steam",
+    "watch",
+    "camera",
+    "dyson",
+    "roomba",
+    "vitamix",
+    "keurig",
+    "nespresso",
+];
+
 /// Mobile carriers and `unlocked`: a phone locked to one carrier is another offer.
 pub const CARRIERS: &[&str] = &["unlocked", "verizon", "att", "tmobile", "sprint", "cricket"];
 

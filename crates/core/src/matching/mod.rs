@@ -1,6 +1,8 @@
-//! Matching: the same product across stores ([`same_product`]) and listings against users'
-//! goals ([`match_goal`], [`GoalIndex`]). Both share the text normalisation of [`text`].
+//! Matching: the same product across stores ([`same_product`]), listings against users'
+//! goals ([`match_goal`], [`GoalIndex`]) and accessories told apart from products
+//! ([`accessory`]). Both share the text normalisation of [`text`].
 
+pub mod accessory;
 pub mod goal;
 mod gtin;
 pub mod index;
@@ -11,6 +13,7 @@ mod stem;
 pub mod text;
 mod variants;
 
+pub use accessory::{Accessory, accessory, is_accessory};
 pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
 pub use product::{
