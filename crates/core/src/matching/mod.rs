@@ -3,17 +3,20 @@
 //! ([`accessory`]). Both share the text normalisation of [`text`].
 
 pub mod accessory;
+pub mod category;
 pub mod goal;
 mod gtin;
 pub mod index;
 pub mod lexicon;
 mod prepared;
 pub mod product;
+mod relevance;
 mod stem;
 pub mod text;
 mod variants;
 
 pub use accessory::{Accessory, accessory, is_accessory};
+pub use category::{category_of, noun_category};
 pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
 pub use product::{

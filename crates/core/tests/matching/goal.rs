@@ -211,7 +211,7 @@ fn keywords_match_through_stems_synonyms_and_phrases() {
         ("wh1000xm5", "Sony WH-1000XM5/B"),
         ("55 inch tv", "Samsung 55\" Class QN90C TV"),
         ("128gb", "iPhone 15 (128 GB) - Black"),
-        ("gaming", "Logitech G Pro Game Controller"),
+        ("gaming", "Logitech G Pro Game Mouse"),
         ("usb-c charger", "Anker USB C Charger 65W"),
         ("2nd generation", "AirPods Pro (2nd Gen)"),
     ];
@@ -322,7 +322,7 @@ fn serialises_for_the_api() {
     let v = serde_json::to_value(&m).unwrap();
     assert_eq!(
         v,
-        json!({"score": 1.0, "reasons": ["keyword: headphones"], "excluded_by": null})
+        json!({"score": 1.0, "reasons": ["keyword: headphones"], "excluded_by": null, "full": true})
     );
 }
 
