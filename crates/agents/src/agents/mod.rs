@@ -7,6 +7,7 @@
 //! deterministic answer used when no provider is configured or every provider failed. Deal
 //! Search runs a tool-calling loop instead (see [`search`]).
 
+pub mod explain;
 pub mod goal;
 pub mod notify;
 pub mod price;

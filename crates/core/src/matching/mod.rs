@@ -10,6 +10,7 @@ pub mod index;
 pub mod lexicon;
 mod prepared;
 pub mod product;
+pub mod rank;
 mod relevance;
 mod stem;
 pub mod text;
@@ -19,6 +20,7 @@ pub use accessory::{Accessory, accessory, is_accessory};
 pub use category::{category_of, noun_category};
 pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
+pub use rank::{RankFacts, compare_deals};
 pub use product::{
     ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
 };
