@@ -307,8 +307,10 @@ mod tests {
         assert_eq!(GoalCriteria::from_json(stored).unwrap(), c);
         let plain = serde_json::to_value(parse(json!({"keywords": ["tv"]})).unwrap()).unwrap();
         assert!(plain.get("wishes").is_none() && plain.get("specs").is_none());
-        let e = parse(json!({"specs": [{"quantity": "memory", "op": "min", "value": 16, "unit": "hz"}]}))
-            .unwrap_err();
+        let e = parse(
+            json!({"specs": [{"quantity": "memory", "op": "min", "value": 16, "unit": "hz"}]}),
+        )
+        .unwrap_err();
         assert_eq!(e.errors[0].field, "specs[0]");
     }
 

@@ -248,7 +248,10 @@ mod tests {
         assert_eq!(amounts(laptop, Quantity::Storage), [1000.0]);
         assert_eq!(amounts(laptop, Quantity::Size), [16.3]);
         assert_eq!(
-            amounts("Ninja DZ201 Foodi 8 Quart 2-Basket Air Fryer", Quantity::Capacity),
+            amounts(
+                "Ninja DZ201 Foodi 8 Quart 2-Basket Air Fryer",
+                Quantity::Capacity
+            ),
             [8.0]
         );
     }

@@ -39,7 +39,7 @@ use crate::prompt::delimit;
 use crate::run::{AgentOutput, Attempt, AttemptOutcome, RULES_MODEL, RULES_PROVIDER, RunStatus};
 
 /// Version of the Deal Search prompt.
-pub const PROMPT_VERSION: &str = "deal-search/2";
+pub const PROMPT_VERSION: &str = "deal-search/1";
 /// Most relaxed queries per market when a store returns nothing.
 pub const MAX_RELAXATIONS: usize = 3;
 const TEMPLATE: &str = include_str!("prompts/deal_search.md");
@@ -66,7 +66,7 @@ impl Default for SearchLimits {
             max_steps: 6,
             max_tool_calls: 10,
             per_query_limit: 50,
-            max_results: 50,
+            max_results: 200,
             min_match_score: 0.5,
         }
     }
@@ -248,7 +248,9 @@ pub fn relaxations(criteria: &GoalCriteria) -> Vec<(String, String)> {
     }
     let leaf = criteria.categories.first().map(|c| taxonomy::leaf(c));
     if let Some(leaf) = leaf
-        && let Some(i) = k.iter().position(|w| noun_category(w).is_some() && w != leaf)
+        && let Some(i) = k
+            .iter()
+            .position(|w| noun_category(w).is_some() && w != leaf)
     {
         let mut swapped = k.clone();
         swapped[i] = leaf.to_owned();
@@ -357,9 +359,13 @@ async fn rules_plan(
     let query = DealSearchAgent::query(criteria, &text, limits.per_query_limit);
     let ladder = relaxations(criteria);
     for m in allowed_markets(criteria, markets) {
+        let before = g.offers.len();
         g.search(m.as_ref(), &query).await;
         for (text, why) in &ladder {
-            if g.queries.last().and_then(|q| q.offers) != Some(0) {
+            let fresh = g.offers.get(before..).unwrap_or(&[]);
+            if g.queries.last().is_some_and(|q| q.offers.is_none())
+                || fresh.iter().any(|o| fit(criteria, o).full)
+            {
                 break;
             }
             let relaxed = DealSearchAgent::query(criteria, text, limits.per_query_limit);

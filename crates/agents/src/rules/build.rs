@@ -20,7 +20,12 @@ pub(super) fn criteria(mut draft: Draft) -> (GoalCriteria, Vec<String>) {
         .filter(|(k, noun)| (keep_nouns || !noun) && !excludes.contains(k))
         .map(|(k, _)| k)
         .collect();
-    let keywords = terms(keywords, "keywords", notes);
+    let mut keywords = terms(keywords, "keywords", notes);
+    let mut wishes = draft.wishes;
+    if keywords.is_empty() && draft.brands.is_empty() && draft.categories.is_empty() {
+        // Nothing known was named: the unknown words are the product.
+        keywords = terms(std::mem::take(&mut wishes), "keywords", notes);
+    }
 
     let mut conditions: Vec<Condition> = Vec::new();
     for c in draft.conditions {
@@ -75,7 +80,7 @@ pub(super) fn criteria(mut draft: Draft) -> (GoalCriteria, Vec<String>) {
         currency,
         markets: terms(markets, "markets", notes),
         min_seller_rating: draft.rating,
-        wishes: terms(draft.wishes, "wishes", notes),
+        wishes: terms(wishes, "wishes", notes),
         specs: specs(draft.specs, notes),
     };
     if criteria.is_empty() {

@@ -82,6 +82,7 @@ pub(super) struct Parser<'a> {
     last_market_end: Option<usize>,
     last_category_end: Option<usize>,
     last_brand_end: Option<usize>,
+    last_keyword_end: Option<usize>,
     /// After a product noun and a context word: the rest ranks only.
     context: bool,
 }
@@ -96,6 +97,7 @@ impl<'a> Parser<'a> {
             last_market_end: None,
             last_category_end: None,
             last_brand_end: None,
+            last_keyword_end: None,
             context: false,
         };
         let mut i = 0;
@@ -147,7 +149,10 @@ impl<'a> Parser<'a> {
         }
         if let Some((n, spec)) = spec_at(toks, i) {
             self.draft.specs.push(spec);
-            return n;
+            // `1TB SSD` after the product is part of the spec, not a second product.
+            let drive =
+                matches!(self.text(i + n), "ssd" | "hdd") && self.last_category_end.is_some();
+            return n + usize::from(drive);
         }
         if let Some((n, f)) = self.feature_at(i) {
             self.keep(f);
@@ -181,6 +186,11 @@ impl<'a> Parser<'a> {
             self.context = true;
             return 1;
         }
+        let short_model = word.len() <= 2 && self.last_keyword_end == Some(i);
+        if !self.context && (TIERS.contains(&word) || short_model) {
+            self.keyword(i, word);
+            return 1;
+        }
         if STOPWORDS.contains(&word) {
             return 1;
         }
@@ -201,11 +211,17 @@ impl<'a> Parser<'a> {
             if after_brand {
                 self.last_brand_end = Some(i + 1);
             }
-            self.draft.keywords.push((word.to_owned(), false));
+            self.keyword(i, word);
         } else {
             self.draft.wishes.push(word.to_owned());
         }
         1
+    }
+
+    /// A hard keyword read at token `i`.
+    fn keyword(&mut self, i: usize, word: &str) {
+        self.last_keyword_end = Some(i + 1);
+        self.draft.keywords.push((word.to_owned(), false));
     }
 
     /// A feature: a hard keyword, or a wish in the context part.

@@ -11,11 +11,35 @@ use deals_core::spec::{Quantity, SpecInput, SpecOp};
 use super::tokens::Token;
 use super::vocab::phrase_len;
 
-const MIN_BEFORE: &[&str] = &["at least", "min", "minimum", "over", "above", "more than", ">"];
-const MAX_BEFORE: &[&str] = &[
-    "under", "below", "less than", "max", "maximum", "at most", "up to", "lighter than", "<",
+const MIN_BEFORE: &[&str] = &[
+    "at least",
+    "min",
+    "minimum",
+    "over",
+    "above",
+    "more than",
+    ">",
 ];
-const MIN_AFTER: &[&str] = &["or more", "or higher", "or better", "or above", "and up", "plus", "+"];
+const MAX_BEFORE: &[&str] = &[
+    "under",
+    "below",
+    "less than",
+    "max",
+    "maximum",
+    "at most",
+    "up to",
+    "lighter than",
+    "<",
+];
+const MIN_AFTER: &[&str] = &[
+    "or more",
+    "or higher",
+    "or better",
+    "or above",
+    "and up",
+    "plus",
+    "+",
+];
 const MAX_AFTER: &[&str] = &["or less", "or lower", "or under", "or below", "max"];
 /// Nouns after an amount that join the spec (`16gb ram`); `ram` and `memory` make it memory.
 const SPEC_NOUNS: &[&str] = &["ram", "memory", "storage", "screen", "display", "battery"];

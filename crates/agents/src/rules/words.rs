@@ -19,24 +19,98 @@ use super::tokens::Token;
 use super::vocab::{CONDITIONS, FEATURES, FILLER, MARKETS, NEGATIONS, STOPWORDS, UNITS};
 
 /// Shortest word considered for product typo correction.
-const TYPO_MIN_CHARS: usize = 5;
+const TYPO_MIN_CHARS: usize = 6;
 
 /// Single words that describe a product and must appear in a listing (hard).
 pub(super) const FEATURE_WORDS: &[&str] = &[
-    "wireless", "bluetooth", "gaming", "portable", "waterproof", "mechanical", "curved",
-    "cordless", "smart", "oled", "qled", "4k", "8k", "mesh", "external", "internal", "robot",
-    "unlocked", "foldable", "hepa", "ultrawide", "mirrorless", "action", "wifi", "anc", "usb",
-    "nvme", "5g", "amoled", "stick", "upright", "dolby", "atmos", "full", "frame",
+    "wireless",
+    "bluetooth",
+    "gaming",
+    "portable",
+    "waterproof",
+    "mechanical",
+    "curved",
+    "cordless",
+    "smart",
+    "oled",
+    "qled",
+    "4k",
+    "8k",
+    "mesh",
+    "external",
+    "internal",
+    "robot",
+    "unlocked",
+    "foldable",
+    "hepa",
+    "ultrawide",
+    "mirrorless",
+    "action",
+    "wifi",
+    "anc",
+    "usb",
+    "nvme",
+    "5g",
+    "amoled",
+    "stick",
+    "upright",
+    "dolby",
+    "atmos",
+    "full",
+    "frame",
 ];
 
 /// Model family names: kept as hard keywords wherever they appear.
 pub(super) const FAMILIES: &[&str] = &[
-    "airpods", "quietcomfort", "galaxy", "pixel", "iphone", "ipad", "macbook", "playstation",
-    "xbox", "switch", "kindle", "echo", "roomba", "thinkpad", "surface", "zenbook", "bravia",
-    "quest", "steam", "deck", "hero", "soundlink", "momentum", "elite", "buds", "watch", "tab",
-    "legion", "rog", "predator", "odyssey", "ultrasharp", "vivobook", "ideapad", "yoga",
-    "spectre", "envy", "pavilion", "xps", "inspiron", "dualsense", "homepod", "series",
-    "chromebook", "linkbuds", "powerbeats", "soundcore", "vertuo", "vitamix", "creami",
+    "airpods",
+    "quietcomfort",
+    "galaxy",
+    "pixel",
+    "iphone",
+    "ipad",
+    "macbook",
+    "playstation",
+    "xbox",
+    "switch",
+    "kindle",
+    "echo",
+    "roomba",
+    "thinkpad",
+    "surface",
+    "zenbook",
+    "bravia",
+    "quest",
+    "steam",
+    "deck",
+    "soundlink",
+    "momentum",
+    "elite",
+    "buds",
+    "watch",
+    "tab",
+    "legion",
+    "rog",
+    "predator",
+    "odyssey",
+    "ultrasharp",
+    "vivobook",
+    "ideapad",
+    "yoga",
+    "spectre",
+    "envy",
+    "pavilion",
+    "xps",
+    "inspiron",
+    "dualsense",
+    "homepod",
+    "series",
+    "chromebook",
+    "linkbuds",
+    "powerbeats",
+    "soundcore",
+    "vertuo",
+    "vitamix",
+    "creami",
 ];
 
 /// Every word the rules know; typo correction never touches these.
@@ -109,9 +183,7 @@ fn split_families(toks: &mut Vec<Token>) {
         let t = &toks[i].text;
         let at = t.find(|c: char| c.is_ascii_digit()).unwrap_or(t.len());
         let (head, tail) = t.split_at(at);
-        if !tail.is_empty()
-            && FAMILIES.contains(&head)
-            && tail.bytes().all(|b| b.is_ascii_digit())
+        if !tail.is_empty() && FAMILIES.contains(&head) && tail.bytes().all(|b| b.is_ascii_digit())
         {
             let (head, tail) = (head.to_owned(), tail.to_owned());
             let word = toks[i].word;
@@ -168,7 +240,10 @@ mod tests {
 
     #[test]
     fn known_words_and_brand_typos_are_left_alone() {
-        assert_eq!(normalised("monitors for school").0, ["monitors", "for", "school"]);
+        assert_eq!(
+            normalised("monitors for school").0,
+            ["monitors", "for", "school"]
+        );
         assert_eq!(normalised("samsumg").0, ["samsumg"]);
     }
 

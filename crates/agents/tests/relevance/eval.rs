@@ -207,7 +207,12 @@ fn score(world: &SimWorld, entry: &Entry, output: &SearchOutput) -> Outcome {
     }
     let missed: Vec<&String> = expected.difference(&found).collect();
     if !missed.is_empty() {
-        problems.push(format!("missed {} of {}: {:?}", missed.len(), expected.len(), missed));
+        problems.push(format!(
+            "missed {} of {}: {:?}",
+            missed.len(),
+            expected.len(),
+            missed
+        ));
     }
     let absent_ok = labelled.is_empty().then(|| {
         let reason = output.summary.trim();

@@ -33,7 +33,11 @@ async fn the_labelled_set_meets_the_relevance_targets() {
         "class", "n", "precision", "recall", "top-1", "absent"
     );
     for class in classes.iter().copied().chain(["all"]) {
-        let tally = Tally::of(outcomes.iter().filter(|o| class == "all" || o.class == class));
+        let tally = Tally::of(
+            outcomes
+                .iter()
+                .filter(|o| class == "all" || o.class == class),
+        );
         println!("{:<10} {}", class, tally.row());
     }
     for o in outcomes.iter().filter(|o| !o.problems.is_empty()) {

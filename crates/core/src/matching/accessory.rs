@@ -58,9 +58,10 @@ pub fn accessory(title: &str, category: Option<&str>) -> Option<Accessory> {
     let head = toks.get(..head_end).unwrap_or(&[]);
     let noun = accessory_noun(head);
     let of = target(&toks, head_end);
-    let of_product = of
-        .as_deref()
-        .is_some_and(|o| o.split(' ').any(|w| lexicon::ACCESSORY_TARGETS.contains(&w)));
+    let of_product = of.as_deref().is_some_and(|o| {
+        o.split(' ')
+            .any(|w| lexicon::ACCESSORY_TARGETS.contains(&w))
+    });
     if noun.is_none() && !by_category && !of_product {
         return None;
     }

@@ -27,6 +27,41 @@ pub fn category_of(trail: &str) -> Option<&'static str> {
         .find_map(|segment| first_noun(&terms(segment)))
 }
 
+/// The taxonomy path a listing title names, for listings whose store gives no category: the
+/// last product noun of the first title segment that has one (segments end at `,`, ` - `,
+/// brackets, `with` and `for`), so `Bose Soundbar with … TV Speaker` is a soundbar and
+/// `DualSense Wireless Controller for PS5` a gaming accessory. A noun right after an amount
+/// (`512GB SSD`) and `PC` (`Copilot+ PC` laptops) do not count.
+pub fn category_of_title(title: &str) -> Option<&'static str> {
+    let lower = title.to_lowercase();
+    let mut cut = lower.replace([',', '(', ')', '|'], " | ");
+    for sep in [" - ", " with ", " for "] {
+        cut = cut.replace(sep, " | ");
+    }
+    cut.split('|')
+        .find_map(|segment| last_noun(&terms(segment)))
+}
+
+fn last_noun(words: &[String]) -> Option<&'static str> {
+    let mut found = None;
+    let mut i = 0;
+    while i < words.len() {
+        let rest = words.get(i..).unwrap_or(&[]);
+        let after_amount = i > 0
+            && words.get(i - 1).is_some_and(|w| {
+                w.starts_with(|c: char| c.is_ascii_digit()) && w.ends_with(char::is_alphabetic)
+            });
+        match NOUNS.iter().find(|(noun, _)| rest.starts_with(noun)) {
+            Some((noun, path)) if !(after_amount || noun.len() == 1 && noun[0] == "pc") => {
+                found = Some(*path);
+                i += noun.len();
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
 /// The taxonomy path a product phrase names (`earbuds` → `audio/headphones`).
 pub fn noun_category(phrase: &str) -> Option<&'static str> {
     let words = terms(phrase);
@@ -73,7 +108,10 @@ mod tests {
                 "wearables/smartwatches",
             ),
             ("Video Games › Gaming Accessories", "gaming/accessories"),
-            ("Video Games > PlayStation 5 > PS5 Consoles", "gaming/consoles"),
+            (
+                "Video Games > PlayStation 5 > PS5 Consoles",
+                "gaming/consoles",
+            ),
             ("Home/Kitchen Appliances", "home/kitchen"),
             (
                 "Home/Heating, Cooling & Air Quality/Air Quality",
@@ -87,6 +125,38 @@ mod tests {
             assert_eq!(category_of(trail), Some(path), "{trail}");
         }
         assert_eq!(category_of("Clothing > Shoes"), None);
+    }
+
+    #[test]
+    fn titles_name_their_product_type_by_the_head_noun() {
+        for (title, path) in [
+            (
+                "Bose Soundbar with Bluetooth and HDMI-ARC, TV Speaker",
+                Some("audio/soundbars"),
+            ),
+            (
+                "Samsung Smart Monitor M8 32-inch 4K UHD Monitor with Streaming TV",
+                Some("computers/monitors"),
+            ),
+            (
+                "Sony PlayStation DualSense Wireless Controller for PS5",
+                Some("gaming/accessories"),
+            ),
+            (
+                "Sony - WH-1000XM5 Wireless Noise-Canceling Headphones - Black",
+                Some("audio/headphones"),
+            ),
+            (
+                "Dell XPS 13 9340 Laptop Intel Core Ultra 7 16GB RAM 512GB SSD",
+                Some("computers/laptops"),
+            ),
+            (
+                "HP OmniBook X 14-inch AI PC Snapdragon X Elite 16GB RAM 512GB SSD",
+                None,
+            ),
+        ] {
+            assert_eq!(category_of_title(title), path, "{title}");
+        }
     }
 
     #[test]

@@ -233,7 +233,10 @@ impl Goal {
             e.exclude(|| {
                 let wanted: Vec<&str> = rel.paths.iter().map(|p| taxonomy::leaf(p)).collect();
                 let leaf = taxonomy::leaf(path);
-                format!("filed under {leaf} by the store, not {}", wanted.join(" or "))
+                format!(
+                    "filed under {leaf} by the store, not {}",
+                    wanted.join(" or ")
+                )
             });
             return false;
         }
@@ -297,7 +300,8 @@ impl Goal {
             }
         }
         if !rel.wishes.is_empty() && weights > 0.0 {
-            let met = |w: &Vec<u32>| !w.is_empty() && w.iter().all(|t| ids.any.binary_search(t).is_ok());
+            let met =
+                |w: &Vec<u32>| !w.is_empty() && w.iter().all(|t| ids.any.binary_search(t).is_ok());
             let n = rel.wishes.iter().filter(|w| met(w)).count();
             for (i, _) in rel.wishes.iter().enumerate().filter(|(_, w)| met(w)) {
                 e.soft(|| format!("wish: {}", label(&c.wishes, i)));

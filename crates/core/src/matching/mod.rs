@@ -17,10 +17,10 @@ pub mod text;
 mod variants;
 
 pub use accessory::{Accessory, accessory, is_accessory};
-pub use category::{category_of, noun_category};
+pub use category::{category_of, category_of_title, noun_category};
 pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
-pub use rank::{RankFacts, compare_deals};
 pub use product::{
     ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
 };
+pub use rank::{RankFacts, compare_deals};

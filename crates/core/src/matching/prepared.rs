@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 
 use super::accessory::{self, Accessory};
-use super::relevance::Relevance;
 use super::goal::ListingFacts;
+use super::relevance::Relevance;
 use super::text::{self, TermKind};
 use crate::criteria::GoalCriteria;
 use crate::enums::Condition;
@@ -355,7 +355,8 @@ impl ListingIds {
             any,
             brands: ids(brands),
             market: dict.get(&l.market.trim().to_lowercase()),
-            path: l.category.and_then(super::category::category_of),
+            path: (l.category.and_then(super::category::category_of))
+                .or_else(|| super::category::category_of_title(l.title)),
             accessory: accessory::accessory(l.title, l.category),
         }
     }

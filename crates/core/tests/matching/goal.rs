@@ -301,10 +301,16 @@ fn nothing_in_common_scores_zero() {
     let g = goal(
         json!({"keywords": ["espresso machine"], "brands": ["breville"], "categories": ["kitchen"]}),
     );
-    let m: GoalMatch = match_goal(&g, &listing(XM5));
+    let m: GoalMatch = match_goal(&g, &listing("Acme Garden Hose"));
     assert_eq!(
         (m.score, m.excluded_by.as_deref()),
         (0.0, Some("nothing in common"))
+    );
+    // A title naming another product type is excluded by it first.
+    let m = match_goal(&g, &listing(XM5));
+    assert_eq!(
+        m.excluded_by.as_deref(),
+        Some("filed under headphones by the store, not kitchen")
     );
 }
 
