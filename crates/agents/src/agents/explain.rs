@@ -64,7 +64,7 @@ pub fn summary(criteria: &GoalCriteria, query: &str, kept: usize, seen: &[Seen<'
             None => reasons.push((key, 1)),
         }
     }
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
     match reasons.first() {
         Some((why, n)) => {
             let example = (seen.iter())

@@ -199,15 +199,21 @@ fn correct(word: &str) -> Option<&'static str> {
     if word.chars().count() < TYPO_MIN_CHARS
         || !word.chars().all(|c| c.is_ascii_alphabetic())
         || KNOWN.contains(word)
-        || correct_typo(word).is_some()
     {
         return None;
     }
-    let mut close = VOCABULARY
-        .iter()
-        .filter(|v| v.len() + 1 >= TYPO_MIN_CHARS && edit_distance(word, v) == 1);
+    let head = |w: &str| w.bytes().take(2).fold(0u16, |h, b| h + u16::from(b));
+    let mut close = VOCABULARY.iter().filter(|v| {
+        // One edit changes the length by at most one and keeps the first two letters (maybe
+        // swapped): cheap tests before the distance.
+        v.len().abs_diff(word.len()) <= 1
+            && v.len() + 1 >= TYPO_MIN_CHARS
+            && (v.as_bytes().first() == word.as_bytes().first() || head(v) == head(word))
+            && edit_distance(word, v) == 1
+    });
     let first = close.next()?;
-    close.next().is_none().then_some(*first)
+    // A brand typo is the brand list's to correct.
+    (close.next().is_none() && correct_typo(word).is_none()).then_some(*first)
 }
 
 #[cfg(test)]
