@@ -11,6 +11,7 @@ pub mod explain;
 pub mod goal;
 pub mod notify;
 pub mod price;
+mod relax;
 pub mod search;
 
 use std::sync::Arc;
