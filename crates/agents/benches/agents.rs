@@ -153,6 +153,13 @@ fn bench(c: &mut Criterion) {
     c.bench_function("goal_analysis/rules", |b| {
         b.iter(|| GoalAnalysisAgent::rules(black_box(GOAL)))
     });
+    c.bench_function("goal_analysis/rules_typo_context_spec", |b| {
+        b.iter(|| {
+            GoalAnalysisAgent::rules(black_box(
+                "a labtop for my daughter's school work with at least 16gb ram under $700",
+            ))
+        })
+    });
     c.bench_function("goal_analysis/agent", |b| {
         b.to_async(&rt)
             .iter(|| async { agents.analyze_goal(user, black_box(GOAL)).await.unwrap() })

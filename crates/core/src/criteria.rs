@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::enums::Condition;
 use crate::error::ValidationErrors;
 use crate::money::{AmountInput, Currency, format_minor};
+use crate::spec::{Spec, SpecInput};
 
 /// Most entries accepted in one list (keywords, brands…).
 pub const MAX_LIST_LEN: usize = 32;
@@ -36,6 +37,11 @@ pub struct GoalCriteriaInput {
     pub markets: Vec<String>,
     /// Lowest acceptable seller rating on a 0–5 scale.
     pub min_seller_rating: Option<f64>,
+    /// Uses and context words that rank listings but never exclude one (`travel`, `kitchen`).
+    pub wishes: Vec<String>,
+    /// Numeric specs with their direction: `{"quantity": "memory", "op": "min", "value": 16,
+    /// "unit": "gb"}`.
+    pub specs: Vec<SpecInput>,
 }
 
 /// Validated, normalised goal criteria.
@@ -63,6 +69,14 @@ pub struct GoalCriteria {
     pub markets: Vec<String>,
     /// Lowest acceptable seller rating (0–5).
     pub min_seller_rating: Option<f64>,
+    /// Lower-cased, de-duplicated wishes: they rank, never exclude. Left out of the JSON form
+    /// when empty, so criteria without them read and write as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wishes: Vec<String>,
+    /// Numeric specs a listing must meet (hard constraints); left out of the JSON form when
+    /// empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub specs: Vec<Spec>,
 }
 
 fn as_decimal<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
@@ -85,6 +99,8 @@ impl Default for GoalCriteria {
             currency: Currency::USD,
             markets: vec![],
             min_seller_rating: None,
+            wishes: vec![],
+            specs: vec![],
         }
     }
 }
@@ -99,6 +115,18 @@ impl GoalCriteria {
         let categories = terms(&mut errors, "categories", input.categories);
         let brands = terms(&mut errors, "brands", input.brands);
         let markets = terms(&mut errors, "markets", input.markets);
+        let wishes = terms(&mut errors, "wishes", input.wishes);
+        if input.specs.len() > MAX_LIST_LEN {
+            errors.add("specs", format!("must have at most {MAX_LIST_LEN} entries"));
+        }
+        let mut specs: Vec<Spec> = Vec::new();
+        for (i, raw) in input.specs.iter().take(MAX_LIST_LEN).enumerate() {
+            if let Some(spec) = errors.check(&format!("specs[{i}]"), Spec::parse(raw))
+                && !specs.contains(&spec)
+            {
+                specs.push(spec);
+            }
+        }
         for (i, m) in markets.iter().enumerate() {
             if !m
                 .chars()
@@ -158,6 +186,8 @@ impl GoalCriteria {
             currency,
             markets,
             min_seller_rating: input.min_seller_rating,
+            wishes,
+            specs,
         })
     }
 
@@ -262,6 +292,26 @@ mod tests {
         let stored = serde_json::to_value(&c).unwrap();
         assert_eq!(stored["max_price"], "999.99");
         assert_eq!(GoalCriteria::from_json(stored).unwrap(), c);
+    }
+
+    #[test]
+    fn wishes_and_specs_are_read_and_omitted_when_empty() {
+        let c = parse(json!({
+            "keywords": ["laptop"], "wishes": ["Travel", "travel"],
+            "specs": [{"quantity": "memory", "op": "min", "value": 16, "unit": "GB"}]
+        }))
+        .unwrap();
+        assert_eq!(c.wishes, ["travel"]);
+        assert_eq!(c.specs[0].to_string(), "memory ≥ 16gb");
+        let stored = serde_json::to_value(&c).unwrap();
+        assert_eq!(GoalCriteria::from_json(stored).unwrap(), c);
+        let plain = serde_json::to_value(parse(json!({"keywords": ["tv"]})).unwrap()).unwrap();
+        assert!(plain.get("wishes").is_none() && plain.get("specs").is_none());
+        let e = parse(
+            json!({"specs": [{"quantity": "memory", "op": "min", "value": 16, "unit": "hz"}]}),
+        )
+        .unwrap_err();
+        assert_eq!(e.errors[0].field, "specs[0]");
     }
 
     #[test]

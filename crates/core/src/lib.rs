@@ -17,6 +17,7 @@ pub mod password;
 pub mod preferences;
 pub mod role;
 pub mod secret;
+pub mod spec;
 pub mod taxonomy;
 
 pub use criteria::{GoalCriteria, GoalCriteriaInput};

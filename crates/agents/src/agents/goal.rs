@@ -64,7 +64,19 @@ pub fn schema() -> Value {
                     "min_price": amount, "max_price": amount,
                     "currency": {"type": "string"},
                     "markets": {"type": "array", "items": {"enum": deals_markets::STORES}},
-                    "min_seller_rating": {"type": ["number", "null"], "minimum": 0, "maximum": 5}
+                    "min_seller_rating": {"type": ["number", "null"], "minimum": 0, "maximum": 5},
+                    "wishes": strings,
+                    "specs": {"type": "array", "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["quantity", "op", "value", "unit"],
+                        "properties": {
+                            "quantity": {"enum": ["size", "storage", "memory", "refresh_rate", "weight", "power", "capacity", "battery"]},
+                            "op": {"enum": ["min", "max", "eq"]},
+                            "value": {"type": "number", "exclusiveMinimum": 0},
+                            "unit": {"enum": ["in", "cm", "gb", "tb", "mb", "hz", "g", "kg", "lb", "w", "qt", "l", "mah"]}
+                        }
+                    }}
                 }
             }
         }
@@ -85,7 +97,7 @@ impl Agent for GoalAnalysisAgent {
     type Output = GoalAnalysis;
     const KIND: AgentKind = AgentKind::GoalAnalysis;
     const OP: MeteredOp = MeteredOp::GoalAnalysis;
-    const PROMPT_VERSION: &'static str = "goal-analysis/1";
+    const PROMPT_VERSION: &'static str = "goal-analysis/2";
 
     fn summary(input: &str) -> String {
         let text = clean_user_text(input);

@@ -7,9 +7,11 @@
 //! deterministic answer used when no provider is configured or every provider failed. Deal
 //! Search runs a tool-calling loop instead (see [`search`]).
 
+pub mod explain;
 pub mod goal;
 pub mod notify;
 pub mod price;
+mod relax;
 pub mod search;
 
 use std::sync::Arc;

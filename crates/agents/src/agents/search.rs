@@ -7,20 +7,29 @@
 //! query text: price, condition and exclusion filters come from the criteria. Without a
 //! provider (or when all fail) the rules plan one query per market from the criteria.
 //!
-//! Either way every offer is checked with [`match_goal`]: excluded offers are dropped, the rest
-//! ranked by match score (then price) with the reasons of the match.
+//! The rules' queries come from the hard constraints only (keywords, else brands and the
+//! product type); wishes never reach a store. When a store returns nothing, a bounded
+//! relaxation ladder follows ([`relaxations`]: drop the least informative word, try the
+//! category's name for the product noun, then the product type alone), each step recorded in
+//! [`SearchOutput::queries`]. When nothing fits and the goal has a price bound, each store is
+//! asked once more without it, only to explain ([`SearchOutput::summary`]).
+//!
+//! Either way every offer is checked with [`match_goal`]: excluded offers and partial matches
+//! ([`deals_core::matching::GoalMatch::full`]) are dropped, the rest ranked with
+//! [`compare_deals`] (available first, then match score, then price) with the reasons.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use deals_core::GoalCriteria;
-use deals_core::matching::{ListingFacts, match_goal};
-use deals_core::taxonomy;
+use deals_core::matching::{GoalMatch, ListingFacts, RankFacts, compare_deals, match_goal};
+use deals_core::{Availability, GoalCriteria, taxonomy};
 use deals_markets::{Market, Offer, SearchQuery};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::explain::{self, Seen};
+pub use super::relax::{MAX_RELAXATIONS, relaxations};
 use super::{RunMeta, rules_answer};
 use crate::AgentKind;
 use crate::llm::chain::{Slot, Tally};
@@ -53,8 +62,8 @@ impl Default for SearchLimits {
         Self {
             max_steps: 6,
             max_tool_calls: 10,
-            per_query_limit: 20,
-            max_results: 50,
+            per_query_limit: 50,
+            max_results: 200,
             min_match_score: 0.5,
         }
     }
@@ -69,6 +78,9 @@ pub struct PlannedQuery {
     pub text: String,
     /// Offers returned, or `None` when the search failed.
     pub offers: Option<usize>,
+    /// Why this query relaxes the goal's (`dropped "wireless"`, `product type alone`,
+    /// `without the price bounds, to explain`); `None` for the goal's own query.
+    pub relaxed: Option<String>,
 }
 
 /// A listing that fits the goal.
@@ -93,6 +105,9 @@ pub struct SearchOutput {
     pub refused_tools: Vec<String>,
     /// Failed searches, one line each.
     pub tool_errors: Vec<String>,
+    /// One line on the outcome: how many deals fit, or why none did (`14 tvs found, none
+    /// under $250.00; cheapest $256.00 at walmart`).
+    pub summary: String,
 }
 
 /// The Deal Search agent.
@@ -154,8 +169,9 @@ impl DealSearchAgent {
             .collect()
     }
 
-    /// Ranks offers against the criteria: excluded ones, duplicates and those under the
-    /// limits' minimum match score dropped; best match first, then cheapest.
+    /// Ranks offers against the criteria: excluded ones, partial matches, duplicates and those
+    /// under the limits' minimum match score dropped; then [`compare_deals`] (available
+    /// first, best match, cheapest).
     pub fn rank(
         criteria: &GoalCriteria,
         offers: Vec<Offer>,
@@ -166,37 +182,46 @@ impl DealSearchAgent {
             .into_iter()
             .filter(|o| seen.insert((o.market.clone(), o.external_id.clone())))
             .filter_map(|offer| {
-                let m = match_goal(
-                    criteria,
-                    &ListingFacts {
-                        title: &offer.title,
-                        brand: offer
-                            .brand
-                            .as_deref()
-                            .or_else(|| crate::rules::brand_in_title(&offer.title)),
-                        category: offer.category.as_deref(),
-                        market: &offer.market,
-                        condition: offer.condition,
-                        price_minor: offer.price_minor,
-                        currency: &offer.currency,
-                        seller_rating: offer.seller_rating,
-                    },
-                );
-                (m.excluded_by.is_none() && m.score >= limits.min_match_score && m.score > 0.0)
-                    .then_some(FoundDeal {
-                        offer,
-                        match_score: m.score,
-                        reasons: m.reasons,
-                    })
+                let m = fit(criteria, &offer);
+                (m.full && m.score >= limits.min_match_score).then_some(FoundDeal {
+                    offer,
+                    match_score: m.score,
+                    reasons: m.reasons,
+                })
             })
             .collect();
-        deals.sort_by(|a, b| {
-            b.match_score
-                .total_cmp(&a.match_score)
-                .then(a.offer.price_minor.cmp(&b.offer.price_minor))
-        });
+        deals.sort_by(|a, b| compare_deals(&rank_facts(a), &rank_facts(b)));
         deals.truncate(limits.max_results);
         deals
+    }
+}
+
+/// The goal match of an offer (a brand named in the title stands in for a missing one).
+fn fit(criteria: &GoalCriteria, offer: &Offer) -> GoalMatch {
+    match_goal(
+        criteria,
+        &ListingFacts {
+            title: &offer.title,
+            brand: offer
+                .brand
+                .as_deref()
+                .or_else(|| crate::rules::brand_in_title(&offer.title)),
+            category: offer.category.as_deref(),
+            market: &offer.market,
+            condition: offer.condition,
+            price_minor: offer.price_minor,
+            currency: &offer.currency,
+            seller_rating: offer.seller_rating,
+        },
+    )
+}
+
+fn rank_facts(d: &FoundDeal) -> RankFacts {
+    RankFacts {
+        match_score: d.match_score,
+        deal_score: None,
+        available: d.offer.availability != Availability::OutOfStock,
+        price_minor: d.offer.price_minor,
     }
 }
 
@@ -211,11 +236,22 @@ struct Gathered {
 
 impl Gathered {
     async fn search(&mut self, market: &dyn Market, query: &SearchQuery) -> Value {
+        self.search_as(market, query, None).await
+    }
+
+    /// Runs one search, recording why it relaxes the goal's query, if it does.
+    async fn search_as(
+        &mut self,
+        market: &dyn Market,
+        query: &SearchQuery,
+        relaxed: Option<String>,
+    ) -> Value {
         let result = market.search(query).await;
         let mut planned = PlannedQuery {
             market: market.name().to_owned(),
             text: query.text.clone(),
             offers: None,
+            relaxed,
         };
         let summary = match result {
             Ok(offers) => {
@@ -238,11 +274,30 @@ impl Gathered {
     }
 
     fn output(self, criteria: &GoalCriteria, limits: &SearchLimits) -> SearchOutput {
+        let unpriced = GoalCriteria {
+            min_price: None,
+            max_price: None,
+            ..criteria.clone()
+        };
+        let matches: Vec<(GoalMatch, bool)> = (self.offers.iter())
+            .map(|o| (fit(criteria, o), fit(&unpriced, o).full))
+            .collect();
+        let seen: Vec<Seen<'_>> = (self.offers.iter().zip(&matches))
+            .map(|(offer, (m, fits))| Seen {
+                offer,
+                excluded_by: m.excluded_by.as_deref(),
+                fits_without_price: *fits,
+            })
+            .collect();
+        let text = DealSearchAgent::query_text(criteria);
+        let deals = DealSearchAgent::rank(criteria, self.offers.clone(), limits);
+        let summary = explain::summary(criteria, &text, deals.len(), &seen);
         SearchOutput {
             queries: self.queries,
-            deals: DealSearchAgent::rank(criteria, self.offers, limits),
+            deals,
             refused_tools: self.refused,
             tool_errors: self.errors,
+            summary,
         }
     }
 }
@@ -256,8 +311,29 @@ async fn rules_plan(
     let mut g = Gathered::default();
     let text = DealSearchAgent::query_text(criteria);
     let query = DealSearchAgent::query(criteria, &text, limits.per_query_limit);
+    let ladder = relaxations(criteria);
     for m in allowed_markets(criteria, markets) {
+        let before = g.offers.len();
         g.search(m.as_ref(), &query).await;
+        for (text, why) in &ladder {
+            let fresh = g.offers.get(before..).unwrap_or(&[]);
+            if g.queries.last().is_some_and(|q| q.offers.is_none())
+                || fresh.iter().any(|o| fit(criteria, o).full)
+            {
+                break;
+            }
+            let relaxed = DealSearchAgent::query(criteria, text, limits.per_query_limit);
+            g.search_as(m.as_ref(), &relaxed, Some(why.clone())).await;
+        }
+    }
+    let priced = criteria.min_price.is_some() || criteria.max_price.is_some();
+    if priced && DealSearchAgent::rank(criteria, g.offers.clone(), limits).is_empty() {
+        let mut unpriced = query.clone();
+        (unpriced.min_price_minor, unpriced.max_price_minor) = (None, None);
+        for m in allowed_markets(criteria, markets) {
+            let why = "without the price bounds, to explain".to_owned();
+            g.search_as(m.as_ref(), &unpriced, Some(why)).await;
+        }
     }
     g
 }

@@ -173,7 +173,7 @@ pub(super) fn correct_typo(word: &str) -> Option<&'static str> {
 
 /// Optimal-string-alignment distance: edits are insertions, deletions, substitutions and
 /// transpositions of adjacent characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -3,6 +3,7 @@
 //! [`deals_core::criteria`], so the result always passes [`GoalCriteria::parse`].
 
 use deals_core::criteria::{MAX_LIST_LEN, MAX_TERM_CHARS};
+use deals_core::spec::{Spec, SpecInput};
 use deals_core::{Condition, Currency, GoalCriteria};
 use deals_markets::STORES;
 
@@ -19,7 +20,12 @@ pub(super) fn criteria(mut draft: Draft) -> (GoalCriteria, Vec<String>) {
         .filter(|(k, noun)| (keep_nouns || !noun) && !excludes.contains(k))
         .map(|(k, _)| k)
         .collect();
-    let keywords = terms(keywords, "keywords", notes);
+    let mut keywords = terms(keywords, "keywords", notes);
+    let mut wishes = draft.wishes;
+    if keywords.is_empty() && draft.brands.is_empty() && draft.categories.is_empty() {
+        // Nothing known was named: the unknown words are the product.
+        keywords = terms(std::mem::take(&mut wishes), "keywords", notes);
+    }
 
     let mut conditions: Vec<Condition> = Vec::new();
     for c in draft.conditions {
@@ -74,11 +80,26 @@ pub(super) fn criteria(mut draft: Draft) -> (GoalCriteria, Vec<String>) {
         currency,
         markets: terms(markets, "markets", notes),
         min_seller_rating: draft.rating,
+        wishes: terms(wishes, "wishes", notes),
+        specs: specs(draft.specs, notes),
     };
     if criteria.is_empty() {
         notes.push("no product, brand or category recognised".into());
     }
     (criteria, draft.notes)
+}
+
+/// Validated, de-duplicated specs; one the core refuses is noted and dropped.
+fn specs(raw: Vec<SpecInput>, notes: &mut Vec<String>) -> Vec<Spec> {
+    let mut out: Vec<Spec> = Vec::new();
+    for input in raw.into_iter().take(MAX_LIST_LEN) {
+        match Spec::parse(&input) {
+            Ok(spec) if !out.contains(&spec) => out.push(spec),
+            Ok(_) => {}
+            Err(e) => notes.push(format!("a spec is ignored: {e}")),
+        }
+    }
+    out
 }
 
 /// De-duplicates and applies the list and term size limits, noting what was dropped.

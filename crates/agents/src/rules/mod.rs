@@ -30,8 +30,10 @@ mod brands;
 mod build;
 mod parse;
 mod prices;
+mod specs;
 mod tokens;
 mod vocab;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -66,7 +68,8 @@ pub fn parse_goal(text: &str) -> ParsedGoal {
         }
         None => text,
     };
-    let toks = tokens::tokenize(text);
+    let mut toks = tokens::tokenize(text);
+    notes.extend(words::normalise(&mut toks));
     let parser = parse::Parser::run(&toks);
     let title = title(text, &toks, &parser.filler);
     let (criteria, more) = build::criteria(parser.draft);

@@ -1,17 +1,30 @@
 //! The scanner: walks the tokens left to right and, at each position, tries the rules in a
 //! fixed order (seller rating, price, market, filler, vague price words, negation, condition,
-//! feature, brand, category, stop word, brand typo) before keeping the word as a keyword.
+//! spec, feature, brand, category, context word, stop word, brand typo). What is left is a
+//! hard keyword when it describes the product (a model number, a feature, a family or tier
+//! word, an accessory noun, a word right after a brand) and a wish otherwise (`school`,
+//! `travel`, `beach`). After a product noun, `for`, `that`, `to`… open the context: what
+//! follows ranks but never excludes (`headphones for my iphone`: `iphone` is a wish).
 
 use deals_core::Condition;
 use deals_core::money::format_minor;
 
 use super::brands::{brand_at, correct_typo};
 use super::prices::{AROUND_PERCENT, Amount, Price, around_bounds, price_at};
+use super::specs::spec_at;
 use super::tokens::Token;
 use super::vocab::{
-    CATEGORIES, CONDITIONS, FEATURES, FILLER, MARKET_PREPOSITIONS, MARKETS, NEGATIONS, SPEC_NOUNS,
-    STOPWORDS, VAGUE_PRICE, lookup, phrase_len,
+    CATEGORIES, CONDITIONS, FEATURES, FILLER, MARKET_PREPOSITIONS, MARKETS, NEGATIONS, STOPWORDS,
+    VAGUE_PRICE, lookup, phrase_len,
 };
+use super::words::{FAMILIES, FEATURE_WORDS};
+use deals_core::matching::lexicon::{ACCESSORY_NOUNS, TIERS};
+use deals_core::spec::SpecInput;
+
+/// Words that, after a product noun, open the context (uses, people, places).
+const CONTEXT_WORDS: &[&str] = &[
+    "for", "that", "to", "which", "so", "because", "when", "while", "who", "as",
+];
 
 /// Everything read from the text, before normalisation.
 #[derive(Debug, Default)]
@@ -44,6 +57,10 @@ pub(super) struct Draft {
     pub noun_alternatives: bool,
     /// Vague price words seen (`cheap`).
     pub vague: Vec<String>,
+    /// Uses and context words: they rank, never exclude.
+    pub wishes: Vec<String>,
+    /// Numeric specs.
+    pub specs: Vec<SpecInput>,
     /// Notes on what was ambiguous or ignored.
     pub notes: Vec<String>,
 }
@@ -64,10 +81,11 @@ pub(super) struct Parser<'a> {
     pub draft: Draft,
     last_market_end: Option<usize>,
     last_category_end: Option<usize>,
+    last_brand_end: Option<usize>,
+    last_keyword_end: Option<usize>,
+    /// After a product noun and a context word: the rest ranks only.
+    context: bool,
 }
-
-/// Units written straight after a number that make it a spec (`16gb`, `144hz`).
-const SPEC_UNITS: &[&str] = &["gb", "tb", "mb", "hz", "mp", "mah", "inch", "inches"];
 
 impl<'a> Parser<'a> {
     /// Reads every token.
@@ -78,6 +96,9 @@ impl<'a> Parser<'a> {
             draft: Draft::default(),
             last_market_end: None,
             last_category_end: None,
+            last_brand_end: None,
+            last_keyword_end: None,
+            context: false,
         };
         let mut i = 0;
         while i < toks.len() {
@@ -126,12 +147,26 @@ impl<'a> Parser<'a> {
             self.draft.conditions.push(c);
             return n;
         }
+        if let Some((n, spec)) = spec_at(toks, i) {
+            self.draft.specs.push(spec);
+            // `1TB SSD` after the product is part of the spec, not a second product.
+            let drive =
+                matches!(self.text(i + n), "ssd" | "hdd") && self.last_category_end.is_some();
+            return n + usize::from(drive);
+        }
         if let Some((n, f)) = self.feature_at(i) {
-            self.draft.keywords.push((f, false));
+            self.keep(f);
             return n;
         }
         if let Some((n, b)) = brand_at(toks, i) {
             self.draft.brands.push(b.to_owned());
+            self.last_brand_end = Some(i + n);
+            return n;
+        }
+        if self.context
+            && let Some((n, _)) = lookup(toks, i, CATEGORIES)
+        {
+            self.draft.wishes.push(self.join(i, n));
             return n;
         }
         if let Some((n, c)) = lookup(toks, i, CATEGORIES) {
@@ -147,6 +182,15 @@ impl<'a> Parser<'a> {
             self.draft.keywords.push((self.join(i, n), true));
             return n;
         }
+        if CONTEXT_WORDS.contains(&word) && self.last_category_end.is_some() {
+            self.context = true;
+            return 1;
+        }
+        let short_model = word.len() <= 2 && self.last_keyword_end == Some(i);
+        if !self.context && (TIERS.contains(&word) || short_model) {
+            self.keyword(i, word);
+            return 1;
+        }
         if STOPWORDS.contains(&word) {
             return 1;
         }
@@ -155,10 +199,38 @@ impl<'a> Parser<'a> {
                 .notes
                 .push(format!("\"{word}\" is read as the brand \"{b}\""));
             self.draft.brands.push(b.to_owned());
+            self.last_brand_end = Some(i + 1);
             return 1;
         }
-        self.draft.keywords.push((word.to_owned(), false));
+        let model_like = word.bytes().any(|b| b.is_ascii_digit());
+        let describes = [FEATURE_WORDS, FAMILIES, TIERS, ACCESSORY_NOUNS]
+            .iter()
+            .any(|list| list.contains(&word));
+        let after_brand = self.last_brand_end == Some(i);
+        if model_like || (!self.context && (describes || after_brand)) {
+            if after_brand {
+                self.last_brand_end = Some(i + 1);
+            }
+            self.keyword(i, word);
+        } else {
+            self.draft.wishes.push(word.to_owned());
+        }
         1
+    }
+
+    /// A hard keyword read at token `i`.
+    fn keyword(&mut self, i: usize, word: &str) {
+        self.last_keyword_end = Some(i + 1);
+        self.draft.keywords.push((word.to_owned(), false));
+    }
+
+    /// A feature: a hard keyword, or a wish in the context part.
+    fn keep(&mut self, feature: String) {
+        if self.context {
+            self.draft.wishes.push(feature);
+        } else {
+            self.draft.keywords.push((feature, false));
+        }
     }
 
     /// `seller rating 4.5+`, `rated 4 or higher`, `at least 4 stars`, `4+ star sellers`.
@@ -265,36 +337,9 @@ impl<'a> Parser<'a> {
         Some((prep + n, m))
     }
 
-    /// `16gb ram`, `1 tb ssd`, `27 inch`, `144hz`, and the multi-word features of the list.
+    /// The multi-word features of the list (`noise cancelling`, `over ear`).
     fn feature_at(&self, i: usize) -> Option<(usize, String)> {
-        if let Some((n, f)) = lookup(self.toks, i, FEATURES) {
-            return Some((n, f.to_owned()));
-        }
-        let word = self.text(i);
-        let digits = word
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(word.len());
-        let (number, unit) = word.split_at(digits);
-        let (unit, mut n) = match (number.is_empty(), unit.is_empty()) {
-            (false, false) => (unit, 1),
-            (false, true) => (self.text(i + 1), 2),
-            _ => return None,
-        };
-        let unit = match unit {
-            "inches" | "in" if n == 2 || unit == "inches" => "inch",
-            u if SPEC_UNITS.contains(&u) => u,
-            _ => return None,
-        };
-        let mut spec = if unit == "inch" {
-            format!("{number} inch")
-        } else {
-            format!("{number}{unit}")
-        };
-        if SPEC_NOUNS.contains(&self.text(i + n)) {
-            spec = format!("{spec} {}", self.text(i + n));
-            n += 1;
-        }
-        Some((n, spec))
+        lookup(self.toks, i, FEATURES).map(|(n, f)| (n, f.to_owned()))
     }
 
     /// `no Apple`, `not used`, `except Amazon`, `without ads`, and lists (`no used or refurbished`).

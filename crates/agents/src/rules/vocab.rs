@@ -227,81 +227,8 @@ pub(super) const MARKETS: &[(&str, &str)] = &[
 /// Words that introduce a market.
 pub(super) const MARKET_PREPOSITIONS: &[&str] = &["on", "at", "from", "via", "in"];
 
-/// Product nouns and the taxonomy path (`deals_core::taxonomy::CATEGORIES`) they name.
-pub(super) const CATEGORIES: &[(&str, &str)] = &[
-    ("headphones", "audio/headphones"),
-    ("headphone", "audio/headphones"),
-    ("earbuds", "audio/headphones"),
-    ("earbud", "audio/headphones"),
-    ("earphones", "audio/headphones"),
-    ("headset", "audio/headphones"),
-    ("airpods", "audio/headphones"),
-    ("tv", "tv/tvs"),
-    ("tvs", "tv/tvs"),
-    ("television", "tv/tvs"),
-    ("televisions", "tv/tvs"),
-    ("laptop", "computers/laptops"),
-    ("laptops", "computers/laptops"),
-    ("notebook", "computers/laptops"),
-    ("macbook", "computers/laptops"),
-    ("chromebook", "computers/laptops"),
-    ("phone", "phones/smartphones"),
-    ("phones", "phones/smartphones"),
-    ("smartphone", "phones/smartphones"),
-    ("smartphones", "phones/smartphones"),
-    ("iphone", "phones/smartphones"),
-    ("tablet", "computers/tablets"),
-    ("tablets", "computers/tablets"),
-    ("ipad", "computers/tablets"),
-    ("kindle", "computers/tablets"),
-    ("camera", "cameras/cameras"),
-    ("cameras", "cameras/cameras"),
-    ("dslr", "cameras/cameras"),
-    ("camcorder", "cameras/cameras"),
-    ("webcam", "cameras/cameras"),
-    ("console", "gaming/consoles"),
-    ("consoles", "gaming/consoles"),
-    ("ps5", "gaming/consoles"),
-    ("playstation", "gaming/consoles"),
-    ("xbox", "gaming/consoles"),
-    ("controller", "gaming/accessories"),
-    ("video game", "gaming/consoles"),
-    ("video games", "gaming/consoles"),
-    ("monitor", "computers/monitors"),
-    ("monitors", "computers/monitors"),
-    ("speaker", "audio/speakers"),
-    ("speakers", "audio/speakers"),
-    ("soundbar", "audio/soundbars"),
-    ("sound bar", "audio/soundbars"),
-    ("smartwatch", "wearables/smartwatches"),
-    ("smartwatches", "wearables/smartwatches"),
-    ("smart watch", "wearables/smartwatches"),
-    ("fitness tracker", "wearables/smartwatches"),
-    ("blender", "home/kitchen"),
-    ("air fryer", "home/kitchen"),
-    ("coffee maker", "home/kitchen"),
-    ("espresso machine", "home/kitchen"),
-    ("microwave", "home/kitchen"),
-    ("toaster", "home/kitchen"),
-    ("stand mixer", "home/kitchen"),
-    ("pressure cooker", "home/kitchen"),
-    ("vacuum", "home/vacuums"),
-    ("vacuums", "home/vacuums"),
-    ("robot vacuum", "home/vacuums"),
-    ("air purifier", "home/air-quality"),
-    ("humidifier", "home/air-quality"),
-    ("heater", "home/air-quality"),
-    ("desktop", "computers/desktops"),
-    ("pc", "computers/desktops"),
-    ("ssd", "computers/storage"),
-    ("hard drive", "computers/storage"),
-    ("router", "computers/networking"),
-    ("tent", "outdoor/gear"),
-    ("backpack", "outdoor/gear"),
-    ("sleeping bag", "outdoor/gear"),
-    ("jacket", "outdoor/gear"),
-    ("cooler", "outdoor/gear"),
-];
+/// Product nouns and the taxonomy path they name: one table shared with core matching.
+pub(super) use deals_core::matching::lexicon::PRODUCT_NOUNS as CATEGORIES;
 
 /// Multi-word features kept as one keyword, with their normal spelling.
 pub(super) const FEATURES: &[(&str, &str)] = &[
@@ -320,11 +247,8 @@ pub(super) const FEATURES: &[(&str, &str)] = &[
     ("fast charging", "fast charging"),
     ("water resistant", "water resistant"),
     ("smart tv", "smart tv"),
-];
-
-/// Nouns that may follow a size (`16gb ram`, `1tb ssd`) and join it in one keyword.
-pub(super) const SPEC_NOUNS: &[&str] = &[
-    "ram", "memory", "ssd", "storage", "hdd", "vram", "screen", "display", "battery",
+    ("dolby atmos", "dolby atmos"),
+    ("open back", "open back"),
 ];
 
 /// Length in tokens of the longest phrase of `phrases` that starts at token `i`.

@@ -7,4 +7,5 @@ mod anthropic;
 mod chain;
 mod fake;
 mod openai;
+mod relevance;
 mod search;

@@ -29,7 +29,7 @@ async fn a_structured_answer_is_parsed_with_its_tokens_and_cost() {
     assert_eq!((run.tokens_in, run.tokens_out), (1_200, 300));
     // 1200 × $0.50/M + 300 × $1.50/M = $0.00105
     assert_eq!(run.cost_micros, 1_050);
-    assert_eq!(run.prompt_version, "goal-analysis/1");
+    assert_eq!(run.prompt_version, "goal-analysis/2");
     assert_eq!(run.attempts.len(), 1);
     assert_eq!(run.attempts[0].outcome, AttemptOutcome::Answered);
     assert_eq!(run.error, None);

@@ -6,14 +6,22 @@
 //! and synonym aware: excluding `refurbished` also excludes `Renewed`), `conditions`,
 //! `markets`, a stated brand outside the goal's `brands` (a listing whose store states another
 //! brand is excluded; one that states none stays a candidate), `min_seller_rating` (an unknown
-//! rating does not exclude; the reasons say so).
+//! rating does not exclude; the reasons say so), numeric `specs` (a title stating no amount
+//! of the quantity is excluded too), the product type (a listing its store files under
+//! another known category than the goal's is excluded: a monitor is not a TV however its title
+//! reads), and accessories (a controller *for* a PS5 is excluded unless the goal asks for an
+//! accessory; see [`super::accessory`]).
 //!
 //! **Soft criteria** rank: keyword coverage (share of the goal's keywords found in the title;
 //! a multi-word keyword counts when all its words appear, in any order, or when its phrase
 //! synonym does: `noise cancelling` ~ `ANC`), brand (the listing's brand or a brand word in
 //! the title) and category (the listing's category or the title contains the category's
-//! words). The score is the weighted mean over the soft criteria the goal states, with weights
-//! [`KEYWORD_WEIGHT`], [`BRAND_WEIGHT`] and [`CATEGORY_WEIGHT`]. A listing matching none of
+//! words; a generic product noun keyword such as `tv` is also met by the store category), and
+//! wishes (share of the goal's use and context words found in the title or category; they
+//! rank, never exclude). The score is the weighted mean over the soft criteria the goal
+//! states, with weights [`KEYWORD_WEIGHT`], [`BRAND_WEIGHT`], [`CATEGORY_WEIGHT`] and
+//! [`WISH_WEIGHT`]; wishes alone never make a match. [`GoalMatch::full`] says whether every
+//! keyword was found: the strict reading a search uses. A listing matching none of
 //! them scores 0, excluded by `nothing in common`. A goal with no keyword, brand or category
 //! scores [`NEUTRAL_SCORE`] for every listing that passes its hard constraints.
 
@@ -25,6 +33,7 @@ use super::prepared::{Dict, Explain, Goal, ListingIds, Quiet};
 use crate::criteria::GoalCriteria;
 use crate::enums::Condition;
 use crate::money::{Currency, Money};
+use crate::taxonomy;
 
 /// Weight of keyword coverage in the score.
 pub const KEYWORD_WEIGHT: f64 = 0.6;
@@ -32,6 +41,8 @@ pub const KEYWORD_WEIGHT: f64 = 0.6;
 pub const BRAND_WEIGHT: f64 = 0.25;
 /// Weight of a category match in the score.
 pub const CATEGORY_WEIGHT: f64 = 0.15;
+/// Weight of the wishes met in the score (only when the goal has wishes).
+pub const WISH_WEIGHT: f64 = 0.1;
 /// Score of a listing passing the hard constraints of a goal that has no keyword, brand or
 /// category.
 pub const NEUTRAL_SCORE: f64 = 0.5;
@@ -67,6 +78,8 @@ pub struct GoalMatch {
     pub reasons: Vec<String>,
     /// The hard constraint that excluded the listing, if any.
     pub excluded_by: Option<String>,
+    /// Not excluded and every keyword found.
+    pub full: bool,
 }
 
 /// Matches one listing against one goal's criteria.
@@ -83,10 +96,12 @@ impl Goal {
             lines: Vec::with_capacity(8),
             soft_end: 0,
             excluded_by: None,
+            missing: 0,
         };
         let score = self.evaluate(listing, ids, &mut reasons);
         GoalMatch {
             score,
+            full: score > 0.0 && reasons.excluded_by.is_none() && reasons.missing == 0,
             reasons: reasons.lines,
             excluded_by: reasons.excluded_by,
         }
@@ -179,6 +194,9 @@ impl Goal {
             });
             return false;
         }
+        if !self.passes_relevance(l, ids, e) {
+            return false;
+        }
         if let Some(min) = self.min_rating() {
             match l.seller_rating.filter(|r| r.is_finite()) {
                 Some(r) if r < min => {
@@ -192,17 +210,62 @@ impl Goal {
         true
     }
 
+    /// Specs, the product type as the store files it, and accessories.
+    fn passes_relevance<E: Explain>(&self, l: &ListingFacts, ids: &ListingIds, e: &mut E) -> bool {
+        let rel = &self.cold.relevance;
+        for spec in &self.cold.criteria.specs {
+            match spec.met_by(l.title) {
+                Some(true) => e.hard(|| format!("spec: {spec}")),
+                Some(false) => {
+                    e.exclude(|| format!("spec not met: {spec}"));
+                    return false;
+                }
+                None => {
+                    e.exclude(|| format!("spec not stated: {spec}"));
+                    return false;
+                }
+            }
+        }
+        if let Some(path) = ids.path
+            && !rel.paths.is_empty()
+            && !rel.paths.contains(&path)
+        {
+            e.exclude(|| {
+                let wanted: Vec<&str> = rel.paths.iter().map(|p| taxonomy::leaf(p)).collect();
+                let leaf = taxonomy::leaf(path);
+                format!(
+                    "filed under {leaf} by the store, not {}",
+                    wanted.join(" or ")
+                )
+            });
+            return false;
+        }
+        if let Some(a) = &ids.accessory
+            && !rel.asks_accessory
+        {
+            e.exclude(|| format!("accessory: {}", a.describe()));
+            return false;
+        }
+        true
+    }
+
     fn soft_score<E: Explain>(&self, ids: &ListingIds, e: &mut E) -> f64 {
         let c = &self.cold.criteria;
+        let rel = &self.cold.relevance;
         let (mut weights, mut total, mut any) = (0.0, 0.0, false);
         let n_keywords = self.count(1);
         if n_keywords > 0 {
             let mut found = 0usize;
             for (i, met) in self.section(1, &ids.title).enumerate() {
-                if met {
+                let by_category = || {
+                    let path = rel.keyword_paths.get(i).copied().flatten();
+                    path.is_some() && path == ids.path
+                };
+                if met || by_category() {
                     found += 1;
                     e.soft(|| format!("keyword: {}", label(&c.keywords, i)));
                 } else {
+                    e.missing();
                     e.soft(|| format!("missing keyword: {}", label(&c.keywords, i)));
                 }
             }
@@ -235,6 +298,16 @@ impl Goal {
                 }
                 None => e.soft(|| format!("category is not {}", c.categories.join(" or "))),
             }
+        }
+        if !rel.wishes.is_empty() && weights > 0.0 {
+            let met =
+                |w: &Vec<u32>| !w.is_empty() && w.iter().all(|t| ids.any.binary_search(t).is_ok());
+            let n = rel.wishes.iter().filter(|w| met(w)).count();
+            for (i, _) in rel.wishes.iter().enumerate().filter(|(_, w)| met(w)) {
+                e.soft(|| format!("wish: {}", label(&c.wishes, i)));
+            }
+            weights += WISH_WEIGHT;
+            total += WISH_WEIGHT * n as f64 / rel.wishes.len() as f64;
         }
         if weights == 0.0 {
             e.soft(|| "no keyword, brand or category: only the constraints apply".to_owned());
@@ -275,6 +348,7 @@ struct Reasons {
     lines: Vec<String>,
     soft_end: usize,
     excluded_by: Option<String>,
+    missing: usize,
 }
 
 impl Explain for Reasons {
@@ -287,5 +361,8 @@ impl Explain for Reasons {
     }
     fn exclude(&mut self, why: impl FnOnce() -> String) {
         self.excluded_by = Some(why());
+    }
+    fn missing(&mut self) {
+        self.missing += 1;
     }
 }

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
+use super::accessory::{self, Accessory};
 use super::goal::ListingFacts;
+use super::relevance::Relevance;
 use super::text::{self, TermKind};
 use crate::criteria::GoalCriteria;
 use crate::enums::Condition;
@@ -24,6 +26,8 @@ pub(crate) trait Explain {
     fn hard(&mut self, line: impl FnOnce() -> String);
     /// The hard constraint that excluded the listing.
     fn exclude(&mut self, why: impl FnOnce() -> String);
+    /// A keyword was not found.
+    fn missing(&mut self) {}
 }
 
 /// Discards every line (scoring only).
@@ -60,7 +64,7 @@ impl Dict {
 /// A keyword, excluded keyword or category as text: met when all its `words` are present, or
 /// all its `phrased` terms (the same with multi-word synonyms folded: `noise cancelling` →
 /// `anc`). Stop words are dropped unless the requirement has nothing else.
-fn requirement(label: &str) -> [Vec<String>; 2] {
+pub(crate) fn requirement(label: &str) -> [Vec<String>; 2] {
     let terms = text::analyze(label);
     [TermKind::Phrase, TermKind::PhraseWord].map(|skip| {
         let all: Vec<&str> = terms
@@ -134,6 +138,8 @@ pub(crate) struct Cold {
     pub(crate) index_words: Vec<u32>,
     /// Brand ids the goal is posted under in an index.
     pub(crate) index_brands: Vec<u32>,
+    /// What only the relevance rules read (wishes, product types, accessories).
+    pub(crate) relevance: Relevance,
 }
 
 /// A goal compiled against a [`Dict`]: what scoring reads, in about two cache lines.
@@ -199,6 +205,7 @@ impl Goal {
             ids.sort_unstable();
             ids.dedup();
         }
+        let relevance = Relevance::new(&criteria, dict);
         let markets: Box<[u32]> = (criteria.markets.iter())
             .map(|m| dict.intern(&m.trim().to_lowercase()))
             .collect();
@@ -218,6 +225,7 @@ impl Goal {
                 markets,
                 index_words,
                 index_brands,
+                relevance,
             }),
         }
     }
@@ -320,6 +328,10 @@ pub(crate) struct ListingIds {
     pub(crate) brands: Vec<u32>,
     /// The market.
     pub(crate) market: Option<u32>,
+    /// The taxonomy path of the store category, when it names one.
+    pub(crate) path: Option<&'static str>,
+    /// What the listing is an accessory of, when it is one.
+    pub(crate) accessory: Option<Accessory>,
 }
 
 impl ListingIds {
@@ -343,6 +355,9 @@ impl ListingIds {
             any,
             brands: ids(brands),
             market: dict.get(&l.market.trim().to_lowercase()),
+            path: (l.category.and_then(super::category::category_of))
+                .or_else(|| super::category::category_of_title(l.title)),
+            accessory: accessory::accessory(l.title, l.category),
         }
     }
 }

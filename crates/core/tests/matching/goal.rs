@@ -211,7 +211,7 @@ fn keywords_match_through_stems_synonyms_and_phrases() {
         ("wh1000xm5", "Sony WH-1000XM5/B"),
         ("55 inch tv", "Samsung 55\" Class QN90C TV"),
         ("128gb", "iPhone 15 (128 GB) - Black"),
-        ("gaming", "Logitech G Pro Game Controller"),
+        ("gaming", "Logitech G Pro Game Mouse"),
         ("usb-c charger", "Anker USB C Charger 65W"),
         ("2nd generation", "AirPods Pro (2nd Gen)"),
     ];
@@ -301,10 +301,16 @@ fn nothing_in_common_scores_zero() {
     let g = goal(
         json!({"keywords": ["espresso machine"], "brands": ["breville"], "categories": ["kitchen"]}),
     );
-    let m: GoalMatch = match_goal(&g, &listing(XM5));
+    let m: GoalMatch = match_goal(&g, &listing("Acme Garden Hose"));
     assert_eq!(
         (m.score, m.excluded_by.as_deref()),
         (0.0, Some("nothing in common"))
+    );
+    // A title naming another product type is excluded by it first.
+    let m = match_goal(&g, &listing(XM5));
+    assert_eq!(
+        m.excluded_by.as_deref(),
+        Some("filed under headphones by the store, not kitchen")
     );
 }
 
@@ -322,7 +328,7 @@ fn serialises_for_the_api() {
     let v = serde_json::to_value(&m).unwrap();
     assert_eq!(
         v,
-        json!({"score": 1.0, "reasons": ["keyword: headphones"], "excluded_by": null})
+        json!({"score": 1.0, "reasons": ["keyword: headphones"], "excluded_by": null, "full": true})
     );
 }
 
