@@ -100,7 +100,11 @@ fn accessory_noun(head: &[String]) -> Option<String> {
     head.iter().enumerate().find_map(|(i, t)| {
         let term = text::term(t);
         if !lexicon::ACCESSORY_NOUNS.contains(&term.as_str()) {
-            return None;
+            // Two words that make one noun: `Joy-Con`, `Game Pad`.
+            let joined = head.get(i + 1).map(|n| text::term(&format!("{t}{n}")))?;
+            return lexicon::ACCESSORY_NOUNS
+                .contains(&joined.as_str())
+                .then_some(joined);
         }
         let next = head.get(i + 1).map(|n| text::term(n));
         let compound = next.as_deref().is_some_and(|n| {

@@ -196,6 +196,8 @@ pub const ACCESSORIES: &[&str] = &[
 /// only decides whether two listings can be the same product.
 pub const ACCESSORY_NOUNS: &[&str] = &[
     "controller",
+    "joycon",
+    "gamepad",
     "case",
     "cover",
     "protector",

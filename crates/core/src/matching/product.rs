@@ -9,9 +9,9 @@
 //!    brands that cannot name the same maker are always `No`; aliases, sub-brands (`Ultimate
 //!    Ears` of Logitech) and a brand the other title starts with are the same maker (see
 //!    [`super::brands`]).
-//! 3. **Accessory guard**: a title that is a controller or dock (`Joy-Con Controllers`) is
-//!    never the product it goes with (`Switch Console with Joy-Con`): see [`ACCESSORY_WORDS`];
-//!    cases, chargers, cables and the like are kept apart by the variant check below.
+//! 3. **Accessory guard**: a title that is an accessory (`Joy-Con Controllers`, `Case for
+//!    iPhone 15`; see [`super::accessory`], the same detection goal matching uses) is never
+//!    the product it goes with (`Switch Console with Joy-Con`).
 //! 4. **Model code**: when the titles and store fields share a strong model code (see
 //!    [`super::model`]: `WH1000XM5/B` ≈ `WH-1000XM5`, `QN65QN90CAFXZA` ≈ `QN90C`), a few
 //!    shared terms ([`CODE_MIN_SHARED`]) are enough, whatever else each store adds; the other
@@ -53,11 +53,6 @@ pub const IDENTICAL_MIN_TERMS: usize = 3;
 /// Fewest shared title terms of two listings that share a strong model code.
 pub const CODE_MIN_SHARED: usize = 2;
 
-/// Words that make a title an accessory of a product rather than the product, beyond the
-/// lexicon's accessory words (which the variant check compares), when they appear before
-/// `with`/`including` (`Switch Console with Joy-Con` is the console). To be unified with the
-/// relevance matcher's accessory detection.
-pub const ACCESSORY_WORDS: &[&str] = &["controller", "joycon", "gamepad", "dock"];
 
 /// What identifies a listing's product, as its store gives it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -120,7 +115,7 @@ impl ProductFeatures {
         let analysed = text::analyze(key.title);
         let mut variants = Variants::of(&analysed);
         let head = head_term(&analysed, key.brand);
-        let accessory = is_accessory(&analysed);
+        let accessory = super::accessory::is_accessory(key.title, None);
         let mut terms: Vec<String> = analysed
             .into_iter()
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))
@@ -293,17 +288,3 @@ fn head_term(terms: &[text::Term], brand: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Whether a title is an accessory: one of [`ACCESSORY_WORDS`] (or two adjacent words that
-/// make one: `Joy-Con`) before any `with`/`including`.
-fn is_accessory(terms: &[text::Term]) -> bool {
-    let words: Vec<&str> = terms
-        .iter()
-        .map(|t| t.text.as_str())
-        .take_while(|t| !matches!(*t, "with" | "w" | "includes" | "including" | "include"))
-        .collect();
-    let is_word = |w: &str| ACCESSORY_WORDS.iter().any(|a| text::term(a) == w);
-    words.iter().any(|w| is_word(w))
-        || words
-            .windows(2)
-            .any(|p| is_word(&format!("{}{}", p[0], p[1])))
-}
