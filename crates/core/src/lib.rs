@@ -10,6 +10,7 @@ pub mod email;
 pub mod enums;
 pub mod error;
 pub mod history;
+pub mod last_search;
 pub mod matching;
 pub mod money;
 pub mod page;
@@ -28,6 +29,7 @@ pub use enums::{
 };
 pub use error::{FieldError, ValidationErrors};
 pub use history::{PricePoint, Trend};
+pub use last_search::{LastSearch, MarketSearch};
 pub use money::{Currency, Money};
 pub use page::Pagination;
 pub use password::Password;

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use deals_core::{
-    Availability, Condition, Currency, GoalCriteria, GoalStatus, ListingStatus, NotificationKind,
-    Priority, Role,
+    Availability, Condition, Currency, GoalCriteria, GoalStatus, LastSearch, ListingStatus,
+    NotificationKind, Priority, Role,
 };
 use uuid::Uuid;
 
@@ -64,6 +64,8 @@ pub struct Goal {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// What the goal's last deal search did; `None` before the first one.
+    pub last_search: Option<LastSearch>,
 }
 
 impl TryFrom<goal::Model> for Goal {
@@ -87,6 +89,11 @@ impl TryFrom<goal::Model> for Goal {
             matches_found: g.matches_found,
             created_at: g.created_at,
             updated_at: g.updated_at,
+            last_search: g
+                .last_search
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("goals.last_search of {}: {e}", g.id)))?,
         })
     }
 }

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use deals_agents::agents::{EventKind, PriceEvent};
-use deals_core::GoalStatus;
+use deals_agents::agents::{EventKind, PriceEvent, SearchOutput};
 use deals_core::matching::ListingFacts;
+use deals_core::{GoalStatus, LastSearch, MarketSearch};
 use deals_markets::Market;
 use deals_store::repo::goals::GoalChanges;
 use deals_store::rows::{Goal, Listing, MatchSource};
-use deals_store::{Scope, StoreError};
+use deals_store::{Scope, StoreError, now};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -118,6 +118,8 @@ pub struct Searched {
     pub matched_to_other_goals: u32,
     /// Errors of single stores (the others were still searched).
     pub tool_errors: Vec<String>,
+    /// What the user is told: what was found, or why nothing was.
+    pub summary: String,
 }
 
 /// Deal Search Agent for one goal: stores what it finds, scores it, matches it (to this goal
@@ -134,6 +136,7 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         alerts: 0,
         matched_to_other_goals: 0,
         tool_errors: vec![],
+        summary: String::new(),
     };
     if goal.status != GoalStatus::Active {
         out.skipped = Some(format!("goal is {}", goal.status));
@@ -160,9 +163,14 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
             search.tool_errors.join("; ")
         )));
     }
+    state
+        .store
+        .record_last_search(goal_id, &last_search(&search))
+        .await?;
     out.queries = serde_json::to_value(&search.queries).unwrap_or_default();
     out.found = search.deals.len();
     out.tool_errors = search.tool_errors.clone();
+    out.summary = search.summary.clone();
     let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
     for found in search.deals.iter().take(keep) {
         let ingested = ingest(state, &found.offer).await?;
@@ -192,6 +200,31 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         }
     }
     Ok(out)
+}
+
+/// The summary of a search for the goal's `last_search`: per store, its last query and what it
+/// returned.
+fn last_search(search: &SearchOutput) -> LastSearch {
+    let mut markets: Vec<MarketSearch> = Vec::new();
+    for q in &search.queries {
+        let entry = MarketSearch {
+            market: q.market.clone(),
+            query: q.text.clone(),
+            offers: q.offers,
+            relaxed: q.relaxed.clone(),
+        };
+        match markets.iter_mut().find(|m| m.market == q.market) {
+            Some(m) => *m = entry,
+            None => markets.push(entry),
+        }
+    }
+    LastSearch {
+        at: now(),
+        found: search.deals.len(),
+        summary: search.summary.clone(),
+        markets,
+        errors: search.tool_errors.clone(),
+    }
 }
 
 /// The facts of a listing that goal matching reads.
@@ -224,7 +257,11 @@ async fn match_other_goals(
         if goal_id == searched_goal || score < CROSS_MATCH_MIN_SCORE {
             continue;
         }
-        let Some(m) = index.explain(goal_id, &facts) else {
+        // Only a full match joins another goal: every hard constraint met, every keyword found.
+        let Some(m) = index
+            .explain(goal_id, &facts)
+            .filter(|m| m.full && m.excluded_by.is_none())
+        else {
             continue;
         };
         let goal = match state.store.get_goal(Scope::All, goal_id).await {

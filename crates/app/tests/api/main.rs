@@ -11,6 +11,7 @@ mod gateway;
 mod goals;
 mod helpers;
 mod llm;
+mod relevance;
 mod replicas;
 mod seed;
 mod system;

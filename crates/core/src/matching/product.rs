@@ -53,7 +53,6 @@ pub const IDENTICAL_MIN_TERMS: usize = 3;
 /// Fewest shared title terms of two listings that share a strong model code.
 pub const CODE_MIN_SHARED: usize = 2;
 
-
 /// What identifies a listing's product, as its store gives it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProductKey<'a> {
@@ -287,4 +286,3 @@ fn head_term(terms: &[text::Term], brand: Option<&str>) -> Option<String> {
         })
         .map(str::to_owned)
 }
-

@@ -23,6 +23,8 @@ pub struct Model {
     pub matches_found: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub last_search: Option<Json>,
 }
 
 /// No declared relations: joins are written out in the repositories.

@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
 mod m20261125_000001_jobs;
+mod m20261207_000002_goal_last_search;
 pub mod partitions;
 
 /// Every migration of the application, in order.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261125_000001_jobs::Migration),
+            Box::new(m20261207_000002_goal_last_search::Migration),
         ]
     }
 }

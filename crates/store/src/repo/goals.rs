@@ -1,8 +1,11 @@
 //! Goals and the deals matched to them.
 
 use chrono::{DateTime, Utc};
-use deals_core::{GoalCriteria, GoalStatus, Pagination, Priority};
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
+use deals_core::matching::{RankFacts, compare_deals};
+use deals_core::{
+    Availability, GoalCriteria, GoalStatus, LastSearch, ListingStatus, Pagination, Priority,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, RelationDef, Set,
@@ -112,6 +115,7 @@ pub async fn insert_goal_in<C: sea_orm::ConnectionTrait>(
         matches_found: Set(0),
         created_at: Set(at),
         updated_at: Set(at),
+        last_search: Set(None),
     };
     Goal::try_from(model.insert(db).await?)
 }
@@ -202,6 +206,17 @@ impl Store {
         Goal::try_from(updated)
     }
 
+    /// Records what the goal's last deal search did.
+    pub async fn record_last_search(&self, id: Uuid, last: &LastSearch) -> Result<(), StoreError> {
+        let json = serde_json::to_value(last).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        goal::Entity::update_many()
+            .col_expr(goal::Column::LastSearch, Expr::value(json))
+            .filter(goal::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// Deletes a goal visible in `scope` with its matches.
     pub async fn delete_goal(&self, scope: Scope, id: Uuid) -> Result<(), StoreError> {
         let result = goal::Entity::delete_many()
@@ -279,7 +294,9 @@ impl Store {
         .await
     }
 
-    /// Deals matched to a goal visible in `scope`, best score first (unscored last), then best match.
+    /// Deals matched to a goal visible in `scope`, in [`compare_deals`] order: what can be
+    /// bought first, then the best match, then the best deal, then the cheapest. A goal keeps
+    /// at most a few hundred matches, so they are ranked here rather than in SQL.
     pub async fn goal_deals(
         &self,
         scope: Scope,
@@ -287,20 +304,13 @@ impl Store {
         page: Pagination,
     ) -> Result<Page<MatchedDeal>, StoreError> {
         self.get_goal(scope, goal_id).await?;
-        let query = goal_match::Entity::find()
+        let rows = goal_match::Entity::find()
             .filter(goal_match::Column::GoalId.eq(goal_id))
-            .join(JoinType::InnerJoin, match_to_listing());
-        let total = query.clone().count(self.conn()).await?;
-        let rows = query
+            .join(JoinType::InnerJoin, match_to_listing())
             .select_also(listing::Entity)
-            .order_by_with_nulls(listing::Column::Score, Order::Desc, NullOrdering::Last)
-            .order_by_desc(goal_match::Column::MatchScore)
-            .order_by_asc(goal_match::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
             .all(self.conn())
             .await?;
-        let items = rows
+        let mut all = rows
             .into_iter()
             .filter_map(|(matched, listing)| listing.map(|listing| (matched, listing)))
             .map(|(matched, listing)| {
@@ -309,8 +319,28 @@ impl Store {
                     matched: GoalMatch::try_from(matched)?,
                 })
             })
-            .collect::<Result<_, StoreError>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        all.sort_by(|a, b| {
+            compare_deals(&rank_facts(a), &rank_facts(b)).then(a.matched.id.cmp(&b.matched.id))
+        });
+        let total = all.len() as u64;
+        let items = all
+            .into_iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
+            .collect();
         Ok(Page { items, total })
+    }
+}
+
+/// What the rank of a matched deal depends on.
+fn rank_facts(m: &MatchedDeal) -> RankFacts {
+    RankFacts {
+        match_score: m.matched.match_score,
+        deal_score: m.listing.score,
+        available: m.listing.availability != Availability::OutOfStock
+            && m.listing.status == ListingStatus::Active,
+        price_minor: m.listing.price_minor,
     }
 }
 

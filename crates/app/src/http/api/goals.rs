@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use deals_core::money::format_minor;
-use deals_core::{GoalStatus, Permission};
+use deals_core::{GoalStatus, LastSearch, Permission};
 use deals_store::rows::Goal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -50,6 +50,10 @@ pub struct GoalOut {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// What the goal's last deal search did: when, per store what it returned, and in one
+    /// sentence what was found or — when nothing was — which constraint excluded what.
+    #[schema(value_type = Option<Object>)]
+    pub last_search: Option<LastSearch>,
     /// The AnalyzeGoal job started by `POST /goals` (only in that answer): follow it at
     /// `GET /api/v1/jobs/{job_id}`; it starts the goal's first deal search.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,6 +77,7 @@ impl From<Goal> for GoalOut {
             matches_found: g.matches_found,
             created_at: g.created_at,
             updated_at: g.updated_at,
+            last_search: g.last_search,
             job_id: None,
         }
     }
