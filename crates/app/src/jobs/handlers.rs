@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use deals_core::Preferences;
-use deals_store::entity::job;
+use deals_store::repo::jobs::Job;
 use deals_store::now;
 use serde_json::json;
 use uuid::Uuid;
@@ -35,7 +35,7 @@ impl<E: std::fmt::Display> From<E> for JobError {
 pub async fn run(
     state: &AppState,
     kind: JobKind,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     match kind {
         JobKind::AnalyzeGoal => discovery::analyze_goal(state, job).await,
@@ -49,12 +49,12 @@ pub async fn run(
 }
 
 /// The job's subject id, or a permanent failure.
-pub(super) fn subject(job: &job::Model) -> Result<Uuid, JobError> {
+pub(super) fn subject(job: &Job) -> Result<Uuid, JobError> {
     job.subject_id
         .ok_or_else(|| JobError::Permanent(format!("{} job without a subject", job.kind)))
 }
 
-async fn analyze_deal(state: &AppState, job: &job::Model) -> Result<serde_json::Value, JobError> {
+async fn analyze_deal(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let listing_id = subject(job)?;
     let saved = crate::analysis::analyze_and_publish(state, listing_id)
         .await
@@ -123,15 +123,9 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
     let jobs = state.store.delete_finished_jobs(before).await?;
     let notifications = state.store.delete_read_notifications(before).await?;
     state.store.maintain_partitions(now()).await?;
-    let transport = state
-        .jobs
-        .queue()
-        .purge_done(std::time::Duration::from_secs(24 * 3600))
-        .await?;
     Ok(json!({
         "jobs_deleted": jobs,
         "notifications_deleted": notifications,
-        "queue_records_deleted": transport,
     }))
 }
 
@@ -139,7 +133,7 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
 /// row and the live event were written when the notification was created.
 async fn deliver_notification(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     let id = subject(job)?;
     let Some(note) = state.store.get_notification(id).await? else {

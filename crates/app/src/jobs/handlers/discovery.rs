@@ -12,7 +12,8 @@ use std::sync::Arc;
 use deals_agents::agents::{EventKind, NotifyInput, PriceEvent};
 use deals_core::{Currency, GoalCriteria, Preferences};
 use deals_markets::{Market, Offer};
-use deals_store::entity::{job, listing};
+use deals_store::entity::listing;
+use deals_store::repo::jobs::Job;
 use deals_store::repo::background::NewNotification;
 use deals_store::repo::listings::NewListing;
 use deals_store::{Scope, now};
@@ -103,7 +104,7 @@ pub(super) async fn preferences(state: &AppState, user_id: Uuid) -> Result<Prefe
     })
 }
 
-async fn record_run(state: &AppState, job: &job::Model, run: &deals_agents::AgentRun) {
+async fn record_run(state: &AppState, job: &Job, run: &deals_agents::AgentRun) {
     let new = crate::agents::new_run(run, job.owner_id, Some(job.id));
     if let Err(e) = state.store.record_agent_run(new).await {
         tracing::warn!(error = %e, "recording an agent run failed");
@@ -119,7 +120,7 @@ fn goal_criteria(goal: &deals_store::entity::goal::Model) -> Result<GoalCriteria
 /// criteria), then enqueues the goal's first deal search.
 pub async fn analyze_goal(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     let goal_id = subject(job)?;
     let goal = match state.store.get_goal(Scope::All, goal_id).await {
@@ -169,7 +170,7 @@ pub async fn analyze_goal(
 /// Deal Search Agent for one goal: stores what it finds, scores it, matches it and alerts.
 pub async fn search_deals(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     let goal_id = subject(job)?;
     let goal = match state.store.get_goal(Scope::All, goal_id).await {
@@ -248,7 +249,7 @@ pub async fn search_deals(
 /// Asks the Notification Agent about an event and stores the alert it decides on.
 pub(super) async fn alert(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
     user_id: Uuid,
     event: PriceEvent,
     dedup_key: String,
@@ -289,7 +290,7 @@ pub(super) async fn alert(
 /// their owners like a goal's own search would.
 async fn match_other_goals(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
     listing: &listing::Model,
     searched_goal: Uuid,
 ) -> Result<u32, JobError> {
@@ -336,7 +337,7 @@ async fn match_other_goals(
 /// stored.
 async fn alert_new_match(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
     goal: &deals_store::entity::goal::Model,
     listing_id: Uuid,
 ) -> Result<bool, JobError> {

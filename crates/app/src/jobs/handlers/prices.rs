@@ -6,7 +6,8 @@
 
 use deals_agents::agents::{EventKind, PriceEvent};
 use deals_core::{Availability, Currency};
-use deals_store::entity::{job, listing};
+use deals_store::entity::listing;
+use deals_store::repo::jobs::Job;
 use deals_store::now;
 use serde_json::json;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ const LOWEST_DAYS: i64 = 30;
 /// Re-reads the current offer of each tracked listing, records it, re-scores and alerts.
 pub async fn check_prices(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     let ids: Vec<Uuid> = job
         .payload
@@ -87,7 +88,7 @@ pub async fn check_prices(
 /// Compares a tracked listing before and after a check; alerts on conditions that became true.
 async fn evaluate(
     state: &AppState,
-    job: &job::Model,
+    job: &Job,
     tracker: &deals_store::entity::tracker::Model,
     before: &listing::Model,
     after: &listing::Model,

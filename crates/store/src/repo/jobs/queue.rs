@@ -101,12 +101,14 @@ impl Store {
     }
 
     /// When the next job falls due: the earliest `run_at` of a waiting job or lease end of a
-    /// running one. `None` when nothing waits or runs.
+    /// running one that has an attempt left. `None` when nothing waits or runs.
     pub async fn next_job_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let left = || Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts));
         let waiting: Option<Option<DateTime<Utc>>> = job::Entity::find()
             .select_only()
             .column_as(job::Column::RunAt.min(), "at")
             .filter(status_in(&[JobStatus::Queued, JobStatus::Retrying]))
+            .filter(left())
             .into_tuple()
             .one(self.conn())
             .await?;
@@ -114,6 +116,7 @@ impl Store {
             .select_only()
             .column_as(job::Column::LeaseUntil.min(), "at")
             .filter(has_status(JobStatus::Running))
+            .filter(left())
             .into_tuple()
             .one(self.conn())
             .await?;
@@ -154,6 +157,14 @@ impl Store {
             .filter(status_in(&[JobStatus::Queued, JobStatus::Retrying]))
             .count(self.conn())
             .await?)
+    }
+
+    /// The database the queue runs on: `postgres` or `sqlite`.
+    pub fn queue_backend(&self) -> &'static str {
+        match self.backend() {
+            DbBackend::Postgres => "postgres",
+            _ => "sqlite",
+        }
     }
 
     /// A cheap read of the jobs table, for readiness checks.
