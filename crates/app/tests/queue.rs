@@ -34,7 +34,12 @@ type Start = (Uuid, usize, i32, Instant);
 type Work = Arc<dyn Fn(Store, Job) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// Records every start on a channel, then does `work`.
-fn handler(store: &Store, worker: usize, starts: &mpsc::UnboundedSender<Start>, work: Work) -> JobHandler {
+fn handler(
+    store: &Store,
+    worker: usize,
+    starts: &mpsc::UnboundedSender<Start>,
+    work: Work,
+) -> JobHandler {
     let (store, starts) = (store.clone(), starts.clone());
     Arc::new(move |job: Job| {
         let _ = starts.send((job.id, worker, job.attempts, Instant::now()));
@@ -49,7 +54,11 @@ fn finish_after(d: Duration) -> Work {
             tokio::time::sleep(d).await;
             let worker = job.worker.clone().unwrap();
             let json = serde_json::json!({});
-            assert!(finish_job_in(store.conn(), job.id, &worker, json).await.unwrap());
+            assert!(
+                finish_job_in(store.conn(), job.id, &worker, json)
+                    .await
+                    .unwrap()
+            );
         }
         .boxed()
     })
@@ -71,7 +80,13 @@ struct Running {
 
 impl Running {
     fn start(queue: &JobQueue, concurrency: usize, handler: JobHandler) -> Self {
-        Self::with(queue, concurrency, handler, chrono::Duration::seconds(30), LIMIT)
+        Self::with(
+            queue,
+            concurrency,
+            handler,
+            chrono::Duration::seconds(30),
+            LIMIT,
+        )
     }
 
     fn with(
@@ -180,7 +195,10 @@ async fn a_delayed_job_starts_at_its_time_not_before(store: Store) {
     worker.shutdown().await;
     assert_eq!((seen[0].0, seen[1].0), (now_id, later));
     let waited = seen[1].3 - enqueued;
-    assert!(waited >= Duration::from_millis(1500), "ran after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "ran after {waited:?}"
+    );
     assert!(waited < Duration::from_secs(3), "ran after {waited:?}");
 }
 
@@ -195,7 +213,11 @@ async fn a_failed_attempt_runs_again_after_its_backoff(store: Store) {
                 assert!(failed.await.unwrap().is_some());
             } else {
                 let json = serde_json::json!({});
-                assert!(finish_job_in(store.conn(), job.id, &worker, json).await.unwrap());
+                assert!(
+                    finish_job_in(store.conn(), job.id, &worker, json)
+                        .await
+                        .unwrap()
+                );
             }
         }
         .boxed()
@@ -207,7 +229,10 @@ async fn a_failed_attempt_runs_again_after_its_backoff(store: Store) {
     worker.shutdown().await;
     assert_eq!((seen[0].2, seen[1].2), (1, 2));
     let gap = seen[1].3 - seen[0].3;
-    assert!(gap >= Duration::from_secs(1) && gap < Duration::from_secs(3), "{gap:?}");
+    assert!(
+        gap >= Duration::from_secs(1) && gap < Duration::from_secs(3),
+        "{gap:?}"
+    );
     let job = status(&store, id).await;
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
 }
@@ -299,7 +324,11 @@ async fn a_panicking_handler_fails_its_job_and_the_worker_goes_on(store: Store) 
             assert!(job.attempts > 1, "the first attempt panics");
             let worker = job.worker.clone().unwrap();
             let json = serde_json::json!({});
-            assert!(finish_job_in(store.conn(), job.id, &worker, json).await.unwrap());
+            assert!(
+                finish_job_in(store.conn(), job.id, &worker, json)
+                    .await
+                    .unwrap()
+            );
         }
         .boxed()
     });
@@ -355,7 +384,11 @@ async fn draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones(store
             }
             let worker = job.worker.clone().unwrap();
             let json = serde_json::json!({});
-            assert!(finish_job_in(store.conn(), job.id, &worker, json).await.unwrap());
+            assert!(
+                finish_job_in(store.conn(), job.id, &worker, json)
+                    .await
+                    .unwrap()
+            );
         }
         .boxed()
     });

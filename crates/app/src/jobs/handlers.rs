@@ -5,8 +5,8 @@
 
 use chrono::Duration;
 use deals_core::Preferences;
-use deals_store::repo::jobs::Job;
 use deals_store::now;
+use deals_store::repo::jobs::Job;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -131,10 +131,7 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
 
 /// Sends one notification to the user's external channels (webhook and ntfy). The in-app
 /// row and the live event were written when the notification was created.
-async fn deliver_notification(
-    state: &AppState,
-    job: &Job,
-) -> Result<serde_json::Value, JobError> {
+async fn deliver_notification(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let id = subject(job)?;
     let Some(note) = state.store.get_notification(id).await? else {
         return Err(JobError::Permanent(

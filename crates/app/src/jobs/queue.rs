@@ -143,9 +143,8 @@ async fn run_guarded(store: Store, handler: JobHandler, job: Job, worker: Arc<st
     if run.catch_unwind().await.is_ok() {
         return;
     }
-    let retry_at = (attempts < max_attempts).then(|| {
-        now() + chrono::Duration::from_std(kinds::backoff(attempts)).unwrap_or_default()
-    });
+    let retry_at = (attempts < max_attempts)
+        .then(|| now() + chrono::Duration::from_std(kinds::backoff(attempts)).unwrap_or_default());
     tracing::error!(job_id = %id, %kind, attempt = attempts, "job handler panicked");
     let failed = store
         .fail_job(id, &worker, "the job's handler panicked", retry_at, false)

@@ -96,8 +96,8 @@ async fn settle(
                 JobError::Retryable(m) => (m.as_str(), false),
                 JobError::Permanent(m) => (m.as_str(), true),
             };
-            let retry =
-                (!permanent && job.attempts < job.max_attempts).then(|| kinds::backoff(job.attempts));
+            let retry = (!permanent && job.attempts < job.max_attempts)
+                .then(|| kinds::backoff(job.attempts));
             let retry_at = retry.map(|d| now() + chrono::Duration::from_std(d).unwrap_or_default());
             tracing::warn!(
                 job_id = %job.id, kind = label, attempt = job.attempts, error = message,

@@ -37,7 +37,10 @@ async fn a_new_goal_finds_scored_matching_deals_and_alerts() {
     assert_eq!(analysis["status"], "succeeded", "{analysis}");
     assert_eq!(analysis["result"]["refined"], true);
     let search = app
-        .job(&user.access, analysis["result"]["search_job_id"].as_str().unwrap())
+        .job(
+            &user.access,
+            analysis["result"]["search_job_id"].as_str().unwrap(),
+        )
         .await;
     assert_eq!(search["status"], "succeeded", "{search}");
     let deals = app

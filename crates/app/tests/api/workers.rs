@@ -58,10 +58,7 @@ impl Cluster {
             Some((server, _)) => format!("{server}/{name}"),
             None => panic!("DEALS_TEST_DATABASE_URL has no database name"),
         };
-        let migrated = command(&url, &["migrate"])
-            .status()
-            .await
-            .unwrap();
+        let migrated = command(&url, &["migrate"]).status().await.unwrap();
         assert!(migrated.success(), "deals migrate failed");
         let mut db = DbSettings::new(url.clone());
         db.pool_size = 8;
@@ -77,7 +74,7 @@ impl Cluster {
     fn worker(&self) -> Child {
         command(&self.url, &["worker", "--concurrency", "4"])
             .spawn()
-        .expect("deals worker starts")
+            .expect("deals worker starts")
     }
 
     fn scheduler(&self) -> Child {

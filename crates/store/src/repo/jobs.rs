@@ -239,7 +239,10 @@ impl Store {
         if let Scope::Owner(user) = scope {
             q = q.filter(job::Column::OwnerId.eq(user));
         }
-        q.one(self.conn()).await?.ok_or(StoreError::NotFound)?.try_into()
+        q.one(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_into()
     }
 
     /// Extends the lease of a job the caller is running. `false` when it lost the lease.

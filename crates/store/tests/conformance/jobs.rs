@@ -140,7 +140,10 @@ async fn jobs_story(store: &Store) {
     );
     assert!(!store.renew_lease(c.id, "w1", lease).await.unwrap());
     assert!(store.renew_lease(c.id, "w2", expired).await.unwrap());
-    assert!(claim(store, "w3", lease, 10).await.is_empty(), "no attempt left");
+    assert!(
+        claim(store, "w3", lease, 10).await.is_empty(),
+        "no attempt left"
+    );
     assert_eq!(store.bury_abandoned_jobs().await.unwrap(), 1);
     let buried = store.get_job(Scope::All, c.id).await.unwrap();
     assert_eq!(buried.status, JobStatus::Dead);

@@ -13,8 +13,8 @@ use deals_agents::agents::{EventKind, NotifyInput, PriceEvent};
 use deals_core::{Currency, GoalCriteria, Preferences};
 use deals_markets::{Market, Offer};
 use deals_store::entity::listing;
-use deals_store::repo::jobs::Job;
 use deals_store::repo::background::NewNotification;
+use deals_store::repo::jobs::Job;
 use deals_store::repo::listings::NewListing;
 use deals_store::{Scope, now};
 use serde_json::json;
@@ -118,10 +118,7 @@ fn goal_criteria(goal: &deals_store::entity::goal::Model) -> Result<GoalCriteria
 
 /// Goal Analysis Agent: reads the goal's own words into criteria (unless the user gave
 /// criteria), then enqueues the goal's first deal search.
-pub async fn analyze_goal(
-    state: &AppState,
-    job: &Job,
-) -> Result<serde_json::Value, JobError> {
+pub async fn analyze_goal(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let goal_id = subject(job)?;
     let goal = match state.store.get_goal(Scope::All, goal_id).await {
         Ok(g) => g,
@@ -168,10 +165,7 @@ pub async fn analyze_goal(
 }
 
 /// Deal Search Agent for one goal: stores what it finds, scores it, matches it and alerts.
-pub async fn search_deals(
-    state: &AppState,
-    job: &Job,
-) -> Result<serde_json::Value, JobError> {
+pub async fn search_deals(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let goal_id = subject(job)?;
     let goal = match state.store.get_goal(Scope::All, goal_id).await {
         Ok(g) => g,

@@ -7,8 +7,8 @@
 use deals_agents::agents::{EventKind, PriceEvent};
 use deals_core::{Availability, Currency};
 use deals_store::entity::listing;
-use deals_store::repo::jobs::Job;
 use deals_store::now;
+use deals_store::repo::jobs::Job;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,10 +29,7 @@ struct Armed {
 const LOWEST_DAYS: i64 = 30;
 
 /// Re-reads the current offer of each tracked listing, records it, re-scores and alerts.
-pub async fn check_prices(
-    state: &AppState,
-    job: &Job,
-) -> Result<serde_json::Value, JobError> {
+pub async fn check_prices(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let ids: Vec<Uuid> = job
         .payload
         .get("tracker_ids")

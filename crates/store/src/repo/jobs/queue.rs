@@ -120,7 +120,10 @@ impl Store {
             .into_tuple()
             .one(self.conn())
             .await?;
-        Ok([waiting.flatten(), leased.flatten()].into_iter().flatten().min())
+        Ok([waiting.flatten(), leased.flatten()]
+            .into_iter()
+            .flatten()
+            .min())
     }
 
     /// Makes `dead` the running jobs whose worker stopped during their last attempt (the lease
