@@ -2,16 +2,18 @@
 //!
 //! ```text
 //! cargo build --bin deals --example jobs_bench            # or --release for both
-//! target/debug/examples/jobs_bench throughput sqlite     # app DB + queue on SQLite files
+//! target/debug/examples/jobs_bench throughput sqlite     # database (and so queue) on SQLite
 //! target/debug/examples/jobs_bench throughput postgres   # DEALS_BENCH_PG (default below)
-//! target/debug/examples/jobs_bench throughput redis      # app DB on PostgreSQL, queue on Redis
 //! target/debug/examples/jobs_bench discovery             # `deals serve` on SQLite, one goal
 //! ```
 //!
 //! `throughput` stores N listings and N AnalyzeDeal jobs (`DEALS_BENCH_JOBS`, default 1 000),
 //! starts one `deals worker --concurrency 4` and reports jobs/s from the first start to the
-//! last finish; then it enqueues 100 more at 10 per second into the idle worker and reports the
-//! enqueue-to-start latency (`started_at - run_at`). `discovery` times `POST /api/v1/goals` to
+//! last finish; then it enqueues 100 more at 10 per second into the idle worker (from this
+//! process: on PostgreSQL the worker is woken by the enqueue's NOTIFY, on SQLite, which has no
+//! cross-process wake-up, by its poll), and 100 more at 10 per second through the API of a
+//! `deals serve` (API and worker in one process, woken in-process), and reports the
+//! enqueue-to-start latency (`started_at - run_at`) of both. `discovery` times `POST /api/v1/goals` to
 //! the first matched deal at `GET /api/v1/goals/{id}/deals`. The `deals` binary is taken from
 //! the directory of this example's own binary's parent (`target/<profile>/deals`).
 
@@ -21,10 +23,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use deals_app::jobs::queue::{JobQueue, QueueBackend, QueueSettings};
-use deals_app::jobs::{JobKind, Jobs};
+use deals_app::jobs::{JobKind, JobStatus, Jobs};
 use deals_core::{Availability, Condition};
 use deals_store::entity::job;
+use deals_store::repo::jobs::Job;
 use deals_store::repo::listings::NewListing;
 use deals_store::{DbSettings, Store, now};
 use futures_util::{StreamExt, stream};
@@ -34,26 +36,23 @@ use tokio::process::{Child, Command};
 use uuid::Uuid;
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
-const DEFAULT_REDIS: &str = "redis://127.0.0.1:6379";
 
 fn deals_bin() -> PathBuf {
     let me = std::env::current_exe().unwrap();
     me.parent().unwrap().parent().unwrap().join("deals")
 }
 
-/// Where the app database and the queue live for one run.
+/// Where the database (and so the queue) lives for one run.
 struct Setup {
     env: Vec<(&'static str, String)>,
     db_url: String,
-    queue: QueueBackend,
     cleanup: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 async fn setup(backend: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let queue_name = format!("bench-{}", Uuid::new_v4().simple());
-    let mut env = vec![("DEALS_JOBS__QUEUE_NAME", queue_name)];
+    let mut env = Vec::new();
     let pg = || async {
         let admin_url = std::env::var("DEALS_BENCH_PG").unwrap_or_else(|_| DEFAULT_PG.into());
         let name = format!("t_workers_bench_{}", Uuid::new_v4().simple());
@@ -65,28 +64,16 @@ async fn setup(backend: &str) -> Setup {
         let (server, _) = admin_url.rsplit_once('/').unwrap();
         (format!("{server}/{name}"), (admin_url.clone(), name))
     };
-    let (db_url, queue, cleanup) = match backend {
-        "sqlite" => {
-            let db = format!("sqlite://{}", dir.path().join("deals.db").display());
-            let path = dir.path().join("jobs.db");
-            env.push(("DEALS_JOBS__QUEUE", "sqlite".into()));
-            env.push(("DEALS_JOBS__SQLITE_PATH", path.display().to_string()));
-            (db, QueueBackend::Sqlite { path }, None)
-        }
+    let (db_url, cleanup) = match backend {
+        "sqlite" => (
+            format!("sqlite://{}", dir.path().join("deals.db").display()),
+            None,
+        ),
         "postgres" => {
             let (url, cleanup) = pg().await;
-            env.push(("DEALS_JOBS__QUEUE", "postgres".into()));
-            (url.clone(), QueueBackend::Postgres { url }, Some(cleanup))
+            (url, Some(cleanup))
         }
-        "redis" => {
-            let (url, cleanup) = pg().await;
-            let redis = std::env::var("DEALS_BENCH_REDIS").unwrap_or_else(|_| DEFAULT_REDIS.into());
-            env.push(("DEALS_JOBS__QUEUE", "redis".into()));
-            env.push(("DEALS_REDIS__URL", redis.clone()));
-            env.push(("DEALS_REDIS__KEY_PREFIX", "bench:".into()));
-            (url, QueueBackend::Redis { url: redis }, Some(cleanup))
-        }
-        other => panic!("unknown backend {other}: sqlite | postgres | redis"),
+        other => panic!("unknown backend {other}: sqlite | postgres"),
     };
     env.push(("DEALS_DATABASE__URL", db_url.clone()));
     env.push(("DEALS_DATA_DIR", dir.path().display().to_string()));
@@ -96,7 +83,6 @@ async fn setup(backend: &str) -> Setup {
     Setup {
         env,
         db_url,
-        queue,
         cleanup,
         _dir: dir,
     }
@@ -136,23 +122,26 @@ fn listing(i: usize) -> NewListing {
     }
 }
 
-async fn enqueue(store: &Store, queue: &dyn JobQueue, listing: Uuid) -> Uuid {
+async fn enqueue(store: &Store, listing: Uuid) -> Uuid {
     let new = Jobs::new_job(JobKind::AnalyzeDeal, None, Some(listing), json!({}));
     let (row, _) = store.enqueue_job(new).await.unwrap();
-    queue.push(row.id, None).await.unwrap();
     row.id
 }
 
-async fn finished(store: &Store, ids: &[Uuid], limit: Duration) -> Vec<job::Model> {
+async fn finished(store: &Store, ids: &[Uuid], limit: Duration) -> Vec<Job> {
     let deadline = Instant::now() + limit;
     loop {
         let rows = job::Entity::find()
             .filter(job::Column::Kind.eq(JobKind::AnalyzeDeal.as_str()))
-            .filter(job::Column::Status.eq("succeeded"))
+            .filter(job::Column::Status.eq(JobStatus::Succeeded.as_str()))
             .all(store.conn())
             .await
             .unwrap();
-        let rows: Vec<_> = rows.into_iter().filter(|j| ids.contains(&j.id)).collect();
+        let rows: Vec<Job> = rows
+            .into_iter()
+            .filter(|j| ids.contains(&j.id))
+            .map(|j| Job::try_from(j).unwrap())
+            .collect();
         if rows.len() == ids.len() {
             return rows;
         }
@@ -186,17 +175,7 @@ async fn throughput(backend: &str) {
     let store = Store::connect(&DbSettings::new(setup.db_url.clone()))
         .await
         .unwrap();
-    let queue_name = setup
-        .env
-        .iter()
-        .find(|(k, _)| *k == "DEALS_JOBS__QUEUE_NAME")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let (queue, _consumer) =
-        deals_app::jobs::queue::connect(&QueueSettings::new(setup.queue.clone(), queue_name))
-            .await
-            .unwrap();
-    let listings: Vec<Uuid> = stream::iter(0..n + 100)
+    let listings: Vec<Uuid> = stream::iter(0..n + 200)
         .map(|i| {
             let store = store.clone();
             async move { store.upsert_listing(listing(i)).await.unwrap().listing.id }
@@ -208,7 +187,7 @@ async fn throughput(backend: &str) {
     // Throughput: a backlog of n jobs, then one worker drains it.
     let mut ids = Vec::with_capacity(n);
     for l in &listings[..n] {
-        ids.push(enqueue(&store, queue.as_ref(), *l).await);
+        ids.push(enqueue(&store, *l).await);
     }
     let worker: Child = deals(&setup.env, &["worker", "--concurrency", "4"])
         .spawn()
@@ -223,29 +202,44 @@ async fn throughput(backend: &str) {
         .collect();
     let attempts_over_one = rows.iter().filter(|j| j.attempts > 1).count();
 
-    // Latency: an idle worker, 100 jobs enqueued at 10 per second.
+    // Latency: an idle worker, 100 jobs enqueued at 10 per second from this process.
     let mut late = Vec::new();
-    for l in &listings[n..] {
-        late.push(enqueue(&store, queue.as_ref(), *l).await);
+    for l in &listings[n..n + 100] {
+        late.push(enqueue(&store, *l).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rows = finished(&store, &late, Duration::from_secs(120)).await;
-    let mut waits: Vec<f64> = rows
-        .iter()
-        .map(|j| ms(j.started_at.unwrap() - j.run_at))
-        .collect();
-    waits.sort_by(f64::total_cmp);
+    let (across_mean, across_p95) = waits(&finished(&store, &late, Duration::from_secs(120)).await);
+    drop(worker);
+
+    // Latency in one process: `deals serve` enqueues through its API and runs the jobs.
+    let (server, base) = serve(&setup.env).await;
+    let http = reqwest::Client::new();
+    let token = register(&http, &base).await;
+    let mut served = Vec::new();
+    for l in &listings[n + 100..] {
+        let accepted: Value = http
+            .post(format!("{base}/api/v1/deals/{l}/analyze"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        served.push(accepted["job_id"].as_str().unwrap().parse().unwrap());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (serve_mean, serve_p95) = waits(&finished(&store, &served, Duration::from_secs(120)).await);
+    drop(server);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let p95 = waits[(waits.len() * 95).div_ceil(100) - 1];
     println!(
         "{backend}: {n} AnalyzeDeal jobs, 1 worker × concurrency 4: {:.0} jobs/s ({secs:.1} s), \
          mean run {:.1} ms, {attempts_over_one} with more than one attempt; \
-         enqueue→start (idle worker, 10/s): mean {:.0} ms, p95 {p95:.0} ms",
+         enqueue→start at 10/s: from another process mean {across_mean:.1} ms, p95 \
+         {across_p95:.1} ms; in `deals serve` mean {serve_mean:.1} ms, p95 {serve_p95:.1} ms",
         n as f64 / secs,
         mean(&run),
-        mean(&waits),
     );
-    drop(worker);
     store.conn().clone().close().await.unwrap();
     if let Some((admin_url, name)) = &setup.cleanup {
         let admin = Database::connect(admin_url).await.unwrap();
@@ -256,20 +250,28 @@ async fn throughput(backend: &str) {
     }
 }
 
-async fn discovery() {
-    let dir = tempfile::tempdir().unwrap();
+/// Mean and p95 of `started_at - run_at`, in milliseconds.
+fn waits(rows: &[Job]) -> (f64, f64) {
+    let mut waits: Vec<f64> = rows
+        .iter()
+        .map(|j| ms(j.started_at.unwrap() - j.run_at))
+        .collect();
+    waits.sort_by(f64::total_cmp);
+    let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+    (mean, waits[(waits.len() * 95).div_ceil(100) - 1])
+}
+
+/// `deals serve` with `env` on a free port, once it answers; its process and base URL.
+async fn serve(env: &[(&'static str, String)]) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let env = vec![
-        ("DEALS_DATA_DIR", dir.path().display().to_string()),
-        ("DEALS_SERVER__LISTEN", format!("127.0.0.1:{port}")),
-        ("DEALS_SEED__DEMO_ON_EMPTY", "false".into()),
-        ("DEALS_LOG__LEVEL", "warn".into()),
-    ];
-    let _server = deals(&env, &["serve"]).spawn().unwrap();
+    let mut env = env.to_vec();
+    env.push(("DEALS_SERVER__LISTEN", format!("127.0.0.1:{port}")));
+    env.push(("DEALS_RATE_LIMIT__ENABLED", "false".into()));
+    let server = deals(&env, &["serve"]).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -277,6 +279,11 @@ async fn discovery() {
         assert!(Instant::now() < deadline, "deals serve did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (server, base)
+}
+
+/// Registers a user and returns the access token.
+async fn register(http: &reqwest::Client, base: &str) -> String {
     let reg: Value = http
         .post(format!("{base}/api/v1/auth/register"))
         .json(&json!({"email": "bench@example.com", "password": "bench-password"}))
@@ -286,7 +293,19 @@ async fn discovery() {
         .json()
         .await
         .unwrap();
-    let token = reg["access_token"].as_str().unwrap().to_owned();
+    reg["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn discovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("DEALS_DATA_DIR", dir.path().display().to_string()),
+        ("DEALS_SEED__DEMO_ON_EMPTY", "false".into()),
+        ("DEALS_LOG__LEVEL", "warn".into()),
+    ];
+    let (_server, base) = serve(&env).await;
+    let http = reqwest::Client::new();
+    let token = register(&http, &base).await;
     let query = "Sony or Bose noise cancelling headphones under $300, new";
     let started = Instant::now();
     let goal: Value = http
@@ -336,6 +355,6 @@ async fn main() {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["throughput", backend] => throughput(backend).await,
         ["discovery"] => discovery().await,
-        _ => eprintln!("usage: jobs_bench throughput sqlite|postgres|redis | jobs_bench discovery"),
+        _ => eprintln!("usage: jobs_bench throughput sqlite|postgres | jobs_bench discovery"),
     }
 }

@@ -17,10 +17,10 @@ use tokio::net::TcpListener;
 
 use crate::auth::JwtKeys;
 use crate::cache::{Cache, MemoryCache, RedisCache};
-use crate::config::{Environment, QueueKind, Settings};
+use crate::config::{Environment, Settings};
 use crate::http::router::router;
 use crate::jobs::Jobs;
-use crate::jobs::queue::{QueueBackend, QueueConsumer, QueueSettings};
+use crate::jobs::queue::{JobQueue, WorkerOptions};
 use crate::live::EventBus;
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::state::AppState;
@@ -35,7 +35,6 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    consumer: Option<QueueConsumer>,
     background: bool,
 }
 
@@ -70,32 +69,6 @@ fn limits(settings: &Settings) -> Limits {
         user: nz(settings.rate_limit.user_per_minute),
         auth: nz(settings.rate_limit.auth_per_minute),
     }
-}
-
-/// The queue settings in effect.
-pub fn queue_settings(settings: &Settings) -> anyhow::Result<QueueSettings> {
-    let backend = match settings.queue_kind() {
-        QueueKind::Redis => QueueBackend::Redis {
-            url: settings
-                .redis_url()
-                .context("jobs.queue is redis without redis.url")?
-                .to_owned(),
-        },
-        QueueKind::Postgres => QueueBackend::Postgres {
-            url: settings.database_url(),
-        },
-        QueueKind::Sqlite | QueueKind::Auto => {
-            let path = settings.jobs_sqlite_path();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            QueueBackend::Sqlite { path }
-        }
-    };
-    let mut q = QueueSettings::new(backend, settings.jobs.queue_name.clone());
-    q.poll_interval = Duration::from_millis(settings.jobs.poll_interval_ms);
-    Ok(q)
 }
 
 /// The simulated marketplace's world as configured (deterministic from `sim.seed`).
@@ -133,12 +106,9 @@ async fn build_markets(settings: &Settings) -> anyhow::Result<(Registry, Option<
 }
 
 /// Builds the shared state: Redis-backed cache, limiter and event fan-out when `redis.url` is
-/// set, in-process ones otherwise; the job queue; the markets; the agents. Returns the queue's
-/// consumer for a worker to run.
-pub async fn build_state(
-    settings: Settings,
-    store: Store,
-) -> anyhow::Result<(AppState, QueueConsumer)> {
+/// set, in-process ones otherwise; the job queue on the database's jobs table; the markets; the
+/// agents.
+pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<AppState> {
     let jwt = JwtKeys::new(
         settings.auth.jwt_secret.expose(),
         Duration::from_secs(settings.auth.access_ttl_secs),
@@ -180,9 +150,7 @@ pub async fn build_state(
             .context("cannot subscribe to Redis events")?,
         _ => EventBus::in_process(),
     });
-    let (queue, consumer) = crate::jobs::queue::connect(&queue_settings(&settings)?)
-        .await
-        .context("cannot open the job queue")?;
+    let queue = JobQueue::new(store.clone());
     let (markets, sim) = build_markets(&settings).await?;
     let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
     let agents = Agents::new(Arc::new(chain), Arc::new(Unmetered));
@@ -205,16 +173,16 @@ pub async fn build_state(
         goal_index: Arc::default(),
         sim,
     };
-    Ok((state, consumer))
+    Ok(state)
 }
 
-/// Runs the job worker until `shutdown` completes.
+/// Runs the job worker until `shutdown` completes, then lets its running jobs finish (up to
+/// `jobs.shutdown_grace_secs`).
 pub async fn run_worker(
     state: AppState,
-    consumer: QueueConsumer,
     concurrency: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) {
     // Unique per process, not just per PID: claims, lease renewals and completions are checked
     // against this name, and worker containers all run as the same PID (often 1), so two of
     // them — or a restarted one — must never share it.
@@ -224,11 +192,19 @@ pub async fn run_worker(
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let handler = crate::jobs::runner::job_handler(state.clone(), &name);
-    let grace = Duration::from_secs(state.settings.jobs.shutdown_grace_secs);
-    consumer
-        .run(&name, concurrency.max(1), handler, shutdown, grace)
-        .await
-        .context("job worker failed")
+    let settings = &state.settings.jobs;
+    let options = WorkerOptions {
+        concurrency: concurrency.max(1),
+        lease: crate::jobs::runner::lease(settings),
+        poll_interval: Duration::from_millis(settings.poll_interval_ms),
+        grace: Duration::from_secs(settings.shutdown_grace_secs),
+        name,
+    };
+    state
+        .jobs
+        .queue()
+        .run_worker(options, handler, shutdown)
+        .await;
 }
 
 /// Runs the scheduler until `shutdown` completes.
@@ -262,20 +238,17 @@ pub async fn run_background(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = connect_store(&settings).await?;
-    let (state, consumer) = build_state(settings, store).await?;
+    let state = build_state(settings, store).await?;
     let signal = fan_out(shutdown);
     let sched = scheduler.then(|| tokio::spawn(run_scheduler(state.clone(), signal())));
-    let result = match worker {
-        Some(n) => run_worker(state.clone(), consumer, n, signal()).await,
-        None => {
-            signal().await;
-            Ok(())
-        }
-    };
+    match worker {
+        Some(n) => run_worker(state.clone(), n, signal()).await,
+        None => signal().await,
+    }
     if let Some(s) = sched {
         let _ = s.await;
     }
-    result
+    Ok(())
 }
 
 impl Application {
@@ -299,7 +272,7 @@ impl Application {
     /// Binds `server.listen` around an already connected store (tests pass their own).
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
         let listen = settings.server.listen;
-        let (state, consumer) = build_state(settings, store).await?;
+        let state = build_state(settings, store).await?;
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -307,7 +280,6 @@ impl Application {
             listener,
             router: router(state.clone()),
             state,
-            consumer: Some(consumer),
             background: true,
         })
     }
@@ -331,21 +303,18 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes in-flight requests (and, in an `all`
     /// process, running jobs).
     pub async fn run_until(
-        mut self,
+        self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let signal = fan_out(shutdown);
         let mut tasks = Vec::new();
-        if self.background
-            && let Some(consumer) = self.consumer.take()
-        {
+        if self.background {
             let concurrency = self.state.settings.jobs.concurrency;
-            let (state, stop) = (self.state.clone(), signal());
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = run_worker(state, consumer, concurrency, stop).await {
-                    tracing::error!(error = %e, "job worker stopped");
-                }
-            }));
+            tasks.push(tokio::spawn(run_worker(
+                self.state.clone(),
+                concurrency,
+                signal(),
+            )));
             tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
         }
         let served = axum::serve(

@@ -55,6 +55,44 @@ macro_rules! text_enum {
 }
 
 text_enum!(
+    /// What a background job does.
+    JobKind {
+        /// Goal Analysis Agent: the goal's words → criteria; then a deal search.
+        AnalyzeGoal => "analyze_goal",
+        /// Deal Search Agent for one goal: query the markets, store, score and match listings.
+        SearchDeals => "search_deals",
+        /// Re-read the current price of tracked listings, record it, re-score, alert.
+        CheckPrices => "check_prices",
+        /// Re-run the analysis of one listing.
+        AnalyzeDeal => "analyze_deal",
+        /// Send one notification on its external channels (webhook, ntfy).
+        DeliverNotification => "deliver_notification",
+        /// Expire goals past their deadline and remind of deadlines coming up.
+        ExpireGoals => "expire_goals",
+        /// Delete old finished jobs and read notifications; keep price partitions ahead.
+        Retention => "retention",
+    }
+);
+
+text_enum!(
+    /// Where a background job is in its life.
+    JobStatus {
+        /// Waiting for a worker.
+        Queued => "queued",
+        /// A worker holds its lease.
+        Running => "running",
+        /// Finished with a result.
+        Succeeded => "succeeded",
+        /// Failed; will run again at its `run_at`.
+        Retrying => "retrying",
+        /// Failed for good on an error that retrying cannot fix.
+        Failed => "failed",
+        /// Failed after its last attempt; kept with its error until an admin retries it.
+        Dead => "dead",
+    }
+);
+
+text_enum!(
     /// Physical condition of an item.
     Condition {
         /// Factory new.

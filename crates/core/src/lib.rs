@@ -24,8 +24,8 @@ pub mod taxonomy;
 pub use criteria::{GoalCriteria, GoalCriteriaInput};
 pub use email::Email;
 pub use enums::{
-    Availability, Channel, Condition, DealSort, GoalStatus, ListingStatus, NotificationKind,
-    Priority,
+    Availability, Channel, Condition, DealSort, GoalStatus, JobKind, JobStatus, ListingStatus,
+    NotificationKind, Priority,
 };
 pub use error::{FieldError, ValidationErrors};
 pub use history::{PricePoint, Trend};

@@ -84,32 +84,12 @@ pub struct SimSettings {
     pub chaos: bool,
 }
 
-/// Where the job queue lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueKind {
-    /// Redis when `redis.url` is set, else the database's kind (PostgreSQL, or a SQLite file of
-    /// its own beside the database).
-    Auto,
-    /// A SQLite file (`jobs.sqlite_path`).
-    Sqlite,
-    /// The PostgreSQL database of `database.url`.
-    Postgres,
-    /// The Redis of `redis.url`.
-    Redis,
-}
-
 /// Background jobs, workers and the scheduler.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobsSettings {
-    /// Queue backend.
-    pub queue: QueueKind,
-    /// SQLite queue file; empty means `<data_dir>/jobs.db`.
-    pub sqlite_path: String,
-    /// Queue name (several deployments can share one Redis or PostgreSQL).
-    pub queue_name: String,
-    /// How often an idle worker looks for work, in milliseconds.
+    /// How often an idle worker looks for due jobs when no wake-up came, in milliseconds (a
+    /// safety net: enqueues wake workers at once, and delayed jobs start at their due time).
     pub poll_interval_ms: u64,
     /// Jobs one worker process runs at once.
     pub concurrency: usize,
@@ -119,10 +99,8 @@ pub struct JobsSettings {
     pub job_timeout_secs: u64,
     /// Seconds given to running jobs to finish on shutdown.
     pub shutdown_grace_secs: u64,
-    /// How often the scheduler hands out lost or abandoned jobs again, in seconds.
+    /// How often the scheduler looks for periodic work to enqueue, in seconds.
     pub sweep_interval_secs: u64,
-    /// Seconds a due job may wait before the sweeper hands it out again.
-    pub overdue_secs: u64,
     /// Seconds between searches of an active goal, by priority: critical, high, medium, low.
     pub search_interval_secs: [u64; 4],
     /// Seconds between price checks of tracked listings.
@@ -279,16 +257,12 @@ impl Default for Settings {
             markets: deals_markets::MarketsConfig::default(),
             llm: deals_agents::LlmConfig::default(),
             jobs: JobsSettings {
-                queue: QueueKind::Auto,
-                sqlite_path: String::new(),
-                queue_name: "deals".into(),
-                poll_interval_ms: 250,
+                poll_interval_ms: 1000,
                 concurrency: 4,
                 lease_secs: 60,
                 job_timeout_secs: 300,
                 shutdown_grace_secs: 20,
                 sweep_interval_secs: 5,
-                overdue_secs: 30,
                 search_interval_secs: [900, 3600, 6 * 3600, 24 * 3600],
                 price_check_interval_secs: 60,
                 retention_days: 30,
@@ -386,19 +360,6 @@ impl Settings {
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }
-        match self.jobs.queue {
-            QueueKind::Postgres if !self.database_url().starts_with("postgres") => {
-                return Err(ConfigError(
-                    "jobs.queue (DEALS_JOBS__QUEUE) is postgres but database.url is not a PostgreSQL URL".into(),
-                ));
-            }
-            QueueKind::Redis if self.redis_url().is_none() => {
-                return Err(ConfigError(
-                    "jobs.queue (DEALS_JOBS__QUEUE) is redis but redis.url is not set".into(),
-                ));
-            }
-            _ => {}
-        }
         if self.jobs.concurrency == 0 || self.jobs.lease_secs < 2 || self.jobs.poll_interval_ms == 0
         {
             return Err(ConfigError(
@@ -428,16 +389,6 @@ impl Settings {
         Ok(())
     }
 
-    /// The queue backend in effect: `auto` resolved to Redis, PostgreSQL or SQLite.
-    pub fn queue_kind(&self) -> QueueKind {
-        match self.jobs.queue {
-            QueueKind::Auto if self.redis_url().is_some() => QueueKind::Redis,
-            QueueKind::Auto if self.database_url().starts_with("postgres") => QueueKind::Postgres,
-            QueueKind::Auto => QueueKind::Sqlite,
-            other => other,
-        }
-    }
-
     /// The market adapters in effect: an adapter whose credentials are set is enabled (it then
     /// replaces the simulated store of the same name).
     pub fn effective_markets(&self) -> deals_markets::MarketsConfig {
@@ -463,15 +414,6 @@ impl Settings {
             "walmart" => m.oxylabs.walmart.enabled,
             "target" => m.oxylabs.target.enabled,
             _ => false,
-        }
-    }
-
-    /// The SQLite queue file.
-    pub fn jobs_sqlite_path(&self) -> PathBuf {
-        if self.jobs.sqlite_path.is_empty() {
-            self.data_dir.join("jobs.db")
-        } else {
-            PathBuf::from(&self.jobs.sqlite_path)
         }
     }
 

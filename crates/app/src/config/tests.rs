@@ -40,7 +40,6 @@ fn market_and_llm_keys_come_from_the_environment_and_enable_their_adapter() {
     Jail::expect_with(|jail| {
         jail.set_env("DEALS_MARKETS__BESTBUY__API_KEY", "bb-key");
         jail.set_env("DEALS_LLM__DEEPSEEK_API_KEY", "sk-test");
-        jail.set_env("DEALS_JOBS__QUEUE", "sqlite");
         let s = Settings::load(None).map_err(|e| e.to_string())?;
         assert!(s.markets_real("bestbuy"));
         assert!(!s.markets_real("ebay"));
@@ -50,23 +49,27 @@ fn market_and_llm_keys_come_from_the_environment_and_enable_their_adapter() {
         );
         assert!(s.effective_markets().bestbuy.enabled);
         assert_eq!(s.llm.resolved_providers().len(), 1);
-        assert_eq!(s.queue_kind(), QueueKind::Sqlite);
         assert!(!format!("{s:?}").contains("bb-key"), "secrets never print");
         Ok(())
     });
 }
 
 #[test]
-fn a_queue_needs_its_backend() {
-    Jail::expect_with(|jail| {
-        jail.set_env("DEALS_JOBS__QUEUE", "redis");
-        let e = Settings::load(None).unwrap_err().to_string();
-        assert!(e.contains("DEALS_JOBS__QUEUE"), "{e}");
-        jail.set_env("DEALS_REDIS__URL", "redis://127.0.0.1:6379");
-        let s = Settings::load(None).map_err(|e| e.to_string())?;
-        assert_eq!(s.queue_kind(), QueueKind::Redis);
-        Ok(())
-    });
+fn the_removed_queue_settings_are_refused_by_name() {
+    // The queue is the database's jobs table: `jobs.queue`, `jobs.queue_name` and
+    // `jobs.sqlite_path` are gone, and a configuration that still sets them says which.
+    for (var, key) in [
+        ("DEALS_JOBS__QUEUE", "queue"),
+        ("DEALS_JOBS__QUEUE_NAME", "queue_name"),
+        ("DEALS_JOBS__SQLITE_PATH", "sqlite_path"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.set_env(var, "redis");
+            let e = Settings::load(None).unwrap_err().to_string();
+            assert!(e.contains(&format!("unknown field `{key}`")), "{e}");
+            Ok(())
+        });
+    }
 }
 
 #[test]

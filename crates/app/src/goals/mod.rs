@@ -135,7 +135,7 @@ pub async fn search_now(
     }
     if let Some(job) = state
         .store
-        .pending_job(JobKind::SearchDeals.as_str(), goal.id)
+        .pending_job(JobKind::SearchDeals, goal.id)
         .await?
     {
         return Ok(job.id);

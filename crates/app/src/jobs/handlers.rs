@@ -5,8 +5,8 @@
 
 use chrono::Duration;
 use deals_core::{Channel, NotificationKind, Priority};
-use deals_store::entity::job;
 use deals_store::now;
+use deals_store::repo::jobs::Job;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -47,7 +47,7 @@ impl From<deals_store::StoreError> for JobError {
 pub async fn run(
     state: &AppState,
     kind: JobKind,
-    job: &job::Model,
+    job: &Job,
 ) -> Result<serde_json::Value, JobError> {
     let origin = Origin::new(job.owner_id, Some(job.id));
     match kind {
@@ -95,7 +95,7 @@ fn gone(what: &'static str) -> impl Fn(Error) -> JobError {
 }
 
 /// The job's subject id, or a permanent failure.
-fn subject(job: &job::Model) -> Result<Uuid, JobError> {
+fn subject(job: &Job) -> Result<Uuid, JobError> {
     job.subject_id
         .ok_or_else(|| JobError::Permanent(format!("{} job without a subject", job.kind)))
 }
@@ -167,25 +167,15 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
     let jobs = state.store.delete_finished_jobs(before).await?;
     let notifications = state.store.delete_read_notifications(before).await?;
     state.store.maintain_partitions(now()).await?;
-    let transport = state
-        .jobs
-        .queue()
-        .purge_done(std::time::Duration::from_secs(24 * 3600))
-        .await
-        .map_err(|e| JobError::Retryable(e.to_string()))?;
     Ok(json!({
         "jobs_deleted": jobs,
         "notifications_deleted": notifications,
-        "queue_records_deleted": transport,
     }))
 }
 
 /// Sends one notification to one of the user's external channels. The in-app row and the live
 /// event were written when the notification was created.
-async fn deliver_notification(
-    state: &AppState,
-    job: &job::Model,
-) -> Result<serde_json::Value, JobError> {
+async fn deliver_notification(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
     let id = subject(job)?;
     let channel = job
         .payload

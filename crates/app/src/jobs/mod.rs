@@ -1,10 +1,9 @@
 //! Background processing: durable jobs, the workers that run them and the scheduler.
 //!
-//! A job is a row of the `jobs` table (the source of truth: status, attempts, lease, result);
-//! the queue ([`queue`], on apalis) only carries job ids to workers. Producers write the row in
-//! the same transaction as whatever asked for it, then hand the id to the queue. A worker claims
-//! the row before running it, so a duplicate delivery does nothing; a worker that dies leaves a
-//! lease that expires, and the scheduler's sweeper hands the id out again.
+//! A job is a row of the `jobs` table, which is also the queue ([`queue`]): status, attempts,
+//! lease and result live there, and workers claim due rows directly. Producers write the row in
+//! the same transaction as whatever asked for it, then wake the workers. A worker that dies
+//! leaves a lease that expires, after which any worker claims the row again.
 
 pub mod handlers;
 pub mod kinds;
@@ -13,14 +12,12 @@ pub mod runner;
 pub mod scheduler;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use deals_store::entity::job;
-use deals_store::repo::jobs::NewJob;
+use deals_store::repo::jobs::{Job, NewJob};
 use deals_store::{Store, StoreError, now};
 use uuid::Uuid;
 
-pub use kinds::JobKind;
+pub use deals_core::enums::{JobKind, JobStatus};
 use queue::JobQueue;
 
 use crate::live::{EventBus, JobUpdate, LiveEvent};
@@ -28,18 +25,18 @@ use crate::live::{EventBus, JobUpdate, LiveEvent};
 /// The producer side of the job system, shared by request handlers and workers.
 #[derive(Clone)]
 pub struct Jobs {
-    queue: Arc<dyn JobQueue>,
+    queue: JobQueue,
     events: Arc<EventBus>,
 }
 
 impl Jobs {
     /// Wraps a queue.
-    pub fn new(queue: Arc<dyn JobQueue>, events: Arc<EventBus>) -> Self {
+    pub fn new(queue: JobQueue, events: Arc<EventBus>) -> Self {
         Self { queue, events }
     }
 
-    /// The queue transport.
-    pub fn queue(&self) -> &Arc<dyn JobQueue> {
+    /// The queue.
+    pub fn queue(&self) -> &JobQueue {
         &self.queue
     }
 
@@ -51,33 +48,27 @@ impl Jobs {
         payload: serde_json::Value,
     ) -> NewJob {
         NewJob {
-            kind: kind.as_str().to_owned(),
+            kind,
             owner_id,
             subject_id,
             payload,
-            max_attempts: kind.max_attempts(),
+            max_attempts: kinds::max_attempts(kind),
             run_at: now(),
             dedup_key: None,
         }
     }
 
-    /// Hands a stored job to the workers. A failure is logged, not returned: the row is
-    /// committed, and the sweeper hands out jobs that wait too long.
-    pub async fn dispatch(&self, job: &job::Model) {
-        let delay = (job.run_at - now()).to_std().ok().filter(|d| !d.is_zero());
-        if let Err(e) = self.queue.push(job.id, delay).await {
-            tracing::warn!(job_id = %job.id, error = %e, "queue push failed; the sweeper will retry");
-        }
+    /// Wakes this process's workers for a stored (committed) job and announces it. Workers in
+    /// other processes were notified by the storing transaction (PostgreSQL) or find it at
+    /// their next poll.
+    pub async fn dispatch(&self, job: &Job) {
+        self.queue.wake();
         self.announce(job).await;
     }
 
-    /// Stores a job and hands it to the workers. `false` when its dedup key already existed
-    /// (nothing new was stored or dispatched).
-    pub async fn enqueue(
-        &self,
-        store: &Store,
-        new: NewJob,
-    ) -> Result<(job::Model, bool), StoreError> {
+    /// Stores a job and wakes the workers. `false` when its dedup key already existed
+    /// (nothing new was stored).
+    pub async fn enqueue(&self, store: &Store, new: NewJob) -> Result<(Job, bool), StoreError> {
         let (job, created) = store.enqueue_job(new).await?;
         if created {
             self.dispatch(&job).await;
@@ -85,21 +76,14 @@ impl Jobs {
         Ok((job, created))
     }
 
-    /// Re-sends an id whose delivery may have been lost.
-    pub async fn redeliver(&self, id: Uuid, delay: Option<Duration>) {
-        if let Err(e) = self.queue.push(id, delay).await {
-            tracing::warn!(job_id = %id, error = %e, "queue push failed");
-        }
-    }
-
     /// Publishes a `job_update` event for the job's owner.
-    pub async fn announce(&self, job: &job::Model) {
+    pub async fn announce(&self, job: &Job) {
         self.events
             .publish(LiveEvent::JobUpdate(JobUpdate {
                 owner_id: job.owner_id,
                 id: job.id,
-                kind: job.kind.clone(),
-                status: job.status.clone(),
+                kind: job.kind,
+                status: job.status,
                 attempts: job.attempts,
                 error: job.error.clone(),
             }))

@@ -1,83 +1,76 @@
-//! Runs one delivered job id: claim the row, keep the lease alive while the handler works,
-//! then record success, a retry with backoff, or a dead job.
+//! Runs one claimed job: keep the lease alive while the handler works, then record success, a
+//! retry with backoff, or a failed or dead job. Also runs every due job in this process
+//! ([`run_due`]), for tests and one-off runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deals_store::entity::job;
-use deals_store::now;
-use deals_store::repo::jobs::{Claim, finish_job_in};
+use deals_store::repo::jobs::{Job, finish_job_in};
+use deals_store::{StoreError, now};
 use uuid::Uuid;
 
-use super::JobKind;
 use super::handlers::{self, JobError};
-use super::queue::{HandlerError, JobHandler};
+use super::queue::{AbortOnDrop, JobHandler};
+use super::{JobStatus, kinds};
+use crate::config::JobsSettings;
 use crate::state::AppState;
 
-/// The handler the queue consumer calls for every delivered id.
+/// The lease a worker takes with each claim.
+pub fn lease(settings: &JobsSettings) -> chrono::Duration {
+    chrono::Duration::seconds(i64::try_from(settings.lease_secs).unwrap_or(60))
+}
+
+/// The handler a worker calls for every job it claimed.
 pub fn job_handler(state: AppState, worker: &str) -> JobHandler {
     let worker: Arc<str> = Arc::from(worker);
-    Arc::new(move |id: Uuid| {
+    Arc::new(move |job: Job| {
         let state = state.clone();
         let worker = worker.clone();
-        Box::pin(async move { run_job(&state, &worker, id).await })
+        Box::pin(async move { run_job(&state, &worker, job).await })
     })
 }
 
-/// Claims and runs one job. `Err(Retry)` asks the transport to deliver the id again later (the
-/// job is not due yet, another worker holds it, or the database could not be reached).
-pub async fn run_job(state: &AppState, worker: &str, id: Uuid) -> Result<(), HandlerError> {
+/// Runs every due job to completion in this process (and the jobs they enqueue that are due at
+/// once); returns how many ran.
+pub async fn run_due(state: &AppState) -> Result<usize, StoreError> {
+    let worker = format!("drain-{}-{}", std::process::id(), Uuid::new_v4().simple());
+    let handler = job_handler(state.clone(), &worker);
     let settings = &state.settings.jobs;
-    let lease = chrono::Duration::seconds(i64::try_from(settings.lease_secs).unwrap_or(60));
-    let job = match state.store.claim_job(id, worker, lease).await {
-        Ok(Claim::Claimed(job)) => *job,
-        Ok(Claim::NotBefore(at)) => {
-            let wait = (at - now()).to_std().unwrap_or(Duration::ZERO);
-            return Err(HandlerError::Retry(wait + Duration::from_millis(50)));
-        }
-        Ok(Claim::Settled) => return Ok(()),
-        Err(e) => {
-            tracing::warn!(job_id = %id, error = %e, "claiming a job failed; retrying shortly");
-            return Err(HandlerError::Retry(Duration::from_secs(2)));
-        }
-    };
+    state
+        .jobs
+        .queue()
+        .drain(&worker, lease(settings), settings.concurrency, &handler)
+        .await
+}
+
+/// Runs one claimed job and records its outcome.
+pub async fn run_job(state: &AppState, worker: &str, job: Job) {
+    let settings = &state.settings.jobs;
     state.jobs.announce(&job).await;
-    let kind = JobKind::parse(&job.kind);
     let started = Instant::now();
-    let renewal = keep_lease(state.clone(), worker.to_owned(), id, lease);
-    let outcome = match kind {
-        None => Err(JobError::Permanent(format!(
-            "unknown job kind {}",
-            job.kind
+    let renewal = keep_lease(state.clone(), worker.to_owned(), job.id, lease(settings));
+    let timeout = Duration::from_secs(settings.job_timeout_secs);
+    let outcome = match tokio::time::timeout(timeout, handlers::run(state, job.kind, &job)).await {
+        Ok(out) => out,
+        Err(_) => Err(JobError::Retryable(format!(
+            "timed out after {} s",
+            timeout.as_secs()
         ))),
-        Some(kind) => {
-            let timeout = Duration::from_secs(settings.job_timeout_secs);
-            match tokio::time::timeout(timeout, handlers::run(state, kind, &job)).await {
-                Ok(out) => out,
-                Err(_) => Err(JobError::Retryable(format!(
-                    "timed out after {} s",
-                    timeout.as_secs()
-                ))),
-            }
-        }
     };
-    renewal.abort();
-    let label = kind.map_or("unknown", JobKind::as_str);
-    metrics::histogram!("deals_job_duration_seconds", "kind" => label)
+    drop(renewal);
+    metrics::histogram!("deals_job_duration_seconds", "kind" => job.kind.as_str())
         .record(started.elapsed().as_secs_f64());
-    settle(state, worker, &job, kind, outcome).await;
-    Ok(())
+    settle(state, worker, &job, outcome).await;
 }
 
 /// Records the outcome of a run.
 async fn settle(
     state: &AppState,
     worker: &str,
-    job: &job::Model,
-    kind: Option<JobKind>,
+    job: &Job,
     outcome: Result<serde_json::Value, JobError>,
 ) {
-    let label = kind.map_or("unknown", JobKind::as_str);
+    let label = job.kind.as_str();
     let stored = match outcome {
         Ok(result) => {
             metrics::counter!("deals_jobs_succeeded_total", "kind" => label).increment(1);
@@ -104,7 +97,7 @@ async fn settle(
                 JobError::Permanent(m) => (m.as_str(), true),
             };
             let retry = (!permanent && job.attempts < job.max_attempts)
-                .then(|| kind.unwrap_or(JobKind::AnalyzeDeal).backoff(job.attempts));
+                .then(|| kinds::backoff(job.attempts));
             let retry_at = retry.map(|d| now() + chrono::Duration::from_std(d).unwrap_or_default());
             tracing::warn!(
                 job_id = %job.id, kind = label, attempt = job.attempts, error = message,
@@ -117,11 +110,8 @@ async fn settle(
                 .await;
             match saved {
                 Ok(Some(row)) => {
-                    if row.status == "dead" {
+                    if row.status == JobStatus::Dead {
                         metrics::counter!("deals_jobs_dead_total", "kind" => label).increment(1);
-                    }
-                    if let Some(delay) = retry {
-                        state.jobs.redeliver(job.id, Some(delay)).await;
                     }
                     Some(row)
                 }
@@ -138,15 +128,15 @@ async fn settle(
     }
 }
 
-/// Renews the lease every third of its length until aborted.
+/// Renews the lease every third of its length until dropped.
 fn keep_lease(
     state: AppState,
     worker: String,
     id: Uuid,
     lease: chrono::Duration,
-) -> tokio::task::JoinHandle<()> {
+) -> AbortOnDrop<()> {
     let every = (lease / 3).to_std().unwrap_or(Duration::from_secs(5));
-    tokio::spawn(async move {
+    AbortOnDrop(tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
@@ -157,5 +147,5 @@ fn keep_lease(
                 Err(e) => tracing::warn!(job_id = %id, error = %e, "renewing a job lease failed"),
             }
         }
-    })
+    }))
 }

@@ -1,8 +1,8 @@
 //! The scheduler: one process at a time (a leader lease in the database, renewed while it
 //! lives) enqueues the periodic jobs — deal searches per active goal at an interval set by its
-//! priority, price checks of tracked listings, hourly expiry, daily retention — and hands out
-//! again jobs whose delivery was lost. Every scheduled job carries a dedup key naming its time
-//! slot, so even two schedulers acting at once could not enqueue one twice.
+//! priority, price checks of tracked listings, hourly expiry, daily retention. Every scheduled
+//! job carries a dedup key naming its time slot, so even two schedulers acting at once could not
+//! enqueue one twice.
 
 use std::time::Duration;
 
@@ -71,10 +71,6 @@ pub async fn tick_once(
 ) -> anyhow::Result<()> {
     let due = |every: u64| last.is_none_or(|l| slot(l, every) != slot(at, every));
     let settings = &state.settings.jobs;
-    let overdue = chrono::Duration::seconds(i64::try_from(settings.overdue_secs).unwrap_or(30));
-    for id in state.store.stale_jobs(overdue, 500).await? {
-        state.jobs.redeliver(id, None).await;
-    }
     let depth = state.jobs.queue().depth().await.unwrap_or(0);
     metrics::gauge!("deals_queue_depth").set(depth as f64);
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use deals_core::{Currency, NotificationKind, Priority};
+use deals_core::{Currency, JobKind, JobStatus, NotificationKind, Priority};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -85,9 +85,9 @@ pub struct JobUpdate {
     /// Job id.
     pub id: Uuid,
     /// Job kind.
-    pub kind: String,
+    pub kind: JobKind,
     /// Job status.
-    pub status: String,
+    pub status: JobStatus,
     /// Attempts so far.
     pub attempts: i32,
     /// Last error, if any.
@@ -203,8 +203,8 @@ mod tests {
         let event = LiveEvent::JobUpdate(JobUpdate {
             owner_id: None,
             id: Uuid::now_v7(),
-            kind: "search_deals".into(),
-            status: "running".into(),
+            kind: JobKind::SearchDeals,
+            status: JobStatus::Running,
             attempts: 1,
             error: None,
         });

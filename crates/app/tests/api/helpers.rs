@@ -1,5 +1,6 @@
 //! `TestApp`: the real application on port 0 with a fresh database, and helpers that read as
-//! sentences.
+//! sentences. No worker or scheduler runs in the background: a test runs the due jobs itself
+//! with [`TestApp::drain_jobs`], so what they did is in place when it returns.
 
 use deals_app::config::Settings;
 use deals_app::startup::Application;
@@ -15,7 +16,6 @@ pub struct TestApp {
     pub client: Client,
     pub state: AppState,
     _db: TestDb,
-    _jobs_dir: tempfile::TempDir,
 }
 
 /// A registered user and their tokens.
@@ -49,12 +49,8 @@ pub fn test_settings() -> Settings {
     s.rate_limit.anonymous_per_minute = 10_000;
     s.rate_limit.user_per_minute = 10_000;
     s.rate_limit.auth_per_minute = 10_000;
-    // Each app gets its own queue; the simulated stores never go slow on their own.
-    s.jobs.queue_name = format!("test-{}", Uuid::new_v4().simple());
-    s.jobs.poll_interval_ms = 100;
-    s.jobs.sweep_interval_secs = 1;
-    // The simulated marketplace only where a test asks for it (`spawn_with_markets`): a goal
-    // created elsewhere would otherwise pick up deals from it in the background.
+    // The simulated marketplace only where a test asks for it (`spawn_with_markets`); its
+    // stores never go slow on their own.
     s.sim.enabled = false;
     s.sim.chaos = false;
     s
@@ -83,15 +79,13 @@ impl TestApp {
         Self::spawn_on(db, settings).await
     }
 
-    /// Spawns on a given database with given settings.
-    pub async fn spawn_on(db: TestDb, mut settings: Settings) -> Self {
-        let jobs_dir = tempfile::tempdir().expect("temp dir");
-        if settings.jobs.sqlite_path.is_empty() {
-            settings.jobs.sqlite_path = jobs_dir.path().join("jobs.db").display().to_string();
-        }
+    /// Spawns on a given database with given settings: the API only, jobs run by
+    /// [`TestApp::drain_jobs`].
+    pub async fn spawn_on(db: TestDb, settings: Settings) -> Self {
         let app = Application::build_with_store(settings, db.store.clone())
             .await
-            .expect("app builds");
+            .expect("app builds")
+            .api_only();
         let address = format!("http://{}", app.local_addr().unwrap());
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
@@ -100,7 +94,6 @@ impl TestApp {
             client: Client::new(),
             state,
             _db: db,
-            _jobs_dir: jobs_dir,
         }
     }
 
@@ -236,66 +229,24 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
 }
 
 impl TestApp {
-    /// Polls `path` until `ready` accepts the JSON body, for at most `secs` seconds.
-    pub async fn wait_for(
-        &self,
-        path: &str,
-        token: &str,
-        secs: u64,
-        ready: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        loop {
-            let res = self.get(path, Some(token)).await;
-            assert_eq!(res.status(), 200, "GET {path}");
-            let body: Value = res.json().await.unwrap();
-            if ready(&body) {
-                return body;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{path} not ready after {secs} s: {body}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+    /// Runs every due job to completion in this process, including the jobs those jobs enqueue,
+    /// and returns how many ran. Delayed jobs (a retry's backoff) stay queued.
+    pub async fn drain_jobs(&self) -> usize {
+        deals_app::jobs::runner::run_due(&self.state)
+            .await
+            .expect("due jobs run")
     }
 
-    /// Waits until the job is finished (succeeded, failed or dead) and returns it.
-    pub async fn wait_for_job(&self, token: &str, job_id: &str) -> Value {
-        self.wait_for(&format!("/api/v1/jobs/{job_id}"), token, 30, |j| {
-            matches!(j["status"].as_str(), Some("succeeded" | "failed" | "dead"))
-        })
-        .await
+    /// `GET path` as `token`, expecting 200, as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let res = self.get(path, Some(token)).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.unwrap()
     }
-}
 
-impl TestApp {
-    /// Waits until a deal search of the goal has finished successfully.
-    pub async fn wait_for_search(&self, goal_id: &str) {
-        let goal = Uuid::parse_str(goal_id).unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let page = deals_core::Pagination::parse(None, Some(100)).unwrap();
-            let jobs = self
-                .state
-                .store
-                .list_jobs(deals_store::Scope::All, None, page)
-                .await
-                .unwrap();
-            if jobs.items.iter().any(|j| {
-                j.kind == "search_deals" && j.subject_id == Some(goal) && j.status == "succeeded"
-            }) {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no finished search for goal {goal_id}: {:?}",
-                jobs.items
-                    .iter()
-                    .map(|j| (&j.kind, &j.status, &j.error))
-                    .collect::<Vec<_>>()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+    /// One job, as its owner (or an administrator) reads it.
+    pub async fn job(&self, token: &str, job_id: &str) -> Value {
+        self.get_json(&format!("/api/v1/jobs/{job_id}"), token)
+            .await
     }
 }

@@ -72,7 +72,7 @@ async fn a_configured_provider_scores_deals_and_its_runs_are_costed() {
         )
         .await;
     let id = goal["id"].as_str().unwrap();
-    app.wait_for_search(id).await;
+    app.drain_jobs().await;
     let deals: Value = app
         .get(&format!("/api/v1/goals/{id}/deals"), Some(&user.access))
         .await

@@ -25,7 +25,7 @@ async fn a_console_goal_lists_consoles_and_never_their_controllers() {
     let user = app.register_user().await;
     let goal = app.create_goal(&user, "nintendo switch").await;
     let id = goal["id"].as_str().unwrap();
-    app.wait_for_search(id).await;
+    app.drain_jobs().await;
     let deals = deals_of(&app, &user.access, id).await;
     assert!(!deals.is_empty());
     for d in &deals {
@@ -52,7 +52,7 @@ async fn context_words_rank_but_never_empty_the_search() {
         goal["criteria"]
     );
     let id = goal["id"].as_str().unwrap();
-    app.wait_for_search(id).await;
+    app.drain_jobs().await;
     assert!(!deals_of(&app, &user.access, id).await.is_empty());
 }
 
@@ -62,7 +62,7 @@ async fn a_goal_for_something_no_store_has_says_why_nothing_was_found() {
     let user = app.register_user().await;
     let goal = app.create_goal(&user, "sony tv under $100").await;
     let id = goal["id"].as_str().unwrap();
-    app.wait_for_search(id).await;
+    app.drain_jobs().await;
     assert!(deals_of(&app, &user.access, id).await.is_empty());
     let goal: Value = app
         .get(&format!("/api/v1/goals/{id}"), Some(&user.access))
@@ -87,7 +87,7 @@ async fn a_goals_deals_are_ranked_by_match_then_score_with_stock_outs_last() {
         .create_goal(&user, "sony noise cancelling headphones")
         .await;
     let id = goal["id"].as_str().unwrap();
-    app.wait_for_search(id).await;
+    app.drain_jobs().await;
     let deals = deals_of(&app, &user.access, id).await;
     assert!(deals.len() >= 2);
     let available = |d: &Value| d["availability"] != "out_of_stock" && d["status"] == "active";

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Json, State};
 use axum::routing::post;
-use deals_app::jobs::queue::{JobQueue, QueueBackend, QueueSettings};
-use deals_app::jobs::{JobKind, Jobs};
+use deals_app::jobs::{JobKind, JobStatus, Jobs};
 use deals_core::{Availability, Condition, Email, Role};
 use deals_store::entity::{job, notification};
 use deals_store::repo::background::NewNotification;
+use deals_store::repo::jobs::Job;
 use deals_store::repo::listings::NewListing;
 use deals_store::repo::users::NewUser;
 use deals_store::testing::{Backend, postgres_url};
@@ -30,14 +30,12 @@ use uuid::Uuid;
 /// How long the test webhook takes to answer: long enough for a signal to land mid-delivery.
 const WEBHOOK_DELAY: Duration = Duration::from_secs(2);
 
-/// A database of its own, a queue of its own and the processes working on them.
+/// A database of its own (and so a job queue of its own) and the processes working on it.
 struct Cluster {
     name: String,
     admin: DatabaseConnection,
     url: String,
-    queue_name: String,
     store: Store,
-    queue: Arc<dyn JobQueue>,
 }
 
 impl Cluster {
@@ -60,42 +58,27 @@ impl Cluster {
             Some((server, _)) => format!("{server}/{name}"),
             None => panic!("DEALS_TEST_DATABASE_URL has no database name"),
         };
-        let queue_name = format!("test-{}", Uuid::new_v4().simple());
-        let migrated = command(&url, &queue_name, &["migrate"])
-            .status()
-            .await
-            .unwrap();
+        let migrated = command(&url, &["migrate"]).status().await.unwrap();
         assert!(migrated.success(), "deals migrate failed");
         let mut db = DbSettings::new(url.clone());
         db.pool_size = 8;
         let store = Store::connect(&db).await.unwrap();
-        let settings = QueueSettings::new(
-            QueueBackend::Postgres { url: url.clone() },
-            queue_name.clone(),
-        );
-        let queue = deals_app::jobs::queue::connect(&settings).await.unwrap().0;
         Some(Self {
             name,
             admin,
             url,
-            queue_name,
             store,
-            queue,
         })
     }
 
     fn worker(&self) -> Child {
-        command(
-            &self.url,
-            &self.queue_name,
-            &["worker", "--concurrency", "4"],
-        )
-        .spawn()
-        .expect("deals worker starts")
+        command(&self.url, &["worker", "--concurrency", "4"])
+            .spawn()
+            .expect("deals worker starts")
     }
 
     fn scheduler(&self) -> Child {
-        command(&self.url, &self.queue_name, &["scheduler"])
+        command(&self.url, &["scheduler"])
             .spawn()
             .expect("deals scheduler starts")
     }
@@ -157,7 +140,7 @@ impl Cluster {
             .await
     }
 
-    /// Stores one job per `(kind, subject)` and hands each id to the queue, in order.
+    /// Stores one job per `(kind, subject)`, in order; each commit notifies the workers.
     async fn enqueue(&self, jobs: &[(JobKind, Uuid)], owner: Uuid) -> Vec<Uuid> {
         stream::iter(jobs.iter().copied())
             .map(|(kind, subject)| async move {
@@ -168,7 +151,6 @@ impl Cluster {
                 let new = Jobs::new_job(kind, Some(owner), Some(subject), payload);
                 let (row, created) = self.store.enqueue_job(new).await.unwrap();
                 assert!(created);
-                self.queue.push(row.id, None).await.unwrap();
                 row.id
             })
             .buffered(8)
@@ -177,7 +159,7 @@ impl Cluster {
     }
 
     /// The rows of the jobs this test enqueued (the scheduler adds periodic ones of its own).
-    async fn jobs(&self, ids: &HashSet<Uuid>) -> Vec<job::Model> {
+    async fn jobs(&self, ids: &HashSet<Uuid>) -> Vec<Job> {
         job::Entity::find()
             .filter(job::Column::Kind.is_in([
                 JobKind::AnalyzeDeal.as_str(),
@@ -188,21 +170,22 @@ impl Cluster {
             .unwrap()
             .into_iter()
             .filter(|j| ids.contains(&j.id))
+            .map(|j| Job::try_from(j).unwrap())
             .collect()
     }
 
     /// Polls until every job in `ids` succeeded; panics with the stragglers after `limit`.
-    async fn wait_all_succeeded(&self, ids: &HashSet<Uuid>, limit: Duration) -> Vec<job::Model> {
+    async fn wait_all_succeeded(&self, ids: &HashSet<Uuid>, limit: Duration) -> Vec<Job> {
         let deadline = Instant::now() + limit;
         loop {
             let rows = self.jobs(ids).await;
-            if rows.len() == ids.len() && rows.iter().all(|j| j.status == "succeeded") {
+            if rows.len() == ids.len() && rows.iter().all(|j| j.status == JobStatus::Succeeded) {
                 return rows;
             }
             if Instant::now() > deadline {
-                let mut by_status: HashMap<String, usize> = HashMap::new();
+                let mut by_status: HashMap<JobStatus, usize> = HashMap::new();
                 for j in &rows {
-                    *by_status.entry(j.status.clone()).or_default() += 1;
+                    *by_status.entry(j.status).or_default() += 1;
                 }
                 panic!(
                     "after {limit:?}: {} of {} jobs stored, by status {by_status:?}",
@@ -215,13 +198,16 @@ impl Cluster {
     }
 
     /// Running jobs leased to the worker process `pid`.
-    async fn running_on(&self, pid: u32) -> Vec<job::Model> {
+    async fn running_on(&self, pid: u32) -> Vec<Job> {
         job::Entity::find()
-            .filter(job::Column::Status.eq("running"))
+            .filter(job::Column::Status.eq(JobStatus::Running.as_str()))
             .filter(job::Column::Worker.starts_with(worker_prefix(pid)))
             .all(self.store.conn())
             .await
             .unwrap()
+            .into_iter()
+            .map(|j| Job::try_from(j).unwrap())
+            .collect()
     }
 
     /// Polls until the worker `pid` is running at least one delivery, after `min_done` of this
@@ -233,13 +219,13 @@ impl Cluster {
                 .running_on(pid)
                 .await
                 .iter()
-                .any(|j| j.kind == JobKind::DeliverNotification.as_str());
+                .any(|j| j.kind == JobKind::DeliverNotification);
             if delivering {
                 let done = self
                     .jobs(ids)
                     .await
                     .iter()
-                    .filter(|j| j.status == "succeeded")
+                    .filter(|j| j.status == JobStatus::Succeeded)
                     .count();
                 if done >= min_done {
                     return;
@@ -263,7 +249,6 @@ impl Cluster {
 
     async fn drop_database(self) {
         self.store.conn().clone().close().await.unwrap();
-        drop(self.queue);
         self.admin
             .execute_unprepared(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
@@ -274,18 +259,15 @@ impl Cluster {
     }
 }
 
-/// The `deals` binary on database `url` and queue `queue_name`: queue on PostgreSQL, 3 s
-/// leases, a sweep every second, no simulated markets (these jobs do not search).
-fn command(url: &str, queue_name: &str, args: &[&str]) -> Command {
+/// The `deals` binary on database `url`: 3 s leases, a scheduler round every second, no
+/// simulated markets (these jobs do not search).
+fn command(url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_deals"));
     cmd.args(args)
         .env("DEALS_DATABASE__URL", url)
         .env("DEALS_DATABASE__POOL_SIZE", "8")
-        .env("DEALS_JOBS__QUEUE", "postgres")
-        .env("DEALS_JOBS__QUEUE_NAME", queue_name)
         .env("DEALS_JOBS__LEASE_SECS", "3")
         .env("DEALS_JOBS__SWEEP_INTERVAL_SECS", "1")
-        .env("DEALS_JOBS__OVERDUE_SECS", "5")
         .env("DEALS_JOBS__SHUTDOWN_GRACE_SECS", "10")
         .env("DEALS_SIM__ENABLED", "false")
         .env("DEALS_SIM__CHAOS", "false")
@@ -303,7 +285,7 @@ fn worker_prefix(pid: u32) -> String {
     format!("worker-{pid}-")
 }
 
-fn ran_on(j: &job::Model, pid: u32) -> bool {
+fn ran_on(j: &Job, pid: u32) -> bool {
     j.worker
         .as_deref()
         .is_some_and(|w| w.starts_with(&worker_prefix(pid)))
@@ -417,7 +399,7 @@ async fn two_workers_run_a_thousand_jobs_exactly_once_and_survive_a_sigkill() {
     cluster.wait_mid_delivery(doomed_pid, &ids, 100).await;
     doomed.kill().await.unwrap();
     // Dead now: whatever it still holds is exactly what it was running when it died.
-    let killed: HashMap<Uuid, String> = cluster
+    let killed: HashMap<Uuid, JobKind> = cluster
         .running_on(doomed_pid)
         .await
         .into_iter()
@@ -425,7 +407,7 @@ async fn two_workers_run_a_thousand_jobs_exactly_once_and_survive_a_sigkill() {
         .collect();
     let killed_deliveries = killed
         .values()
-        .filter(|k| *k == JobKind::DeliverNotification.as_str())
+        .filter(|k| **k == JobKind::DeliverNotification)
         .count();
     assert!(killed_deliveries >= 1);
 
@@ -503,8 +485,8 @@ async fn a_worker_stopped_with_sigterm_finishes_its_running_jobs() {
     assert!(exit.success(), "{exit:?}");
     for j in cluster.jobs(&running).await {
         assert_eq!(
-            (j.status.as_str(), j.attempts),
-            ("succeeded", 1),
+            (j.status, j.attempts),
+            (JobStatus::Succeeded, 1),
             "a job running at SIGTERM finished: {j:?}"
         );
     }

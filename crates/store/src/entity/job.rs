@@ -1,7 +1,7 @@
 //! The `jobs` table: one background job — its kind and payload, where it is in its life
 //! (`queued`, `running`, `succeeded`, `retrying`, `failed`, `dead`), its attempts, the lease of the
-//! worker running it, and its result or error. The queue transport only carries ids; this row is
-//! the source of truth, the result backend and what the monitor reads.
+//! worker running it, and its result or error. This table is the queue (workers claim due rows),
+//! the result backend and what the monitor reads; `repo::jobs::Job` is its typed reading.
 
 use sea_orm::entity::prelude::*;
 

@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use deals_core::Permission;
-use deals_store::entity::job;
-use deals_store::repo::jobs::JobStatus;
+use deals_store::repo::jobs::{Job, JobStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -51,12 +50,12 @@ pub struct JobOut {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<job::Model> for JobOut {
-    fn from(j: job::Model) -> Self {
+impl From<Job> for JobOut {
+    fn from(j: Job) -> Self {
         Self {
             id: j.id,
-            kind: j.kind,
-            status: j.status,
+            kind: j.kind.to_string(),
+            status: j.status.to_string(),
             attempts: j.attempts,
             max_attempts: j.max_attempts,
             subject_id: j.subject_id,
@@ -155,7 +154,8 @@ pub async fn admin_jobs(
     let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
             JobStatus::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|x| x.as_str() == s)
                 .ok_or_else(|| {
                     AppError::invalid(
@@ -182,8 +182,8 @@ pub async fn admin_jobs(
             .counts
             .into_iter()
             .map(|(kind, status, count)| JobCount {
-                kind,
-                status,
+                kind: kind.to_string(),
+                status: status.to_string(),
                 count,
             })
             .collect(),
