@@ -66,7 +66,8 @@ fn the_removed_queue_settings_are_refused_by_name() {
         Jail::expect_with(|jail| {
             jail.set_env(var, "redis");
             let e = Settings::load(None).unwrap_err().to_string();
-            assert!(e.contains(&format!("unknown field `{key}`")), "{e}");
+            assert!(e.contains(&format!("key jobs.{key} (env {var})")), "{e}");
+            assert!(e.contains("unknown field"), "{e}");
             Ok(())
         });
     }
