@@ -1,6 +1,7 @@
 //! What a shopper notices of relevance through the API: a console goal lists consoles first (not
 //! their controllers), context words never empty a search, a goal's deals are ranked by match
-//! with what cannot be bought last, and a search that finds nothing says why.
+//! one product at a time, with what cannot be bought last, and a search that finds nothing says
+//! why.
 
 use serde_json::Value;
 
@@ -98,12 +99,29 @@ async fn a_goals_deals_are_ranked_by_match_then_score_with_stock_outs_last() {
             "nothing buyable after a stock-out"
         );
     }
+    // Each product's best listing comes before any other store's listing of it, and each is
+    // in match order among the first listings.
     let buyable = &deals[..first_gone.unwrap_or(deals.len())];
-    for pair in buyable.windows(2) {
-        let (a, b) = (
-            pair[0]["match_score"].as_f64().unwrap(),
-            pair[1]["match_score"].as_f64().unwrap(),
-        );
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<&Value> = buyable
+        .iter()
+        .take_while(|d| d["product_id"].is_null() || seen.insert(d["product_id"].to_string()))
+        .collect();
+    assert!(
+        buyable[firsts.len()..]
+            .iter()
+            .all(|d| seen.contains(&d["product_id"].to_string())),
+        "a new product after a repeat"
+    );
+    for pair in firsts.windows(2) {
+        let a = pair[0]["match_score"].as_f64().unwrap();
+        let b = pair[1]["match_score"].as_f64().unwrap();
         assert!(a + 0.05 >= b, "match order: {a} before {b}");
     }
+    assert!(
+        deals
+            .iter()
+            .any(|d| d["other_stores"].as_u64().unwrap() > 0),
+        "the same headphones are sold at other stores too"
+    );
 }

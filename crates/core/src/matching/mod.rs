@@ -25,4 +25,4 @@ pub use index::GoalIndex;
 pub use product::{
     ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
 };
-pub use rank::{RankFacts, compare_deals};
+pub use rank::{RankFacts, compare_deals, one_product_first};

@@ -42,6 +42,31 @@ pub fn compare_deals(a: &RankFacts, b: &RankFacts) -> Ordering {
         .then(a.price_minor.cmp(&b.price_minor))
 }
 
+/// Reorders deals already in [`compare_deals`] order so one product cannot fill the first page:
+/// the best listing of each product first (in order), then the other stores' listings of
+/// products already shown, then what cannot be bought. `product` is the listing's product (the
+/// same item at several stores), `None` when unknown; `available` as in [`RankFacts`].
+pub fn one_product_first<T, K: Eq + std::hash::Hash>(
+    sorted: Vec<T>,
+    product: impl Fn(&T) -> Option<K>,
+    available: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    let (mut firsts, mut repeats, mut gone) = (Vec::new(), Vec::new(), Vec::new());
+    for item in sorted {
+        if !available(&item) {
+            gone.push(item);
+        } else if product(&item).is_some_and(|k| !seen.insert(k)) {
+            repeats.push(item);
+        } else {
+            firsts.push(item);
+        }
+    }
+    firsts.extend(repeats);
+    firsts.extend(gone);
+    firsts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +89,29 @@ mod tests {
         let mut v = [gone, accessory_like, full, close];
         v.sort_by(compare_deals);
         assert_eq!(v, [close, full, accessory_like, gone]);
+    }
+
+    #[test]
+    fn each_product_shows_once_before_any_other_store_repeats_it() {
+        // (name, product, available), already in rank order.
+        let sorted = vec![
+            ("xm5 amazon", Some(1), true),
+            ("xm5 bestbuy", Some(1), true),
+            ("xm4 walmart", Some(2), true),
+            ("xm5 target (gone)", Some(1), false),
+            ("unknown product", None, true),
+        ];
+        let out = one_product_first(sorted, |d| d.1, |d| d.2);
+        let names: Vec<&str> = out.iter().map(|d| d.0).collect();
+        assert_eq!(
+            names,
+            [
+                "xm5 amazon",
+                "xm4 walmart",
+                "unknown product",
+                "xm5 bestbuy",
+                "xm5 target (gone)"
+            ]
+        );
     }
 }

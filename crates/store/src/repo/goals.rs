@@ -1,7 +1,7 @@
 //! Goals and the deals matched to them.
 
 use chrono::{DateTime, Utc};
-use deals_core::matching::{RankFacts, compare_deals};
+use deals_core::matching::{RankFacts, compare_deals, one_product_first};
 use deals_core::{
     Availability, GoalCriteria, GoalStatus, LastSearch, ListingStatus, Pagination, Priority,
 };
@@ -71,6 +71,8 @@ pub struct MatchedDeal {
     pub listing: Listing,
     /// The match.
     pub matched: GoalMatch,
+    /// How many other stores list the same product now (filled in by [`Store::goal_deals`]).
+    pub other_stores: usize,
 }
 
 fn owned(scope: Scope) -> sea_orm::Condition {
@@ -289,14 +291,16 @@ impl Store {
             Ok(MatchedDeal {
                 listing: upserted.listing,
                 matched: matched.try_into()?,
+                other_stores: 0,
             })
         })
         .await
     }
 
-    /// Deals matched to a goal visible in `scope`, in [`compare_deals`] order: what can be
-    /// bought first, then the best match, then the best deal, then the cheapest. A goal keeps
-    /// at most a few hundred matches, so they are ranked here rather than in SQL.
+    /// Deals matched to a goal visible in `scope`, in [`compare_deals`] order (what can be
+    /// bought first, then the best match, then the best deal, then the cheapest), each product's
+    /// best listing before the other stores' listings of it ([`one_product_first`]). A goal
+    /// keeps at most a few hundred matches, so they are ranked here rather than in SQL.
     pub async fn goal_deals(
         &self,
         scope: Scope,
@@ -317,19 +321,54 @@ impl Store {
                 Ok(MatchedDeal {
                     listing: Listing::try_from(listing)?,
                     matched: GoalMatch::try_from(matched)?,
+                    other_stores: 0,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         all.sort_by(|a, b| {
             compare_deals(&rank_facts(a), &rank_facts(b)).then(a.matched.id.cmp(&b.matched.id))
         });
+        let all = one_product_first(all, |m| m.listing.product_id, |m| rank_facts(m).available);
         let total = all.len() as u64;
-        let items = all
+        let mut items: Vec<MatchedDeal> = all
             .into_iter()
             .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
             .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
             .collect();
+        self.count_other_stores(&mut items).await?;
         Ok(Page { items, total })
+    }
+
+    /// Fills in how many other stores list the same product (active public listings).
+    async fn count_other_stores(&self, items: &mut [MatchedDeal]) -> Result<(), StoreError> {
+        let products: Vec<Uuid> = items.iter().filter_map(|m| m.listing.product_id).collect();
+        if products.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(Option<Uuid>, String)> = listing::Entity::find()
+            .select_only()
+            .column(listing::Column::ProductId)
+            .column(listing::Column::Market)
+            .filter(listing::Column::ProductId.is_in(products))
+            .filter(listing::Column::OwnerId.is_null())
+            .filter(listing::Column::Status.eq(ListingStatus::Active.as_str()))
+            .into_tuple()
+            .all(self.conn())
+            .await?;
+        for m in items.iter_mut() {
+            let Some(product) = m.listing.product_id else {
+                continue;
+            };
+            let mut markets: Vec<&str> = rows
+                .iter()
+                .filter(|(p, market)| *p == Some(product) && *market != m.listing.market)
+                .map(|(_, market)| market.as_str())
+                .collect();
+            markets.sort_unstable();
+            markets.dedup();
+            m.other_stores = markets.len();
+        }
+        Ok(())
     }
 }
 

@@ -28,8 +28,11 @@ pub struct GoalDealOut {
     pub match_score: f64,
     /// Reasons for the match.
     pub match_reasons: Vec<String>,
-    /// `manual` (attached by hand) or `search`.
+    /// `search` (the goal's own search), `index` (another goal's search) or `manual`
+    /// (attached by hand).
     pub source: String,
+    /// How many other stores list the same product now.
+    pub other_stores: usize,
     /// When it was matched.
     pub matched_at: DateTime<Utc>,
 }
@@ -41,6 +44,7 @@ impl From<MatchedDeal> for GoalDealOut {
             match_score: m.matched.match_score,
             match_reasons: m.matched.reasons,
             source: m.matched.source.as_str().to_owned(),
+            other_stores: m.other_stores,
             matched_at: m.matched.created_at,
         }
     }
