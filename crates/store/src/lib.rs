@@ -118,6 +118,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database is PostgreSQL (which can notify other processes; SQLite cannot).
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()

@@ -107,7 +107,7 @@ impl JobQueue {
     /// notifies `deals_jobs` (and after the listening connection was lost, since notifications
     /// sent meanwhile are gone). `None` on SQLite.
     fn listen(&self) -> Option<AbortOnDrop<()>> {
-        if self.backend_name() != "postgres" {
+        if !self.store.is_postgres() {
             return None;
         }
         let queue = self.clone();

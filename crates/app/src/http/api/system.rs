@@ -27,13 +27,33 @@ pub async fn health() -> Json<Health> {
     })
 }
 
+/// Whether a dependency answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// It answered in time.
+    Ok,
+    /// It did not.
+    Down,
+}
+
+impl CheckStatus {
+    fn of(ok: bool) -> Self {
+        if ok {
+            CheckStatus::Ok
+        } else {
+            CheckStatus::Down
+        }
+    }
+}
+
 /// State of one dependency.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Check {
     /// Dependency name.
     pub name: &'static str,
     /// `ok` or `down`.
-    pub status: &'static str,
+    pub status: CheckStatus,
     /// Backend in use (`sqlite`, `postgres`, `redis`, `memory`).
     pub backend: String,
 }
@@ -58,7 +78,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     let backend = format!("{:?}", state.store.backend()).to_lowercase();
     checks.push(Check {
         name: "database",
-        status: if db_ok { "ok" } else { "down" },
+        status: CheckStatus::of(db_ok),
         backend,
     });
     if let Some(conn) = &state.redis {
@@ -71,7 +91,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         let ok = matches!(ping, Ok(Ok(ref pong)) if pong == "PONG");
         checks.push(Check {
             name: "redis",
-            status: if ok { "ok" } else { "down" },
+            status: CheckStatus::of(ok),
             backend: "redis".into(),
         });
     }
@@ -81,10 +101,10 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         .is_ok_and(|r| r.is_ok());
     checks.push(Check {
         name: "job_queue",
-        status: if queue_ok { "ok" } else { "down" },
+        status: CheckStatus::of(queue_ok),
         backend: queue.backend_name().into(),
     });
-    let all_ok = checks.iter().all(|c| c.status == "ok");
+    let all_ok = checks.iter().all(|c| c.status == CheckStatus::Ok);
     let status = if all_ok {
         StatusCode::OK
     } else {
