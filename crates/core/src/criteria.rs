@@ -127,17 +127,24 @@ impl GoalCriteria {
                 specs.push(spec);
             }
         }
+        let mut known_markets = Vec::new();
         for (i, m) in markets.iter().enumerate() {
-            if !m
+            let key: String = m
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
-                errors.add(
+                .filter(|c| !matches!(c, ' ' | '-' | '_'))
+                .collect();
+            match MARKETS.iter().find(|k| **k == key) {
+                Some(k) if !known_markets.contains(&(*k).to_owned()) => {
+                    known_markets.push((*k).to_owned())
+                }
+                Some(_) => {}
+                None => errors.add(
                     format!("markets[{i}]"),
-                    "must be a market name such as amazon or ebay",
-                );
+                    format!("must be one of: {}", MARKETS.join(" ")),
+                ),
             }
         }
+        let markets = known_markets;
         let mut conditions = Vec::new();
         for (i, c) in input.conditions.iter().enumerate() {
             if let Some(c) = errors.check(&format!("conditions[{i}]"), Condition::parse(c))
@@ -231,6 +238,9 @@ fn terms(errors: &mut ValidationErrors, field: &str, raw: Vec<String>) -> Vec<St
     out
 }
 
+/// The stores a goal can be limited to.
+pub const MARKETS: [&str; 5] = ["amazon", "walmart", "bestbuy", "target", "ebay"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,14 +259,14 @@ mod tests {
             "max_price": "300",
             "min_price": 50,
             "currency": "usd",
-            "markets": ["Amazon", "ebay"]
+            "markets": ["Amazon", "ebay", "Best Buy"]
         }))
         .unwrap();
         assert_eq!(c.keywords, ["noise cancelling", "headphones"]);
         assert_eq!(c.brands, ["sony", "bose"]);
         assert_eq!(c.conditions, [Condition::New, Condition::OpenBox]);
         assert_eq!((c.min_price, c.max_price), (Some(5_000), Some(30_000)));
-        assert_eq!(c.markets, ["amazon", "ebay"]);
+        assert_eq!(c.markets, ["amazon", "ebay", "bestbuy"]);
     }
 
     #[test]
@@ -268,7 +278,7 @@ mod tests {
             "max_price": "300",
             "currency": "dollars",
             "min_seller_rating": 7.5,
-            "markets": ["best buy!"]
+            "markets": ["mars"]
         }))
         .unwrap_err();
         let fields: Vec<_> = e.errors.iter().map(|e| e.field.as_str()).collect();

@@ -15,8 +15,24 @@ pub struct Currency([u8; 3]);
 
 /// Why a string is not a [`Currency`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be a three-letter ISO 4217 code such as USD")]
+#[error("must be an ISO 4217 currency code such as USD or EUR")]
 pub struct CurrencyError;
+
+/// The active ISO 4217 alphabetic codes (list of 2026; funds and precious-metal codes left out).
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
 
 impl Currency {
     /// US dollar, the default currency.
@@ -26,7 +42,7 @@ impl Currency {
     pub fn parse(raw: &str) -> Result<Self, CurrencyError> {
         let s = raw.trim().to_ascii_uppercase();
         let bytes: [u8; 3] = s.as_bytes().try_into().map_err(|_| CurrencyError)?;
-        if bytes.iter().all(u8::is_ascii_uppercase) {
+        if bytes.iter().all(u8::is_ascii_uppercase) && ISO_4217.contains(&s.as_str()) {
             Ok(Self(bytes))
         } else {
             Err(CurrencyError)
@@ -249,8 +265,13 @@ mod tests {
     }
 
     #[test]
-    fn currency_codes_are_three_letters() {
+    fn currency_codes_are_iso_4217() {
         assert_eq!(Currency::parse("eur").unwrap().as_str(), "EUR");
+        assert_eq!(Currency::parse("JPY").unwrap().as_str(), "JPY");
+        assert!(
+            Currency::parse("QQQ").is_err(),
+            "three letters, but no currency"
+        );
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
         assert!(Currency::parse("").is_err());

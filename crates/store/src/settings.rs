@@ -31,7 +31,7 @@ impl DbSettings {
             pool_size: 20,
             max_overflow: 10,
             min_connections: 1,
-            pool_timeout_secs: 30,
+            pool_timeout_secs: 5,
             pool_recycle_secs: 1800,
             schema: None,
         }

@@ -183,6 +183,16 @@ impl IntoResponse for AppError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 res
             }
+            AppError::Unavailable(what) => {
+                let mut res = problem(
+                    status,
+                    format!("{what} is unavailable; try again shortly"),
+                    None,
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                res
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 problem(

@@ -89,8 +89,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         })?;
         reject_nul_in_body(&bytes)?;
+        // Every request body of the API is one JSON object: an array or a scalar (which serde
+        // would happily read into a struct of defaults) is refused, like anything after it.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') {
+            return Err(AppError::BadRequest(
+                "malformed body: expected one JSON object".into(),
+            ));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
+        let parsed = serde_path_to_error::deserialize(&mut *de);
+        if parsed.is_ok() && de.end().is_err() {
+            return Err(AppError::BadRequest(
+                "malformed body: trailing data after the JSON object".into(),
+            ));
+        }
+        match parsed {
             Ok(v) => Ok(ApiJson(v)),
             Err(e) => {
                 let path = e.path().to_string();

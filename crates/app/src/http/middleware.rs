@@ -148,6 +148,21 @@ pub async fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, "no such resource".into(), None)
 }
 
+/// Refuses at once (413) a request whose declared `Content-Length` exceeds the body limit,
+/// before anything reads the body: a client announcing 10 GiB is not waited for.
+pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = state.settings.server.body_limit_bytes as u64;
+    if declared.is_some_and(|n| n > limit) {
+        return AppError::PayloadTooLarge.into_response();
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

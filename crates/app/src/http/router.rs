@@ -21,7 +21,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
 };
-use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
+use super::middleware::{
+    not_found, problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
+};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -122,6 +124,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(settings.server.request_timeout_secs),
         ))
         .layer(from_fn(problem_for_bare_errors))
+        .layer(from_fn_with_state(state.clone(), refuse_oversized))
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
         .layer(
             ServiceBuilder::new()

@@ -9,6 +9,7 @@ mod deals;
 mod flows;
 mod gateway;
 mod goals;
+mod hardening;
 mod helpers;
 mod llm;
 mod relevance;

@@ -2,7 +2,7 @@
 //! normalisation of the query on both backends, filters, sort orders and pagination.
 
 use deals_core::{Condition, DealSort, ListingStatus, Pagination};
-use sea_orm::sea_query::{Expr, NullOrdering, Order};
+use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Order};
 use sea_orm::{
     ColumnTrait, Condition as Where, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -208,6 +208,19 @@ pub fn fts5_expression(terms: &[String]) -> String {
         .join(" ")
 }
 
+/// A LIKE pattern matching values that contain `text` as written: `%`, `_` and `\\` in it are
+/// escaped, so a category filter of `%` finds the categories that contain a percent sign.
+fn contains_literally(text: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
 impl Store {
     /// Active listings matching `q`, in the requested order.
     pub async fn search_listings(&self, q: &DealQuery) -> Result<Page<Listing>, StoreError> {
@@ -237,7 +250,7 @@ impl Store {
             cond = cond.add(
                 sea_orm::Condition::any()
                     .add(listing::Column::Category.eq(c.clone()))
-                    .add(listing::Column::Category.contains(leaf)),
+                    .add(listing::Column::Category.like(contains_literally(&leaf))),
             );
         }
         if let Some(m) = &q.market {

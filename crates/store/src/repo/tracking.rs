@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::entity::{listing, notification, tracker};
+use crate::error::retry_on_conflict;
 use crate::rows::{self, Listing, Notification, Tracker};
 use crate::{Scope, Store, StoreError, now};
 
@@ -30,36 +31,41 @@ impl Store {
         target_price_minor: Option<i64>,
         notify_on_drop_pct: Option<f64>,
     ) -> Result<(Tracker, bool), StoreError> {
-        let txn = self.begin_write().await?;
-        let existing = tracker::Entity::find()
-            .filter(tracker::Column::UserId.eq(user_id))
-            .filter(tracker::Column::ListingId.eq(listing_id))
-            .one(&txn)
-            .await?;
-        let out = match existing {
-            Some(t) => {
-                let mut am: tracker::ActiveModel = t.into();
-                am.target_price_minor = Set(target_price_minor);
-                am.notify_on_drop_pct = Set(notify_on_drop_pct);
-                (am.update(&txn).await?, false)
-            }
-            None => {
-                let am = tracker::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    user_id: Set(user_id),
-                    listing_id: Set(listing_id),
-                    target_price_minor: Set(target_price_minor),
-                    notify_on_drop_pct: Set(notify_on_drop_pct),
-                    created_at: Set(now()),
-                    last_price_minor: Set(None),
-                    last_checked_at: Set(None),
-                    alert_state: Set(None),
-                };
-                (am.insert(&txn).await?, true)
-            }
-        };
-        txn.commit().await?;
-        Ok((Tracker::from(out.0), out.1))
+        // Two requests tracking the same deal at once: the loser of the unique-key race finds
+        // the winner's tracker on its next try and updates it (an upsert, never a 409).
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let existing = tracker::Entity::find()
+                .filter(tracker::Column::UserId.eq(user_id))
+                .filter(tracker::Column::ListingId.eq(listing_id))
+                .one(&txn)
+                .await?;
+            let out = match existing {
+                Some(t) => {
+                    let mut am: tracker::ActiveModel = t.into();
+                    am.target_price_minor = Set(target_price_minor);
+                    am.notify_on_drop_pct = Set(notify_on_drop_pct);
+                    (am.update(&txn).await?, false)
+                }
+                None => {
+                    let am = tracker::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        user_id: Set(user_id),
+                        listing_id: Set(listing_id),
+                        target_price_minor: Set(target_price_minor),
+                        notify_on_drop_pct: Set(notify_on_drop_pct),
+                        created_at: Set(now()),
+                        last_price_minor: Set(None),
+                        last_checked_at: Set(None),
+                        alert_state: Set(None),
+                    };
+                    (am.insert(&txn).await?, true)
+                }
+            };
+            txn.commit().await?;
+            Ok((Tracker::from(out.0), out.1))
+        })
+        .await
     }
 
     /// The user's trackers with their listings, newest first.
