@@ -44,3 +44,84 @@ impl Modify for BearerScheme {
         );
     }
 }
+
+/// Says once, for every operation, what the per-route annotations cannot: a failure answers
+/// `application/problem+json`, and the gateway adds failures of its own to every route (rate
+/// limits, timeouts, an unreachable database; for a JSON body, malformed, oversized or non-JSON
+/// bodies; for a path parameter, a malformed one).
+pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let has_body = op.request_body.is_some();
+            let has_path_param = path.contains('{')
+                || op.parameters.iter().flatten().any(|p| match p {
+                    RefOr::T(p) => p.parameter_in == ParameterIn::Path,
+                    RefOr::Ref(_) => false,
+                });
+            let responses = &mut op.responses.responses;
+            for (code, response) in responses.iter_mut() {
+                if let (true, RefOr::T(r)) = (code.starts_with(['4', '5']), response)
+                    && let Some(content) = r.content.shift_remove("application/json")
+                {
+                    r.content
+                        .insert(super::error::PROBLEM_JSON.to_owned(), content);
+                }
+            }
+            if path == "/health" {
+                continue;
+            }
+            let mut add = |code: &str, why: &str| {
+                responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| RefOr::T(problem_response(why)));
+            };
+            add("429", "Rate limited; see Retry-After");
+            add(
+                "408",
+                "The request took longer than the server's request timeout",
+            );
+            add(
+                "503",
+                "A dependency (the database) is unavailable; see Retry-After",
+            );
+            if has_body {
+                add(
+                    "400",
+                    "Malformed body: not one JSON object, or trailing data",
+                );
+                add("413", "Body too large");
+                add("415", "The body is not JSON");
+                add("422", "Validation failed; one entry per bad field");
+            }
+            if has_path_param {
+                add(
+                    "400",
+                    "A malformed path parameter (such as an id that is not a UUID)",
+                );
+            }
+        }
+    }
+}
+
+/// A problem+json response with `description`.
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            super::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}

@@ -68,7 +68,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document alone (for `deals openapi` and tests).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    let mut doc = api_routes().split_for_parts().1;
+    super::openapi::finish(&mut doc);
+    doc
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -96,7 +98,8 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 /// The complete application: routes, docs, and the gateway layers.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api_routes().split_for_parts();
+    let (api, mut openapi) = api_routes().split_for_parts();
+    super::openapi::finish(&mut openapi);
     let settings = state.settings.clone();
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let route = req

@@ -195,3 +195,34 @@ async fn tracking_the_same_deal_at_once_is_one_tracker_and_never_a_conflict() {
     let tracked = app.get_json("/api/v1/tracked", &user.access).await;
     assert_eq!(tracked["total"], 1);
 }
+
+#[tokio::test]
+async fn the_openapi_document_says_failures_are_problem_json_and_lists_the_gateways_statuses() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let mut failures = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(responses) = op["responses"].as_object() else {
+                continue;
+            };
+            for (code, response) in responses {
+                if code.starts_with(['4', '5']) {
+                    failures += 1;
+                    let types: Vec<&String> =
+                        response["content"].as_object().unwrap().keys().collect();
+                    assert_eq!(
+                        types,
+                        ["application/problem+json"],
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(failures > 100, "{failures}");
+    let create = &doc["paths"]["/api/v1/goals"]["post"]["responses"];
+    for code in ["400", "401", "413", "415", "422", "429", "503"] {
+        assert!(create[code].is_object(), "POST /goals documents {code}");
+    }
+}

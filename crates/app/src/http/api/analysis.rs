@@ -114,6 +114,7 @@ pub async fn get_analysis(
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Days back from now.
+    #[param(minimum = 1, maximum = 365, default = 90)]
     pub days: Option<i64>,
 }
 

@@ -120,8 +120,10 @@ pub struct SearchParams {
     /// `score` (default), `price`, `discount` or `newest`.
     pub sort: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 

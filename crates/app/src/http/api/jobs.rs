@@ -130,8 +130,10 @@ pub struct MonitorParams {
     /// Only jobs in this status.
     pub status: Option<String>,
     /// Page (1-based).
+    #[param(minimum = 1, maximum = 100_000, default = 1)]
     pub page: Option<i64>,
     /// Page size (≤ 100).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 

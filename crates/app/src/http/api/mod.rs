@@ -49,8 +49,10 @@ impl<T: ToSchema> Paginated<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100_000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
