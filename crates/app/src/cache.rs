@@ -10,6 +10,8 @@ use moka::future::Cache as Moka;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 
+use crate::breaker::Breaker;
+
 /// TTL of one deal's public data (`deal:*`).
 pub const DEAL_TTL: Duration = Duration::from_secs(60);
 /// TTL of search results.
@@ -83,6 +85,7 @@ impl Cache for MemoryCache {
 pub struct RedisCache {
     conn: ConnectionManager,
     prefix: String,
+    breaker: Breaker,
 }
 
 impl RedisCache {
@@ -91,6 +94,7 @@ impl RedisCache {
         Self {
             conn,
             prefix: prefix.into(),
+            breaker: Breaker::redis("redis cache"),
         }
     }
 
@@ -101,31 +105,27 @@ impl RedisCache {
 
 #[async_trait]
 impl Cache for RedisCache {
+    // Every call goes through the breaker: Redis trouble is a cache miss within 250 ms at
+    // worst, then skipped at once for a few seconds.
     async fn get(&self, key: &str) -> Option<Bytes> {
         let mut conn = self.conn.clone();
-        match conn.get::<_, Option<Vec<u8>>>(self.key(key)).await {
-            Ok(v) => v.map(Bytes::from),
-            Err(e) => {
-                tracing::warn!(error = %e, "redis cache get failed");
-                None
-            }
-        }
+        self.breaker
+            .call(conn.get::<_, Option<Vec<u8>>>(self.key(key)))
+            .await
+            .flatten()
+            .map(Bytes::from)
     }
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) {
         let mut conn = self.conn.clone();
         let secs = ttl.as_secs().max(1);
-        if let Err(e) = conn
-            .set_ex::<_, _, ()>(self.key(key), value.as_ref(), secs)
-            .await
-        {
-            tracing::warn!(error = %e, "redis cache set failed");
-        }
+        let key = self.key(key);
+        self.breaker
+            .call(conn.set_ex::<_, _, ()>(key, value.as_ref(), secs))
+            .await;
     }
     async fn delete(&self, key: &str) {
         let mut conn = self.conn.clone();
-        if let Err(e) = conn.del::<_, ()>(self.key(key)).await {
-            tracing::warn!(error = %e, "redis cache delete failed");
-        }
+        self.breaker.call(conn.del::<_, ()>(self.key(key))).await;
     }
     fn kind(&self) -> &'static str {
         "redis"

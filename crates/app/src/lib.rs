@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod breaker;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -9,6 +9,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use redis::aio::ConnectionManager;
 
+use crate::breaker::Breaker;
+
 /// Which limit applies to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
@@ -110,12 +112,15 @@ impl RateLimiter for MemoryLimiter {
 
 /// Redis sliding-window limiter (at most N requests in any 60 s), shared by every replica. The
 /// window is a sorted set of request times, trimmed and counted atomically in a Lua script that
-/// reads the clock of the Redis server, so replicas with skewed clocks agree.
+/// reads the clock of the Redis server, so replicas with skewed clocks agree. While Redis fails
+/// or is slow (see [`Breaker`]), each replica limits on its own with the in-process limiter.
 pub struct RedisLimiter {
     conn: ConnectionManager,
     prefix: String,
     limits: Limits,
     script: redis::Script,
+    breaker: Breaker,
+    fallback: MemoryLimiter,
 }
 
 const WINDOW_MS: u64 = 60_000;
@@ -143,6 +148,8 @@ impl RedisLimiter {
             prefix: prefix.into(),
             limits,
             script: redis::Script::new(SLIDING_WINDOW),
+            breaker: Breaker::redis("redis rate limiter"),
+            fallback: MemoryLimiter::new(limits),
         }
     }
 }
@@ -153,24 +160,22 @@ impl RateLimiter for RedisLimiter {
         let redis_key = format!("{}rl:{}:{key}", self.prefix, bucket.as_str());
         let member = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = self.conn.clone();
-        let wait_ms: Result<u64, _> = self
-            .script
-            .key(redis_key)
+        let mut invocation = self.script.key(redis_key);
+        invocation
             .arg(WINDOW_MS)
             .arg(self.limits.of(bucket).get())
-            .arg(member)
-            .invoke_async(&mut conn)
+            .arg(member);
+        let wait_ms = self
+            .breaker
+            .call(invocation.invoke_async::<u64>(&mut conn))
             .await;
         match wait_ms {
-            Ok(0) => Ok(()),
-            Ok(ms) => Err(Limited {
+            Some(0) => Ok(()),
+            Some(ms) => Err(Limited {
                 retry_after: Duration::from_millis(ms),
             }),
-            Err(e) => {
-                // Fail open: an unreachable Redis must not take the API down; /ready reports it.
-                tracing::warn!(error = %e, "redis rate limiter unavailable; request allowed");
-                Ok(())
-            }
+            // Redis is down or slow: limit in this process meanwhile; /ready reports Redis.
+            None => self.fallback.check(bucket, key).await,
         }
     }
 }
