@@ -1,10 +1,13 @@
 //! Password hashing: argon2id (OWASP parameters) for new hashes; bcrypt hashes of imported users
-//! still verify. Hashing runs on the blocking pool, never on the async runtime.
+//! still verify. Hashing runs on the blocking pool, never on the async runtime, at most
+//! [`CONCURRENCY`] at once, each in one of a few reusable 19 MiB work buffers: a burst of
+//! sign-ins costs at most `CONCURRENCY` × 19 MiB, kept for the next burst, instead of a fresh
+//! buffer per hash that the allocator keeps after it is freed.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::OnceLock;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::{Mutex, OnceLock};
 
 use deals_core::Password;
 use tokio::sync::Semaphore;
@@ -15,21 +18,95 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// At most this many hashes are computed at once (each argon2id run holds 19 MiB): a burst of
-/// logins queues here instead of exhausting memory through the blocking pool.
-static HASHING: Semaphore = Semaphore::const_new(4);
+/// Hashes computed at once.
+pub const CONCURRENCY: usize = 4;
+
+/// At most [`CONCURRENCY`] hashes are computed at once (each argon2id run needs 19 MiB): a
+/// burst of logins queues here instead of exhausting memory through the blocking pool.
+static HASHING: Semaphore = Semaphore::const_new(CONCURRENCY);
+
+/// Work buffers of finished hashes, reused by the next ones (at most one per permit).
+static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Runs argon2 with `params` into `out`, in a pooled work buffer when the sizes fit.
+fn argon2_into(
+    argon: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = params.block_count();
+    let pooled = BUFFERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    let mut memory = match pooled {
+        Some(buf) if buf.len() == blocks => buf,
+        _ => vec![Block::default(); blocks],
+    };
+    let result = argon.hash_password_into_with_memory(password, salt, out, &mut memory);
+    let mut pool = BUFFERS.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.len() < CONCURRENCY {
+        pool.push(memory);
+    }
+    result
+}
+
+/// The PHC string of an argon2id hash of `password` with a fresh salt.
+fn hash_now(password: &[u8]) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("argon2 salt: {e}"))?;
+    let argon = hasher();
+    let params = argon.params().clone();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon, &params, password, salt_raw, &mut out)
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)
+            .map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("argon2 output: {e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches a stored argon2 PHC hash (any variant, version and parameters),
+/// compared in constant time.
+fn verify_argon2(password: &[u8], stored: &PasswordHash<'_>) -> bool {
+    let (Ok(algorithm), Some(salt), Some(expected)) = (
+        Algorithm::try_from(stored.algorithm),
+        stored.salt,
+        stored.hash,
+    ) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let version = stored
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or_default();
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_raw) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    if argon2_into(&argon, &params, password, salt_raw, &mut out).is_err() {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|computed| computed == expected)
+}
 
 /// Hashes a password with argon2id, off the async runtime.
 pub async fn hash(password: Password) -> anyhow::Result<String> {
     let _permit = HASHING.acquire().await?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        hasher()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
-    })
-    .await?
+    tokio::task::spawn_blocking(move || hash_now(password.expose().as_bytes())).await?
 }
 
 /// Checks a password against a stored argon2 or bcrypt hash, off the async runtime. With no
@@ -40,9 +117,8 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
     let _permit = HASHING.acquire().await?;
     tokio::task::spawn_blocking(move || {
         let Some(stored) = stored else {
-            let dummy = dummy_hash();
-            if let Ok(parsed) = PasswordHash::new(dummy) {
-                let _ = hasher().verify_password(password.as_bytes(), &parsed);
+            if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
+                let _ = verify_argon2(password.as_bytes(), &parsed);
             }
             return Ok(false);
         };
@@ -50,11 +126,7 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
             return Ok(bcrypt::verify(&password, &stored).unwrap_or(false));
         }
         Ok(PasswordHash::new(&stored)
-            .map(|parsed| {
-                hasher()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| verify_argon2(password.as_bytes(), &parsed))
             .unwrap_or(false))
     })
     .await?
@@ -64,12 +136,8 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
         let secret: [u8; 16] = rand::random();
-        hasher()
-            .hash_password(&secret, &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        hash_now(&secret).unwrap_or_default()
     })
 }
 
@@ -108,6 +176,26 @@ mod tests {
         assert!(needs_rehash(&h));
     }
 
+    #[test]
+    fn pooled_hashes_are_standard_phc_strings_the_argon2_crate_verifies_and_vice_versa() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let ours = hash_now(b"correct horse").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(hasher().verify_password(b"correct horse", &parsed).is_ok());
+        let theirs = hasher()
+            .hash_password(b"battery staple", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        let theirs = PasswordHash::new(&theirs).unwrap();
+        assert!(verify_argon2(b"battery staple", &theirs));
+        assert!(!verify_argon2(b"battery stapler", &theirs));
+        assert!(BUFFERS.lock().unwrap().len() <= CONCURRENCY);
+    }
+
     #[tokio::test]
     async fn malformed_hashes_and_unknown_accounts_never_verify() {
         assert!(!verify("x".into(), Some("not a hash".into())).await.unwrap());
@@ -117,10 +205,7 @@ mod tests {
     #[test]
     fn the_dummy_hash_costs_as_much_as_a_real_one() {
         let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
-        let real = hasher()
-            .hash_password(b"x", &SaltString::generate(&mut OsRng))
-            .unwrap()
-            .to_string();
+        let real = hash_now(b"x").unwrap();
         let real = PasswordHash::new(&real).unwrap();
         assert_eq!(dummy.algorithm, real.algorithm);
         assert_eq!(
