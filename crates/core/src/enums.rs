@@ -197,6 +197,8 @@ text_enum!(
         GoalExpired => "goal_expired",
         /// A goal's deadline is near.
         Deadline => "deadline",
+        /// A goal was paused: its owner's tokens no longer pay for its work.
+        OutOfTokens => "out_of_tokens",
     }
 );
 

@@ -49,6 +49,14 @@ pub enum AppError {
     /// 401: no valid credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 402: the caller's tokens do not cover the work; the body adds `cost` and `balance`.
+    #[error("not enough tokens: {cost} needed, {balance} available")]
+    PaymentRequired {
+        /// What the work costs.
+        cost: deals_core::TokenAmount,
+        /// The caller's balance.
+        balance: deals_core::TokenAmount,
+    },
     /// 403: authenticated but not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -89,6 +97,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -111,6 +120,9 @@ impl From<crate::error::Error> for AppError {
             Error::Invalid(v) => AppError::Validation(v),
             Error::Forbidden => AppError::Forbidden,
             Error::Unauthorized(why) => AppError::Unauthorized(why),
+            Error::InsufficientTokens { cost, balance } => {
+                AppError::PaymentRequired { cost, balance }
+            }
             Error::Unavailable(what) => AppError::Unavailable(what),
             Error::Internal(e) => AppError::Internal(e),
         }
@@ -175,6 +187,20 @@ impl IntoResponse for AppError {
                 );
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                res
+            }
+            AppError::PaymentRequired { cost, balance } => {
+                let body = serde_json::json!({
+                    "type": "/problems/payment-required",
+                    "title": "Payment Required",
+                    "status": status.as_u16(),
+                    "detail": format!("this costs {cost} tokens and the balance is {balance}"),
+                    "cost": cost,
+                    "balance": balance,
+                });
+                let mut res = (status, axum::Json(body)).into_response();
+                res.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
                 res
             }
             AppError::Unauthorized(why) => {

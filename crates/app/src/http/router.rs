@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
-    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
+    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
 };
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
@@ -62,6 +62,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))
+        .routes(routes!(tokens::pricing))
+        .routes(routes!(tokens::balance))
+        .routes(routes!(tokens::transactions))
 }
 
 /// The OpenAPI document alone (for `deals openapi` and tests).

@@ -56,12 +56,12 @@ pub async fn run(
             let goal = subject(job)?;
             let out =
                 crate::goals::discovery::analyze(state, origin.for_goal(goal), goal, refine).await;
-            json(out.map_err(gone("goal"))?)
+            json(unpaid(state, goal, out).await.map_err(gone("goal"))?)
         }
         JobKind::SearchDeals => {
             let goal = subject(job)?;
             let out = crate::goals::discovery::search(state, origin.for_goal(goal), goal).await;
-            json(out.map_err(gone("goal"))?)
+            json(unpaid(state, goal, out).await.map_err(gone("goal"))?)
         }
         JobKind::CheckPrices => {
             let ids: Vec<Uuid> = job
@@ -92,6 +92,17 @@ fn gone(what: &'static str) -> impl Fn(Error) -> JobError {
         Error::NotFound => JobError::Permanent(format!("the {what} no longer exists")),
         other => other.into(),
     }
+}
+
+/// Pauses the goal (and tells its owner) when its work was refused for want of tokens; the job
+/// then fails for good with that error.
+async fn unpaid<T>(state: &AppState, goal_id: Uuid, out: Result<T, Error>) -> Result<T, Error> {
+    if let Err(e @ Error::InsufficientTokens { .. }) = &out
+        && let Err(paused) = crate::tokens::pause_unpaid_goal(state, goal_id, e).await
+    {
+        tracing::warn!(goal_id = %goal_id, error = %paused, "pausing an unpaid goal failed");
+    }
+    out
 }
 
 /// The job's subject id, or a permanent failure.
@@ -158,7 +169,8 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
         )
         .await?;
     }
-    Ok(json!({"expired": expired.len(), "reminded": soon.len()}))
+    let released = crate::tokens::release_expired_holds(state).await?;
+    Ok(json!({"expired": expired.len(), "reminded": soon.len(), "holds_released": released}))
 }
 
 async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {

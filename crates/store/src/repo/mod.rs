@@ -9,6 +9,8 @@ pub mod jobs;
 pub mod listings;
 pub mod search;
 pub mod sessions;
+pub mod token_holds;
+pub mod tokens;
 pub mod tracking;
 pub mod users;
 

@@ -8,6 +8,7 @@ pub mod goals;
 pub mod jobs;
 pub mod sources;
 pub mod system;
+pub mod tokens;
 pub mod tracking;
 pub mod users;
 
