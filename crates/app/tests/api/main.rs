@@ -15,4 +15,5 @@ mod relevance;
 mod replicas;
 mod seed;
 mod system;
+mod tokens;
 mod workers;
