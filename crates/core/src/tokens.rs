@@ -77,7 +77,10 @@ impl TokenAmount {
         }
         let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
         let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty())
+        if whole.is_empty()
+            || !digits(whole)
+            || !digits(frac)
+            || (s.contains('.') && frac.is_empty())
         {
             return Err(AmountError::Syntax);
         }
@@ -239,7 +242,10 @@ mod tests {
             assert_eq!(TokenAmount::parse(text).map(TokenAmount::minor), Ok(minor));
         }
         assert_eq!(TokenAmount::whole(12).to_string(), "12.000000");
-        assert_eq!(TokenAmount::parse("0.000001").unwrap().to_string(), "0.000001");
+        assert_eq!(
+            TokenAmount::parse("0.000001").unwrap().to_string(),
+            "0.000001"
+        );
         assert_eq!(format_signed(-100_000), "-0.100000");
         assert_eq!(format_signed(2_000_000), "2.000000");
     }
@@ -251,7 +257,10 @@ mod tests {
         assert_eq!(TokenAmount::parse("1e6"), Err(AmountError::Syntax));
         assert_eq!(TokenAmount::parse("1."), Err(AmountError::Syntax));
         assert_eq!(TokenAmount::parse(""), Err(AmountError::Syntax));
-        assert_eq!(TokenAmount::parse("99999999999999"), Err(AmountError::Range));
+        assert_eq!(
+            TokenAmount::parse("99999999999999"),
+            Err(AmountError::Range)
+        );
         assert_eq!(TokenAmount::from_minor(-1), None);
     }
 
@@ -260,7 +269,11 @@ mod tests {
         for kind in EntryKind::ALL {
             assert_eq!(EntryKind::parse(kind.as_str()), Ok(kind));
         }
-        assert!(EntryKind::parse("gift").unwrap_err().contains("signup_bonus"));
+        assert!(
+            EntryKind::parse("gift")
+                .unwrap_err()
+                .contains("signup_bonus")
+        );
         assert!(EntryKind::Charge.is_debit() && !EntryKind::Refund.is_debit());
     }
 
@@ -270,6 +283,9 @@ mod tests {
         assert_eq!(read("\"2.5\"").unwrap().minor(), 2_500_000);
         assert_eq!(read("3").unwrap().minor(), 3_000_000);
         assert!(read("2.5").is_err());
-        assert_eq!(serde_json::to_string(&TokenAmount::whole(1)).unwrap(), "\"1.000000\"");
+        assert_eq!(
+            serde_json::to_string(&TokenAmount::whole(1)).unwrap(),
+            "\"1.000000\""
+        );
     }
 }

@@ -44,10 +44,7 @@ pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> 
     let refine = words_only.is_some() && !rules_only;
     let analysis = match words_only {
         Some(words) if rules_only && (3..=500).contains(&words.chars().count()) => {
-            let out = state
-                .agents
-                .analyze_goal(user_id, &words)
-                .await?;
+            let out = state.agents.analyze_goal(user_id, &words).await?;
             Origin::new(Some(user_id), None)
                 .record(&state.store, &out.run)
                 .await;

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
+    wallet,
 };
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
@@ -65,6 +66,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::pricing))
         .routes(routes!(tokens::balance))
         .routes(routes!(tokens::transactions))
+        .routes(routes!(wallet::challenge))
+        .routes(routes!(wallet::verify))
+        .routes(routes!(wallet::get_wallet))
 }
 
 /// The OpenAPI document alone (for `deals openapi` and tests).

@@ -15,6 +15,45 @@ pub struct TokensSettings {
     pub hold_ttl_secs: u64,
     /// What each operation costs.
     pub pricing: Pricing,
+    /// Wallet proof and on-chain deposits.
+    pub solana: SolanaSettings,
+}
+
+/// Solana: the Sign-In With Solana challenge and where deposits are read from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SolanaSettings {
+    /// The domain named in the sign-in message (the host users see).
+    pub domain: String,
+    /// The URI named in the sign-in message.
+    pub uri: String,
+    /// The chain named in the sign-in message.
+    pub chain_id: String,
+    /// Seconds a challenge may be answered.
+    pub challenge_ttl_secs: u64,
+    /// JSON-RPC endpoint read for deposits.
+    pub rpc_url: String,
+    /// Mint of the DEAL token; empty disables deposits.
+    pub mint: String,
+    /// The treasury's token account (for `mint`) that deposits pay into.
+    pub treasury: String,
+    /// Decimals of the mint on chain (amounts are converted to the ledger's 6).
+    pub decimals: u32,
+}
+
+impl Default for SolanaSettings {
+    fn default() -> Self {
+        Self {
+            domain: "localhost:8000".into(),
+            uri: "http://localhost:8000".into(),
+            chain_id: "mainnet".into(),
+            challenge_ttl_secs: 300,
+            rpc_url: "https://api.mainnet-beta.solana.com".into(),
+            mint: String::new(),
+            treasury: String::new(),
+            decimals: 6,
+        }
+    }
 }
 
 /// The price list, in tokens. An operation priced `0` is free and leaves no ledger entry.
@@ -49,6 +88,7 @@ impl Default for TokensSettings {
             signup_bonus: TokenAmount::whole(20),
             hold_ttl_secs: 3600,
             pricing: Pricing::default(),
+            solana: SolanaSettings::default(),
         }
     }
 }

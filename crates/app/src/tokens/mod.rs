@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod meter;
+pub mod wallet;
 
 use chrono::{DateTime, Utc};
 use deals_core::tokens::{DECIMALS, format_signed};

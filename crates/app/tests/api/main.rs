@@ -16,4 +16,5 @@ mod replicas;
 mod seed;
 mod system;
 mod tokens;
+mod wallet;
 mod workers;

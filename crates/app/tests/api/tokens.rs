@@ -68,17 +68,17 @@ async fn a_new_user_starts_with_the_bonus_and_pays_for_a_goal_and_its_search() {
     let search = &charges["items"][0];
     assert_eq!(search["amount"], "-0.100000");
     assert_eq!(search["balance_after"], "18.900000");
-    assert_eq!(search["goal_id"], goal["id"], "scheduled work names its goal");
+    assert_eq!(
+        search["goal_id"], goal["id"],
+        "scheduled work names its goal"
+    );
     assert_eq!(charges["items"][1]["amount"], "-1.000000");
 
     let bad = app
         .get("/api/v1/tokens/transactions?kind=gift", Some(&user.access))
         .await;
     assert_problem(bad, 422).await;
-    assert_eq!(
-        app.get("/api/v1/tokens/balance", None).await.status(),
-        401
-    );
+    assert_eq!(app.get("/api/v1/tokens/balance", None).await.status(), 401);
 }
 
 #[tokio::test]
@@ -86,7 +86,11 @@ async fn a_user_who_cannot_pay_gets_402_with_the_cost_and_the_balance() {
     let app = TestApp::spawn_with(|s| s.tokens.signup_bonus = TokenAmount::ZERO).await;
     let user = app.register_user().await;
     let res = app
-        .post("/api/v1/goals", Some(&user.access), json!({"query": "a used bike"}))
+        .post(
+            "/api/v1/goals",
+            Some(&user.access),
+            json!({"query": "a used bike"}),
+        )
         .await;
     let problem = assert_problem(res, 402).await;
     assert_eq!(problem["cost"], "1.100000");
@@ -108,13 +112,22 @@ async fn a_goal_whose_owner_runs_out_is_paused_and_the_owner_told() {
     let id = goal["id"].as_str().unwrap();
 
     let asked = app
-        .post(&format!("/api/v1/goals/{id}/search"), Some(&user.access), json!({}))
+        .post(
+            &format!("/api/v1/goals/{id}/search"),
+            Some(&user.access),
+            json!({}),
+        )
         .await;
     assert_eq!(assert_problem(asked, 402).await["cost"], "0.100000");
 
     let user_id = Uuid::parse_str(&user.id).unwrap();
     let goal_id = Uuid::parse_str(id).unwrap();
-    let scheduled = Jobs::new_job(JobKind::SearchDeals, Some(user_id), Some(goal_id), json!({}));
+    let scheduled = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(user_id),
+        Some(goal_id),
+        json!({}),
+    );
     let (job, _) = app
         .state
         .jobs
@@ -157,12 +170,20 @@ async fn a_retried_step_is_charged_once_and_refunded_when_the_job_fails_for_good
     }
     let after = TokenAmount::parse(&before).unwrap().minor() - 100_000;
     let after = TokenAmount::from_minor(after).unwrap().to_string();
-    assert_eq!(balance(&app, &user).await, after, "three attempts, one charge");
+    assert_eq!(
+        balance(&app, &user).await,
+        after,
+        "three attempts, one charge"
+    );
     let held = app.get_json("/api/v1/tokens/balance", &user.access).await;
     assert_eq!(held["held"], "0.100000");
 
     deals_app::tokens::settle_job(&app.state, job, false).await;
-    assert_eq!(balance(&app, &user).await, before, "the failed work is refunded");
+    assert_eq!(
+        balance(&app, &user).await,
+        before,
+        "the failed work is refunded"
+    );
     let refunds = transactions(&app, &user, "?kind=refund").await;
     assert_eq!(refunds["total"], 1);
     assert_eq!(refunds["items"][0]["amount"], "0.100000");
@@ -181,7 +202,11 @@ async fn a_hold_left_by_a_dead_worker_is_released_when_it_expires() {
     deals_app::goals::discovery::search(&app.state, origin, goal_id)
         .await
         .unwrap();
-    assert_ne!(balance(&app, &user).await, before, "the hold took its price");
+    assert_ne!(
+        balance(&app, &user).await,
+        before,
+        "the hold took its price"
+    );
     // The worker "died" here: nothing posts or voids the hold. The hourly upkeep releases it.
     let released = deals_app::tokens::release_expired_holds(&app.state)
         .await

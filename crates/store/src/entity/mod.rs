@@ -6,6 +6,7 @@
 
 pub mod agent_run;
 pub mod deal_analysis;
+pub mod deposit;
 pub mod goal;
 pub mod goal_match;
 pub mod job;
@@ -22,3 +23,5 @@ pub mod token_hold;
 pub mod tracker;
 pub mod user;
 pub mod user_preference;
+pub mod wallet;
+pub mod wallet_challenge;

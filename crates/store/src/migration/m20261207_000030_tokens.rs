@@ -65,7 +65,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         let unique = [
-            index("token_entries", "uq_token_entries_key", &["idempotency_key"]),
+            index(
+                "token_entries",
+                "uq_token_entries_key",
+                &["idempotency_key"],
+            ),
             index("token_holds", "uq_token_holds_key", &["key"]),
         ];
         for mut i in unique {

@@ -13,6 +13,7 @@ pub mod token_holds;
 pub mod tokens;
 pub mod tracking;
 pub mod users;
+pub mod wallets;
 
 /// A page of rows and the total number of rows matching the query.
 #[derive(Debug, Clone, PartialEq)]

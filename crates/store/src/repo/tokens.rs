@@ -220,7 +220,9 @@ impl Store {
     /// writes nothing.
     pub async fn post_entry(&self, new: NewEntry) -> Result<Posted, StoreError> {
         if new.amount <= 0 {
-            return Err(StoreError::Corrupt("a ledger entry moves a positive amount".into()));
+            return Err(StoreError::Corrupt(
+                "a ledger entry moves a positive amount".into(),
+            ));
         }
         retry_on_conflict(|| async {
             if let Some(first) = self.entry_by_key(&new.key).await? {

@@ -65,14 +65,21 @@ async fn concurrent_charges(store: &Store) {
     assert_eq!((paid, refused), (37, 63));
     assert_balanced(store, payer, 0).await;
     let charges = store
-        .token_entries(payer, Some(EntryKind::Charge), Pagination::parse(Some(1), Some(100)).unwrap())
+        .token_entries(
+            payer,
+            Some(EntryKind::Charge),
+            Pagination::parse(Some(1), Some(100)).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(charges.total, 37);
     let mut afters: Vec<i64> = charges.items.iter().map(|e| e.balance_after).collect();
     afters.sort_unstable();
     let expected: Vec<i64> = (0..37).map(|n| n * PRICE).collect();
-    assert_eq!(afters, expected, "each charge saw the balance the one before left");
+    assert_eq!(
+        afters, expected,
+        "each charge saw the balance the one before left"
+    );
 }
 
 async fn ledger_story(store: &Store) {
@@ -126,7 +133,11 @@ async fn ledger_story(store: &Store) {
     let held = store.reserve_hold(hold("job:a:search", 600)).await.unwrap();
     assert_eq!(held, Reserved::Held);
     let again = store.reserve_hold(hold("job:a:search", 600)).await.unwrap();
-    assert_eq!(again, Reserved::AlreadyHeld, "a retried step is charged once");
+    assert_eq!(
+        again,
+        Reserved::AlreadyHeld,
+        "a retried step is charged once"
+    );
     assert_balanced(store, u, 4_000_000).await;
     assert_eq!(store.held_tokens(u).await.unwrap(), 1_000_000);
     assert_eq!(store.post_holds("job:a:").await.unwrap(), 1);
@@ -139,7 +150,11 @@ async fn ledger_story(store: &Store) {
     assert_eq!(store.void_holds("job:b:", "failed").await.unwrap(), 0);
     assert_balanced(store, u, 4_000_000).await;
     let refunds = store
-        .token_entries(u, Some(EntryKind::Refund), Pagination::parse(Some(1), Some(10)).unwrap())
+        .token_entries(
+            u,
+            Some(EntryKind::Refund),
+            Pagination::parse(Some(1), Some(10)).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(refunds.total, 1);

@@ -11,6 +11,7 @@ pub mod system;
 pub mod tokens;
 pub mod tracking;
 pub mod users;
+pub mod wallet;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

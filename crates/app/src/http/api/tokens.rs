@@ -57,7 +57,6 @@ pub async fn transactions(
         per_page: params.per_page,
     }
     .parse()?;
-    let found =
-        crate::tokens::transactions(&state, user.id, params.kind.as_deref(), page).await?;
+    let found = crate::tokens::transactions(&state, user.id, params.kind.as_deref(), page).await?;
     Ok(Json(Paginated::from_page(found, page, |t| t)))
 }
