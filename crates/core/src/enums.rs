@@ -71,6 +71,8 @@ text_enum!(
         ExpireGoals => "expire_goals",
         /// Delete old finished jobs and read notifications; keep price partitions ahead.
         Retention => "retention",
+        /// Read a pending token deposit from the chain again until it is finalized.
+        CheckDeposit => "check_deposit",
     }
 );
 

@@ -66,6 +66,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::pricing))
         .routes(routes!(tokens::balance))
         .routes(routes!(tokens::transactions))
+        .routes(routes!(tokens::deposit))
         .routes(routes!(wallet::challenge))
         .routes(routes!(wallet::verify))
         .routes(routes!(wallet::get_wallet))

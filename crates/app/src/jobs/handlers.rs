@@ -78,6 +78,7 @@ pub async fn run(
         JobKind::DeliverNotification => deliver_notification(state, job).await,
         JobKind::ExpireGoals => expire_goals(state).await,
         JobKind::Retention => retention(state).await,
+        JobKind::CheckDeposit => check_deposit(state, job).await,
     }
 }
 
@@ -183,6 +184,24 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
         "jobs_deleted": jobs,
         "notifications_deleted": notifications,
     }))
+}
+
+/// Reads a pending deposit again; still pending is a retry (with the queue's backoff).
+async fn check_deposit(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
+    let signature = job
+        .payload
+        .get("signature")
+        .and_then(|s| s.as_str())
+        .ok_or_else(|| JobError::Permanent("payload without a signature".into()))?;
+    let deposit = crate::tokens::deposits::check(state, signature)
+        .await
+        .map_err(gone("deposit"))?;
+    if deposit.status == deals_store::repo::wallets::status::PENDING {
+        return Err(JobError::Retryable(
+            "the transaction is not finalized yet".into(),
+        ));
+    }
+    Ok(json!({"signature": deposit.signature, "status": deposit.status, "reason": deposit.reason}))
 }
 
 /// Sends one notification to one of the user's external channels. The in-app row and the live

@@ -39,6 +39,8 @@ pub struct SolanaSettings {
     pub treasury: String,
     /// Decimals of the mint on chain (amounts are converted to the ledger's 6).
     pub decimals: u32,
+    /// Seconds before a deposit that is not finalized yet is read again.
+    pub recheck_secs: u64,
 }
 
 impl Default for SolanaSettings {
@@ -52,6 +54,7 @@ impl Default for SolanaSettings {
             mint: String::new(),
             treasury: String::new(),
             decimals: 6,
+            recheck_secs: 20,
         }
     }
 }

@@ -6,7 +6,9 @@
 //! amounts are `deals_core::TokenAmount` (6 decimals, decimal strings in the API).
 
 pub mod config;
+pub mod deposits;
 pub mod meter;
+pub mod solana;
 pub mod wallet;
 
 use chrono::{DateTime, Utc};

@@ -6,6 +6,7 @@
 mod analysis;
 mod auth;
 mod deals;
+mod deposits;
 mod flows;
 mod gateway;
 mod goals;

@@ -1,16 +1,19 @@
-//! DEAL tokens: the public price list, the caller's balance and the history of their tokens.
+//! DEAL tokens: the public price list, the caller's balance, the history of their tokens and
+//! on-chain deposits.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use deals_core::Permission;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{PageParams, Paginated};
 use crate::auth::AuthUser;
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use crate::tokens::deposits::DepositOut;
 use crate::tokens::{Balance, PriceList, Transaction};
 
 /// What each operation costs and what a new account starts with (no sign-in needed).
@@ -59,4 +62,33 @@ pub async fn transactions(
     .parse()?;
     let found = crate::tokens::transactions(&state, user.id, params.kind.as_deref(), page).await?;
     Ok(Json(Paginated::from_page(found, page, |t| t)))
+}
+
+/// A deposit to verify.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    /// Base58 signature of the transaction that paid the treasury from the linked wallet.
+    pub signature: String,
+}
+
+/// Verifies an on-chain payment and credits it once: 200 when settled (`credited`, or `refused`
+/// with a reason), 202 while the transaction is not finalized (it is read again by a job).
+#[utoipa::path(post, path = "/api/v1/tokens/deposits", tag = "tokens", security(("bearer" = [])), request_body = DepositRequest, responses(
+    (status = 200, body = DepositOut, description = "Credited or refused"), (status = 202, body = DepositOut, description = "Pending: not finalized yet"),
+    (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 409, body = Problem, description = "No linked wallet, or submitted by another account"),
+    (status = 422, body = Problem, description = "Not a base58 signature"), (status = 503, body = Problem, description = "Deposits are not configured")))]
+pub async fn deposit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<DepositRequest>,
+) -> Result<(StatusCode, Json<DepositOut>), AppError> {
+    user.require(Permission::Create)?;
+    let out = crate::tokens::deposits::submit(&state, user.id, &req.signature).await?;
+    let status = if out.status == "pending" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(out)))
 }
