@@ -2,9 +2,9 @@
 //! keys, and holds for agent work.
 //!
 //! Every movement runs in one write transaction (`BEGIN IMMEDIATE` on SQLite): a debit is a single
-//! conditional `UPDATE token_accounts SET balance = balance - :amt WHERE user_id = :u AND balance
-//! >= :amt`; when it touches no row the user cannot pay and nothing is written. The `CHECK
-//! (balance >= 0)` on the row is the last line of defence. Each movement appends an entry whose
+//! conditional update, `UPDATE token_accounts SET balance = balance - :amt WHERE user_id = :u
+//! AND balance >= :amt`; when it touches no row the user cannot pay and nothing is written. The
+//! `CHECK (balance >= 0)` on the row is the last line of defence. Each movement appends an entry whose
 //! `balance_after` is read inside the same transaction.
 
 use chrono::{DateTime, Utc};
