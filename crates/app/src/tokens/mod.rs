@@ -16,7 +16,7 @@ use deals_core::tokens::{DECIMALS, format_signed};
 use deals_core::{EntryKind, GoalStatus, NotificationKind, Pagination, Priority, TokenAmount};
 use deals_store::repo::Page;
 use deals_store::repo::goals::GoalChanges;
-use deals_store::repo::tokens::Entry;
+use deals_store::repo::tokens::{Entry, NewEntry, Posted};
 use deals_store::{Scope, StoreError};
 use serde::Serialize;
 use serde_json::json;
@@ -178,6 +178,57 @@ pub async fn transactions(
         items: found.items.into_iter().map(Transaction::from).collect(),
         total: found.total,
     })
+}
+
+/// Tokens spent on a goal's work, refunds deducted.
+pub async fn goal_spend(state: &AppState, goal_id: Uuid) -> Result<TokenAmount> {
+    let spent = state.store.goal_token_spend(goal_id).await?;
+    Ok(TokenAmount::from_minor(spent).unwrap_or_default())
+}
+
+/// Gives a user tokens as an administrator, with a reason; the entry names the administrator.
+/// The same `key` again returns the first grant; with other fields it is a conflict.
+pub async fn grant(
+    state: &AppState,
+    admin_id: Uuid,
+    user_id: Uuid,
+    amount: TokenAmount,
+    reason: &str,
+    key: Option<&str>,
+) -> Result<Transaction> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(Error::invalid("reason", "must be 1 to 500 characters"));
+    }
+    if amount.is_zero() {
+        return Err(Error::invalid("amount", "must be more than 0"));
+    }
+    state.store.get_user(user_id).await?;
+    let entry = NewEntry {
+        user_id,
+        kind: EntryKind::AdminGrant,
+        amount: amount.minor(),
+        reason: reason.to_owned(),
+        reference: Some(format!("admin:{admin_id}")),
+        goal_id: None,
+        key: match key {
+            Some(k) => format!("grant:{admin_id}:{k}"),
+            None => format!("grant:{}", Uuid::now_v7()),
+        },
+    };
+    match state.store.post_entry(entry).await {
+        Ok(Posted::Applied(e) | Posted::Repeated(e)) => {
+            tracing::info!(admin = %admin_id, user = %user_id, amount = %amount, reason, "admin token grant");
+            Ok(e.into())
+        }
+        Ok(Posted::Insufficient { .. }) => Err(Error::Internal(anyhow::anyhow!(
+            "a grant was refused as a debit"
+        ))),
+        Err(StoreError::Conflict(_)) => Err(Error::Conflict(
+            "this idempotency key was used for another grant".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Refuses work costing `cost` that the user's balance does not cover (HTTP 402), before any of

@@ -73,6 +73,11 @@ async fn a_new_user_starts_with_the_bonus_and_pays_for_a_goal_and_its_search() {
         "scheduled work names its goal"
     );
     assert_eq!(charges["items"][1]["amount"], "-1.000000");
+    let id = goal["id"].as_str().unwrap();
+    let read = app
+        .get_json(&format!("/api/v1/goals/{id}"), &user.access)
+        .await;
+    assert_eq!(read["tokens_spent"], "0.100000", "the goal's own searches");
 
     let bad = app
         .get("/api/v1/tokens/transactions?kind=gift", Some(&user.access))
@@ -213,4 +218,36 @@ async fn a_hold_left_by_a_dead_worker_is_released_when_it_expires() {
         .unwrap();
     assert_eq!(released, 1);
     assert_eq!(balance(&app, &user).await, before);
+}
+
+#[tokio::test]
+async fn an_administrator_grants_tokens_with_a_reason_once_per_key() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin().await;
+    let user = app.register_user().await;
+    let path = format!("/api/v1/admin/users/{}/tokens", user.id);
+    let body =
+        json!({"amount": "5.5", "reason": "sorry for the outage", "idempotency_key": "outage-1"});
+    let res = app.post(&path, Some(&admin.access), body.clone()).await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(first["kind"], "admin_grant");
+    assert_eq!(first["reference"], format!("admin:{}", admin.id));
+    let again: Value = app
+        .post(&path, Some(&admin.access), body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["id"], first["id"], "the same key grants once");
+    assert_eq!(balance(&app, &user).await, "25.500000");
+
+    let other =
+        json!({"amount": "6", "reason": "sorry for the outage", "idempotency_key": "outage-1"});
+    assert_problem(app.post(&path, Some(&admin.access), other).await, 409).await;
+    let no_reason = json!({"amount": "1", "reason": " "});
+    assert_problem(app.post(&path, Some(&admin.access), no_reason).await, 422).await;
+    let by_user = json!({"amount": "1", "reason": "me"});
+    assert_problem(app.post(&path, Some(&user.access), by_user).await, 403).await;
+    assert_eq!(balance(&app, &user).await, "25.500000");
 }

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{PageParams, Paginated};
-use crate::auth::AuthUser;
+use crate::auth::{AdminUser, AuthUser};
 use crate::http::error::{AppError, Problem};
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::tokens::deposits::DepositOut;
 use crate::tokens::{Balance, PriceList, Transaction};
@@ -91,4 +91,33 @@ pub async fn deposit(
         StatusCode::OK
     };
     Ok((status, Json(out)))
+}
+
+/// Tokens given by an administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRequest {
+    /// Tokens to give (decimal string).
+    #[schema(value_type = String, example = "10")]
+    pub amount: deals_core::TokenAmount,
+    /// Why (kept in the ledger entry, shown to the user).
+    pub reason: String,
+    /// Optional idempotency key: the same key again returns the first grant.
+    pub idempotency_key: Option<String>,
+}
+
+/// Gives a user tokens, with a reason; the entry names the administrator (audited).
+#[utoipa::path(post, path = "/api/v1/admin/users/{user_id}/tokens", tag = "admin", security(("bearer" = [])), params(("user_id" = Uuid, Path)), request_body = GrantRequest, responses(
+    (status = 201, body = Transaction, description = "Granted"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not an administrator"),
+    (status = 404, body = Problem, description = "No such user"), (status = 409, body = Problem, description = "Idempotency key used for another grant"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+pub async fn admin_grant(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    ApiPath(user_id): ApiPath<uuid::Uuid>,
+    ApiJson(req): ApiJson<GrantRequest>,
+) -> Result<(StatusCode, Json<Transaction>), AppError> {
+    let key = req.idempotency_key.as_deref();
+    let granted =
+        crate::tokens::grant(&state, admin.0.id, user_id, req.amount, &req.reason, key).await?;
+    Ok((StatusCode::CREATED, Json(granted)))
 }
