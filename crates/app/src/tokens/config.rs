@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub struct TokensSettings {
     /// Tokens a new account starts with (decimal string).
     pub signup_bonus: TokenAmount,
+    /// Tokens given to both sides when a new user enters a referral code (once per new user).
+    pub referral_reward: TokenAmount,
+    /// Days after registration within which a referral code may be entered.
+    pub referral_window_days: u32,
     /// Seconds a hold waits for its work to be posted before it is released (refunded).
     pub hold_ttl_secs: u64,
     /// What each operation costs.
@@ -89,6 +93,8 @@ impl Default for TokensSettings {
     fn default() -> Self {
         Self {
             signup_bonus: TokenAmount::whole(20),
+            referral_reward: TokenAmount::whole(5),
+            referral_window_days: 7,
             hold_ttl_secs: 3600,
             pricing: Pricing::default(),
             solana: SolanaSettings::default(),

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod deposits;
 pub mod meter;
+pub mod referral;
 pub mod solana;
 pub mod wallet;
 

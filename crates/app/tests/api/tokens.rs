@@ -251,3 +251,54 @@ async fn an_administrator_grants_tokens_with_a_reason_once_per_key() {
     assert_problem(app.post(&path, Some(&user.access), by_user).await, 403).await;
     assert_eq!(balance(&app, &user).await, "25.500000");
 }
+
+#[tokio::test]
+async fn a_referral_rewards_both_sides_once_per_new_user() {
+    let app = TestApp::spawn().await;
+    let referrer = app.register_user().await;
+    let code = app
+        .get_json("/api/v1/tokens/referral", &referrer.access)
+        .await;
+    assert_eq!(code["reward"], "5.000000");
+    let code = code["code"].as_str().unwrap().to_owned();
+    let own = json!({ "code": code });
+    let res = app
+        .post("/api/v1/tokens/referral", Some(&referrer.access), own)
+        .await;
+    assert_problem(res, 422).await;
+
+    let newcomer = app.register_user().await;
+    let res = app
+        .post(
+            "/api/v1/tokens/referral",
+            Some(&newcomer.access),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(balance(&app, &newcomer).await, "25.000000");
+    assert_eq!(balance(&app, &referrer).await, "25.000000");
+    let again = app
+        .post(
+            "/api/v1/tokens/referral",
+            Some(&newcomer.access),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_problem(again, 409).await;
+    assert_eq!(
+        balance(&app, &referrer).await,
+        "25.000000",
+        "one reward per referred user"
+    );
+    let history = transactions(&app, &referrer, "?kind=referral_reward").await;
+    assert_eq!(history["total"], 1);
+    let bogus = app
+        .post(
+            "/api/v1/tokens/referral",
+            Some(&newcomer.access),
+            json!({"code": "xyz"}),
+        )
+        .await;
+    assert_problem(bogus, 422).await;
+}

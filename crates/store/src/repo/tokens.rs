@@ -254,6 +254,50 @@ impl Store {
         .await
     }
 
+    /// Rewards a referral on both sides in one transaction, once per referred user: `Ok(false)`
+    /// when the referred user was rewarded already.
+    pub async fn reward_referral(
+        &self,
+        referrer: Uuid,
+        referred: Uuid,
+        amount: i64,
+    ) -> Result<bool, StoreError> {
+        let entry = |user_id: Uuid, side: &str, reason: &str| NewEntry {
+            user_id,
+            kind: EntryKind::ReferralReward,
+            amount,
+            reason: reason.to_owned(),
+            reference: Some(format!("referral:{referred}")),
+            goal_id: None,
+            key: format!("referral:{referred}:{side}"),
+        };
+        if self
+            .entry_by_key(&format!("referral:{referred}:referred"))
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let txn = self.begin_write().await?;
+        let rewarded = async {
+            record_in(
+                &txn,
+                &entry(referred, "referred", "joined with a referral code"),
+            )
+            .await?;
+            record_in(&txn, &entry(referrer, "referrer", "referred a new user")).await
+        }
+        .await;
+        match rewarded {
+            Ok(_) => {
+                txn.commit().await?;
+                Ok(true)
+            }
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The entry recorded under `key`, if any.
     pub async fn entry_by_key(&self, key: &str) -> Result<Option<Entry>, StoreError> {
         token_entry::Entity::find()

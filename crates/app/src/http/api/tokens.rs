@@ -14,6 +14,7 @@ use crate::http::error::{AppError, Problem};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::tokens::deposits::DepositOut;
+use crate::tokens::referral::ReferralCode;
 use crate::tokens::{Balance, PriceList, Transaction};
 
 /// What each operation costs and what a new account starts with (no sign-in needed).
@@ -120,4 +121,33 @@ pub async fn admin_grant(
     let granted =
         crate::tokens::grant(&state, admin.0.id, user_id, req.amount, &req.reason, key).await?;
     Ok((StatusCode::CREATED, Json(granted)))
+}
+
+/// The caller's referral code.
+#[utoipa::path(get, path = "/api/v1/tokens/referral", tag = "tokens", security(("bearer" = [])), responses(
+    (status = 200, body = ReferralCode, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
+pub async fn referral_code(State(state): State<AppState>, user: AuthUser) -> Json<ReferralCode> {
+    Json(crate::tokens::referral::code(&state, user.id))
+}
+
+/// A referral code to redeem.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The referrer's code.
+    pub code: String,
+}
+
+/// Redeems a referral code (a new account, once): both sides get the referral reward.
+#[utoipa::path(post, path = "/api/v1/tokens/referral", tag = "tokens", security(("bearer" = [])), request_body = RedeemRequest, responses(
+    (status = 200, body = Balance, description = "Rewarded; the new balance"), (status = 401, body = Problem, description = "Missing, invalid or expired token"),
+    (status = 409, body = Problem, description = "Redeemed already, or the account is too old"), (status = 422, body = Problem, description = "Not a referral code, or your own")))]
+pub async fn redeem_referral(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<RedeemRequest>,
+) -> Result<Json<Balance>, AppError> {
+    user.require(Permission::Create)?;
+    crate::tokens::referral::redeem(&state, user.id, &req.code).await?;
+    Ok(Json(crate::tokens::balance(&state, user.id).await?))
 }
