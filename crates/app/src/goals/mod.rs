@@ -140,6 +140,7 @@ pub async fn search_now(
     }
     let price = state.settings.tokens.pricing.deal_search;
     crate::tokens::ensure_affordable(state, goal.user_id, price).await?;
+    crate::tokens::ensure_within_budget(state, goal.id, price).await?;
     let new = Jobs::new_job(
         JobKind::SearchDeals,
         Some(goal.user_id),

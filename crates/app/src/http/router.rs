@@ -69,6 +69,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::deposit))
         .routes(routes!(tokens::admin_grant))
         .routes(routes!(tokens::referral_code, tokens::redeem_referral))
+        .routes(routes!(tokens::set_budget))
         .routes(routes!(wallet::challenge))
         .routes(routes!(wallet::verify))
         .routes(routes!(wallet::get_wallet))

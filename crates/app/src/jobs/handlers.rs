@@ -95,10 +95,10 @@ fn gone(what: &'static str) -> impl Fn(Error) -> JobError {
     }
 }
 
-/// Pauses the goal (and tells its owner) when its work was refused for want of tokens; the job
-/// then fails for good with that error.
+/// Pauses the goal (and tells its owner) when its work was refused for want of tokens or
+/// budget; the job then fails for good with that error.
 async fn unpaid<T>(state: &AppState, goal_id: Uuid, out: Result<T, Error>) -> Result<T, Error> {
-    if let Err(e @ Error::InsufficientTokens { .. }) = &out
+    if let Err(e @ (Error::InsufficientTokens { .. } | Error::BudgetSpent { .. })) = &out
         && let Err(paused) = crate::tokens::pause_unpaid_goal(state, goal_id, e).await
     {
         tracing::warn!(goal_id = %goal_id, error = %paused, "pausing an unpaid goal failed");

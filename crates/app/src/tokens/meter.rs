@@ -51,6 +51,29 @@ fn unavailable(e: impl std::fmt::Display) -> MeterError {
     MeterError::Unavailable(e.to_string())
 }
 
+impl LedgerMeter {
+    /// Refuses `price` more for a goal whose budget it would exceed. Checked before the hold
+    /// (not in its transaction): two steps of one goal running at once may pass it together.
+    async fn check_budget(&self, goal_id: Uuid, price: i64) -> Result<(), MeterError> {
+        let Some(max) = self.store.goal_budget(goal_id).await.map_err(unavailable)? else {
+            return Ok(());
+        };
+        let spent = self
+            .store
+            .goal_token_spend(goal_id)
+            .await
+            .map_err(unavailable)?;
+        let remaining = (max - spent).max(0);
+        if price > remaining {
+            return Err(MeterError::BudgetSpent {
+                needed: price,
+                remaining,
+            });
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Meter for LedgerMeter {
     async fn charge(&self, charge: &Charge, op: MeteredOp) -> Result<(), MeterError> {
@@ -66,6 +89,9 @@ impl Meter for LedgerMeter {
             Payer::User(_) | Payer::System => None,
         };
         let operation = serde_name(&op);
+        if let Some(goal_id) = goal_id {
+            self.check_budget(goal_id, price).await?;
+        }
         let outcome = match charge.key_for(op) {
             Some(key) => {
                 let ttl = chrono::Duration::from_std(self.hold_ttl).map_err(unavailable)?;

@@ -187,6 +187,42 @@ pub async fn goal_spend(state: &AppState, goal_id: Uuid) -> Result<TokenAmount> 
     Ok(TokenAmount::from_minor(spent).unwrap_or_default())
 }
 
+/// Sets or removes (`None`) the budget of one of the caller's goals; answers what the goal has
+/// spent and its budget.
+pub async fn set_budget(
+    state: &AppState,
+    scope: Scope,
+    goal_id: Uuid,
+    max_tokens: Option<TokenAmount>,
+) -> Result<Budget> {
+    crate::goals::get(state, scope, goal_id).await?;
+    state
+        .store
+        .set_goal_budget(goal_id, max_tokens.map(TokenAmount::minor))
+        .await?;
+    budget(state, goal_id).await
+}
+
+/// What a goal has spent and its budget.
+pub async fn budget(state: &AppState, goal_id: Uuid) -> Result<Budget> {
+    let max = state.store.goal_budget(goal_id).await?;
+    Ok(Budget {
+        tokens_spent: goal_spend(state, goal_id).await?,
+        max_tokens: max.and_then(TokenAmount::from_minor),
+    })
+}
+
+/// A goal's spending and its cap.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Budget {
+    /// Tokens spent on the goal's work, refunds deducted.
+    #[schema(value_type = String)]
+    pub tokens_spent: TokenAmount,
+    /// The most its work may spend; `null` for no cap.
+    #[schema(value_type = Option<String>)]
+    pub max_tokens: Option<TokenAmount>,
+}
+
 /// Gives a user tokens as an administrator, with a reason; the entry names the administrator.
 /// The same `key` again returns the first grant; with other fields it is a conflict.
 pub async fn grant(
@@ -245,6 +281,25 @@ pub async fn ensure_affordable(state: &AppState, user_id: Uuid, cost: TokenAmoun
     Ok(())
 }
 
+/// Refuses work costing `cost` that a goal's budget does not cover (HTTP 402).
+pub async fn ensure_within_budget(
+    state: &AppState,
+    goal_id: Uuid,
+    cost: TokenAmount,
+) -> Result<()> {
+    let Some(max) = state.store.goal_budget(goal_id).await? else {
+        return Ok(());
+    };
+    let remaining = (max - state.store.goal_token_spend(goal_id).await?).max(0);
+    if cost.minor() > remaining {
+        return Err(Error::BudgetSpent {
+            cost,
+            remaining: TokenAmount::from_minor(remaining).unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
 /// Settles the holds of a finished job: posted when it succeeded, voided (refunded) when it
 /// failed for good. A job that will be retried keeps its holds for the next attempt.
 pub async fn settle_job(state: &AppState, job_id: Uuid, succeeded: bool) {
@@ -273,11 +328,21 @@ pub async fn release_expired_holds(state: &AppState) -> Result<u64, StoreError> 
     Ok(n)
 }
 
-/// A goal whose owner cannot pay for its work: it is paused (scheduled searches stop) and the
-/// owner is told what it costs and what they have.
+/// A goal whose work cannot be paid (the owner's balance or the goal's budget is short): it is
+/// paused (scheduled searches stop) and the owner is told what it costs and what is left.
 pub async fn pause_unpaid_goal(state: &AppState, goal_id: Uuid, error: &Error) -> Result<()> {
-    let Error::InsufficientTokens { cost, balance } = error else {
-        return Ok(());
+    let (cost, why, data) = match error {
+        Error::InsufficientTokens { cost, balance } => (
+            cost,
+            format!("your balance is {balance}. Add tokens and set it active again."),
+            json!({"goal_id": goal_id, "cost": cost, "balance": balance}),
+        ),
+        Error::BudgetSpent { cost, remaining } => (
+            cost,
+            format!("its budget has {remaining} left. Raise the budget and set it active again."),
+            json!({"goal_id": goal_id, "cost": cost, "budget_remaining": remaining}),
+        ),
+        _ => return Ok(()),
     };
     let changes = GoalChanges {
         status: Some(GoalStatus::Paused),
@@ -295,11 +360,15 @@ pub async fn pause_unpaid_goal(state: &AppState, goal_id: Uuid, error: &Error) -
             priority: Priority::High,
             title: format!("Goal paused: {}", goal.title),
             body: format!(
-                "“{}” was paused: its next step costs {cost} tokens and your balance is {balance}. Add tokens and set it active again.",
+                "“{}” was paused: its next step costs {cost} tokens and {why}",
                 goal.title
             ),
-            data: json!({"goal_id": goal.id, "cost": cost, "balance": balance}),
-            dedup_key: format!("out_of_tokens:{}:{}", goal.id, deals_store::now().timestamp()),
+            data,
+            dedup_key: format!(
+                "out_of_tokens:{}:{}",
+                goal.id,
+                deals_store::now().timestamp()
+            ),
         },
     )
     .await?;

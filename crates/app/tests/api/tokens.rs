@@ -78,6 +78,7 @@ async fn a_new_user_starts_with_the_bonus_and_pays_for_a_goal_and_its_search() {
         .get_json(&format!("/api/v1/goals/{id}"), &user.access)
         .await;
     assert_eq!(read["tokens_spent"], "0.100000", "the goal's own searches");
+    assert_eq!(read["max_tokens"], Value::Null);
 
     let bad = app
         .get("/api/v1/tokens/transactions?kind=gift", Some(&user.access))
@@ -301,4 +302,88 @@ async fn a_referral_rewards_both_sides_once_per_new_user() {
         )
         .await;
     assert_problem(bogus, 422).await;
+}
+
+#[tokio::test]
+async fn a_goal_pauses_when_its_budget_is_spent() {
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+    let goal = app.create_goal(&user, "a used road bike").await;
+    let id = goal["id"].as_str().unwrap();
+    let path = format!("/api/v1/goals/{id}/budget");
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            &path,
+            Some(&user.access),
+            Some(json!({"max_tokens": "0.15"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.drain_jobs().await;
+    let read = app
+        .get_json(&format!("/api/v1/goals/{id}"), &user.access)
+        .await;
+    assert_eq!(
+        (read["tokens_spent"].as_str(), read["max_tokens"].as_str()),
+        (Some("0.100000"), Some("0.150000"))
+    );
+
+    let asked = app
+        .post(
+            &format!("/api/v1/goals/{id}/search"),
+            Some(&user.access),
+            json!({}),
+        )
+        .await;
+    let problem = assert_problem(asked, 402).await;
+    assert_eq!(
+        (
+            problem["cost"].as_str(),
+            problem["budget_remaining"].as_str()
+        ),
+        (Some("0.100000"), Some("0.050000"))
+    );
+
+    let user_id = Uuid::parse_str(&user.id).unwrap();
+    let goal_id = Uuid::parse_str(id).unwrap();
+    let scheduled = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(user_id),
+        Some(goal_id),
+        json!({}),
+    );
+    app.state
+        .jobs
+        .enqueue(&app.state.store, scheduled)
+        .await
+        .unwrap();
+    app.drain_jobs().await;
+    let read = app
+        .get_json(&format!("/api/v1/goals/{id}"), &user.access)
+        .await;
+    assert_eq!(read["status"], "paused");
+    assert_eq!(
+        read["tokens_spent"], "0.100000",
+        "nothing spent over the budget"
+    );
+    let notes = app.get_json("/api/v1/notifications", &user.access).await;
+    assert!(notes["items"].as_array().unwrap().iter().any(|n| n["kind"] == "out_of_tokens"
+        && n["body"].as_str().unwrap().contains("budget")));
+    assert_eq!(
+        balance(&app, &user).await,
+        "18.900000",
+        "the balance is untouched"
+    );
+
+    let other = app.register_user().await;
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            &path,
+            Some(&other.access),
+            Some(json!({"max_tokens": "9"})),
+        )
+        .await;
+    assert_problem(res, 404).await;
 }

@@ -8,6 +8,7 @@ pub mod agent_run;
 pub mod deal_analysis;
 pub mod deposit;
 pub mod goal;
+pub mod goal_budget;
 pub mod goal_match;
 pub mod job;
 pub mod leader_lease;

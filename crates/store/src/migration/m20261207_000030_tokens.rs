@@ -1,13 +1,13 @@
 //! The DEAL token ledger: one account row per user whose balance the database keeps
 //! non-negative (`CHECK (balance >= 0)`), append-only entries that each carry the balance after
-//! them and a unique idempotency key, and holds reserved for agent work.
+//! them and a unique idempotency key, holds reserved for agent work, and per-goal budgets.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::m20261124_000001_initial::{fk, index, ts, ts_null};
 
-/// Adds token accounts, entries and holds.
+/// Adds token accounts, entries, holds and goal budgets.
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -61,6 +61,16 @@ impl MigrationTrait for Migration {
                 .col(ts("created_at"))
                 .col(ts_null("settled_at"))
                 .foreign_key(&mut fk("token_holds", "user_id", "users", Cascade))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("goal_budgets")
+                .col(uuid("goal_id").primary_key())
+                .col(big_integer("max_tokens").check(Expr::col("max_tokens").gte(0)))
+                .col(ts("updated_at"))
+                .foreign_key(&mut fk("goal_budgets", "goal_id", "goals", Cascade))
                 .to_owned(),
         )
         .await?;

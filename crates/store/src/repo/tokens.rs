@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Page;
-use crate::entity::{token_account, token_entry};
+use crate::entity::{goal_budget, token_account, token_entry};
 use crate::error::retry_on_conflict;
 use crate::{Store, StoreError, now};
 
@@ -335,6 +335,35 @@ impl Store {
             .all(self.conn())
             .await?;
         Ok(-amounts.iter().sum::<i64>())
+    }
+
+    /// Sets (or, with `None`, removes) the most minor units a goal's work may spend.
+    pub async fn set_goal_budget(
+        &self,
+        goal_id: Uuid,
+        max_tokens: Option<i64>,
+    ) -> Result<(), StoreError> {
+        goal_budget::Entity::delete_by_id(goal_id)
+            .exec(self.conn())
+            .await?;
+        if let Some(max) = max_tokens {
+            goal_budget::ActiveModel {
+                goal_id: Set(goal_id),
+                max_tokens: Set(max),
+                updated_at: Set(now()),
+            }
+            .insert(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A goal's budget in minor units, if it has one.
+    pub async fn goal_budget(&self, goal_id: Uuid) -> Result<Option<i64>, StoreError> {
+        Ok(goal_budget::Entity::find_by_id(goal_id)
+            .one(self.conn())
+            .await?
+            .map(|b| b.max_tokens))
     }
 
     /// The user's entries, newest first, optionally of one kind.

@@ -58,11 +58,11 @@ pub struct GoalOut {
     /// `GET /api/v1/jobs/{job_id}`; it starts the goal's first deal search.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<Uuid>,
-    /// DEAL tokens spent on the goal's agent work, refunds deducted (in the single-goal
-    /// answer only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub tokens_spent: Option<deals_core::TokenAmount>,
+    /// DEAL tokens spent on the goal's agent work and its budget (in the single-goal answer
+    /// only; set the budget with `PUT /api/v1/goals/{goal_id}/budget`).
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    #[schema(value_type = Option<Object>)]
+    pub tokens: Option<crate::tokens::Budget>,
 }
 
 impl From<Goal> for GoalOut {
@@ -84,7 +84,7 @@ impl From<Goal> for GoalOut {
             updated_at: g.updated_at,
             last_search: g.last_search,
             job_id: None,
-            tokens_spent: None,
+            tokens: None,
         }
     }
 }
@@ -152,7 +152,7 @@ pub async fn get(
 ) -> Result<Json<GoalOut>, AppError> {
     user.require(Permission::Read)?;
     let mut out = GoalOut::from(crate::goals::get(&state, user.scope(), goal_id).await?);
-    out.tokens_spent = Some(crate::tokens::goal_spend(&state, goal_id).await?);
+    out.tokens = Some(crate::tokens::budget(&state, goal_id).await?);
     Ok(Json(out))
 }
 

@@ -15,7 +15,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::tokens::deposits::DepositOut;
 use crate::tokens::referral::ReferralCode;
-use crate::tokens::{Balance, PriceList, Transaction};
+use crate::tokens::{Balance, Budget, PriceList, Transaction};
 
 /// What each operation costs and what a new account starts with (no sign-in needed).
 #[utoipa::path(get, path = "/api/v1/tokens/pricing", tag = "tokens", responses(
@@ -150,4 +150,29 @@ pub async fn redeem_referral(
     user.require(Permission::Create)?;
     crate::tokens::referral::redeem(&state, user.id, &req.code).await?;
     Ok(Json(crate::tokens::balance(&state, user.id).await?))
+}
+
+/// A goal's token budget.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetRequest {
+    /// The most the goal's work may spend (decimal string); `null` removes the cap.
+    #[schema(value_type = Option<String>, example = "5")]
+    pub max_tokens: Option<deals_core::TokenAmount>,
+}
+
+/// Caps what a goal's agent work may spend: when the next step would go over it, the goal is
+/// paused and its owner told.
+#[utoipa::path(put, path = "/api/v1/goals/{goal_id}/budget", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), request_body = BudgetRequest, responses(
+    (status = 200, body = Budget, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"),
+    (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 422, body = Problem, description = "Not a token amount")))]
+pub async fn set_budget(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(goal_id): ApiPath<uuid::Uuid>,
+    ApiJson(req): ApiJson<BudgetRequest>,
+) -> Result<Json<Budget>, AppError> {
+    user.require(Permission::Update)?;
+    let budget = crate::tokens::set_budget(&state, user.scope(), goal_id, req.max_tokens).await?;
+    Ok(Json(budget))
 }
