@@ -61,6 +61,14 @@ pub enum MeterError {
         /// The user's balance.
         balance: i64,
     },
+    /// The goal's token budget does not cover the operation (HTTP 402).
+    #[error("the goal's budget is spent: {needed} needed, {remaining} left")]
+    BudgetSpent {
+        /// Cost of the operation.
+        needed: i64,
+        /// What is left of the goal's budget.
+        remaining: i64,
+    },
     /// The ledger could not be reached.
     #[error("metering unavailable: {0}")]
     Unavailable(String),

@@ -22,6 +22,22 @@ pub enum Error {
     /// Credentials are missing, wrong or expired.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// The user's tokens do not cover the work (HTTP 402).
+    #[error("not enough tokens: {cost} needed, {balance} available")]
+    InsufficientTokens {
+        /// What the work costs.
+        cost: deals_core::TokenAmount,
+        /// The user's balance.
+        balance: deals_core::TokenAmount,
+    },
+    /// The goal's token budget does not cover the work (HTTP 402).
+    #[error("the goal's token budget is spent: {cost} needed, {remaining} left")]
+    BudgetSpent {
+        /// What the work costs.
+        cost: deals_core::TokenAmount,
+        /// What is left of the goal's budget.
+        remaining: deals_core::TokenAmount,
+    },
     /// A dependency (the database…) cannot be reached; worth retrying later.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
@@ -40,7 +56,12 @@ impl Error {
     pub fn is_permanent(&self) -> bool {
         matches!(
             self,
-            Error::NotFound | Error::Invalid(_) | Error::Forbidden | Error::Unauthorized(_)
+            Error::NotFound
+                | Error::Invalid(_)
+                | Error::Forbidden
+                | Error::Unauthorized(_)
+                | Error::InsufficientTokens { .. }
+                | Error::BudgetSpent { .. }
         )
     }
 }
@@ -57,6 +78,28 @@ impl From<StoreError> for Error {
                 Error::Unavailable("the database")
             }
             other => Error::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<deals_agents::AgentError> for Error {
+    fn from(e: deals_agents::AgentError) -> Self {
+        use deals_agents::MeterError;
+        let deals_agents::AgentError::Meter(e) = e;
+        let amount = |m: i64| deals_core::TokenAmount::from_minor(m).unwrap_or_default();
+        match e {
+            MeterError::InsufficientTokens { needed, balance } => Error::InsufficientTokens {
+                cost: amount(needed),
+                balance: amount(balance),
+            },
+            MeterError::BudgetSpent { needed, remaining } => Error::BudgetSpent {
+                cost: amount(needed),
+                remaining: amount(remaining),
+            },
+            MeterError::Unavailable(why) => {
+                tracing::error!(error = %why, "token ledger unavailable");
+                Error::Unavailable("the token ledger")
+            }
         }
     }
 }

@@ -55,6 +55,9 @@ fn demo_products(world: &SimWorld) -> Vec<&'static CatalogProduct> {
         .collect()
 }
 
+/// Tokens the demo account starts with.
+pub const DEMO_TOKENS: deals_core::TokenAmount = deals_core::TokenAmount::whole(100);
+
 /// Loads the demo data unless the demo account exists already.
 pub async fn load_demo(store: &Store, world: &SimWorld) -> anyhow::Result<()> {
     let email = Email::parse(DEMO_EMAIL).context("demo e-mail")?;
@@ -134,6 +137,17 @@ pub async fn load_demo(store: &Store, world: &SimWorld) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    store
+        .post_entry(deals_store::repo::tokens::NewEntry {
+            user_id: user.id,
+            kind: deals_core::EntryKind::SignupBonus,
+            amount: DEMO_TOKENS.minor(),
+            reason: "demo account".into(),
+            reference: None,
+            goal_id: None,
+            key: format!("signup:{}", user.id),
+        })
+        .await?;
 
     let headphones = GoalCriteria::parse(
         serde_json::from_value(serde_json::json!({

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use deals_agents::{Agents, LlmChain, Unmetered};
+use deals_agents::{Agents, LlmChain};
 use deals_markets::Registry;
 use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
 use deals_store::Store;
@@ -153,7 +153,13 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
     let queue = JobQueue::new(store.clone());
     let (markets, sim) = build_markets(&settings).await?;
     let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
-    let agents = Agents::new(Arc::new(chain), Arc::new(Unmetered));
+    let meter = crate::tokens::meter::LedgerMeter::new(
+        store.clone(),
+        settings.tokens.pricing.clone(),
+        !chain.is_rules_only(),
+        Duration::from_secs(settings.tokens.hold_ttl_secs),
+    );
+    let agents = Agents::new(Arc::new(chain), Arc::new(meter));
     let state = AppState {
         store,
         settings: Arc::new(settings),

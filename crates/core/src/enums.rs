@@ -71,6 +71,8 @@ text_enum!(
         ExpireGoals => "expire_goals",
         /// Delete old finished jobs and read notifications; keep price partitions ahead.
         Retention => "retention",
+        /// Read a pending token deposit from the chain again until it is finalized.
+        CheckDeposit => "check_deposit",
     }
 );
 
@@ -197,6 +199,8 @@ text_enum!(
         GoalExpired => "goal_expired",
         /// A goal's deadline is near.
         Deadline => "deadline",
+        /// A goal was paused: its owner's tokens no longer pay for its work.
+        OutOfTokens => "out_of_tokens",
     }
 );
 

@@ -20,6 +20,7 @@ pub mod role;
 pub mod secret;
 pub mod spec;
 pub mod taxonomy;
+pub mod tokens;
 
 pub use criteria::{GoalCriteria, GoalCriteriaInput};
 pub use email::Email;
@@ -35,3 +36,4 @@ pub use page::Pagination;
 pub use password::Password;
 pub use preferences::Preferences;
 pub use role::{Permission, Role};
+pub use tokens::{EntryKind, TokenAmount};

@@ -21,6 +21,8 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 
 #[path = "conformance/jobs.rs"]
 mod jobs;
+#[path = "conformance/tokens.rs"]
+mod tokens;
 
 fn listing(market: &str, ext: &str, title: &str, price: i64, original: Option<i64>) -> NewListing {
     NewListing {

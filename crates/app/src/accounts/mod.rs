@@ -121,7 +121,12 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<Session>
     };
     let (user, family) = match state
         .store
-        .register_user(new, refresh::digest(&token), refresh_expiry(state))
+        .register_user(
+            new,
+            refresh::digest(&token),
+            refresh_expiry(state),
+            state.settings.tokens.signup_bonus.minor(),
+        )
         .await
     {
         Err(StoreError::Conflict(_)) => return Err(Error::Conflict(TAKEN.into())),

@@ -61,6 +61,9 @@ pub struct Settings {
     pub jobs: JobsSettings,
     /// The built-in simulated marketplace.
     pub sim: SimSettings,
+    /// DEAL tokens: signup bonus, prices, holds.
+    #[serde(default)]
+    pub tokens: crate::tokens::config::TokensSettings,
     /// Real marketplace adapters (credentials, limits). Not printed by `deals config`.
     #[serde(default, skip_serializing)]
     pub markets: deals_markets::MarketsConfig,
@@ -254,6 +257,7 @@ impl Default for Settings {
                 speed: 1.0,
                 chaos: true,
             },
+            tokens: crate::tokens::config::TokensSettings::default(),
             markets: deals_markets::MarketsConfig::default(),
             llm: deals_agents::LlmConfig::default(),
             jobs: JobsSettings {

@@ -135,7 +135,7 @@ async fn analyze_with(
             },
         };
         match agents
-            .analyze_price(origin.user_id.unwrap_or_default(), &input)
+            .analyze_price(origin.charge("price_analysis"), &input)
             .await
         {
             Ok(out) => {

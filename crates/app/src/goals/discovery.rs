@@ -68,8 +68,7 @@ pub async fn analyze(
         let analysis = state
             .agents
             .analyze_goal(origin.charge("goal_analysis"), query)
-            .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("goal analysis agent: {e}")))?;
+            .await?;
         origin.record(&state.store, &analysis.run).await;
         let changes = GoalChanges {
             criteria: Some(analysis.output.criteria.clone()),
@@ -153,8 +152,7 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
     let result = state
         .agents
         .search_deals(origin.charge("deal_search"), criteria, &markets)
-        .await
-        .map_err(|e| Error::Internal(anyhow::anyhow!("deal search agent: {e}")))?;
+        .await?;
     origin.record(&state.store, &result.run).await;
     let search = result.output;
     if !search.queries.is_empty() && search.queries.iter().all(|q| q.offers.is_none()) {

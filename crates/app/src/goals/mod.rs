@@ -37,16 +37,14 @@ pub struct Created {
 /// replace the rules' ones. No goal without its job, no job without its goal: both commit or
 /// neither does.
 pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> Result<Created> {
+    let price = state.settings.tokens.pricing.new_goal();
+    crate::tokens::ensure_affordable(state, user_id, price).await?;
     let words_only = req.criteria.is_none().then(|| req.words()).flatten();
     let rules_only = state.agents.chain().is_rules_only();
     let refine = words_only.is_some() && !rules_only;
     let analysis = match words_only {
         Some(words) if rules_only && (3..=500).contains(&words.chars().count()) => {
-            let out = state
-                .agents
-                .analyze_goal(user_id, &words)
-                .await
-                .map_err(|e| Error::Internal(anyhow::anyhow!("goal analysis agent: {e}")))?;
+            let out = state.agents.analyze_goal(user_id, &words).await?;
             Origin::new(Some(user_id), None)
                 .record(&state.store, &out.run)
                 .await;
@@ -140,6 +138,9 @@ pub async fn search_now(
     {
         return Ok(job.id);
     }
+    let price = state.settings.tokens.pricing.deal_search;
+    crate::tokens::ensure_affordable(state, goal.user_id, price).await?;
+    crate::tokens::ensure_within_budget(state, goal.id, price).await?;
     let new = Jobs::new_job(
         JobKind::SearchDeals,
         Some(goal.user_id),

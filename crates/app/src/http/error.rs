@@ -49,6 +49,17 @@ pub enum AppError {
     /// 401: no valid credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 402: the caller's tokens, or the goal's budget, do not cover the work; the body adds
+    /// `cost` and `balance`, or `cost` and `budget_remaining`.
+    #[error("not enough tokens: {cost} needed")]
+    PaymentRequired {
+        /// What the work costs.
+        cost: deals_core::TokenAmount,
+        /// The caller's balance, when that is what is short.
+        balance: Option<deals_core::TokenAmount>,
+        /// What is left of the goal's budget, when that is what is short.
+        budget: Option<deals_core::TokenAmount>,
+    },
     /// 403: authenticated but not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -89,6 +100,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -111,6 +123,16 @@ impl From<crate::error::Error> for AppError {
             Error::Invalid(v) => AppError::Validation(v),
             Error::Forbidden => AppError::Forbidden,
             Error::Unauthorized(why) => AppError::Unauthorized(why),
+            Error::InsufficientTokens { cost, balance } => AppError::PaymentRequired {
+                cost,
+                balance: Some(balance),
+                budget: None,
+            },
+            Error::BudgetSpent { cost, remaining } => AppError::PaymentRequired {
+                cost,
+                balance: None,
+                budget: Some(remaining),
+            },
             Error::Unavailable(what) => AppError::Unavailable(what),
             Error::Internal(e) => AppError::Internal(e),
         }
@@ -175,6 +197,36 @@ impl IntoResponse for AppError {
                 );
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                res
+            }
+            AppError::PaymentRequired {
+                cost,
+                balance,
+                budget,
+            } => {
+                let detail = match (balance, budget) {
+                    (_, Some(left)) => {
+                        format!("this costs {cost} tokens and the goal's budget has {left} left")
+                    }
+                    (Some(b), None) => format!("this costs {cost} tokens and the balance is {b}"),
+                    (None, None) => format!("this costs {cost} tokens"),
+                };
+                let mut body = serde_json::json!({
+                    "type": "/problems/payment-required",
+                    "title": "Payment Required",
+                    "status": status.as_u16(),
+                    "detail": detail,
+                    "cost": cost,
+                });
+                if let Some(b) = balance {
+                    body["balance"] = serde_json::json!(b);
+                }
+                if let Some(left) = budget {
+                    body["budget_remaining"] = serde_json::json!(left);
+                }
+                let mut res = (status, axum::Json(body)).into_response();
+                res.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
                 res
             }
             AppError::Unauthorized(why) => {

@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "jobs", description = "Background work and its progress"),
         (name = "markets", description = "Marketplace sources and their health"),
         (name = "agents", description = "LLM providers and the agent run log"),
+        (name = "tokens", description = "DEAL tokens: prices, balance, history"),
         (name = "admin", description = "Administration (admin role)")
     )
 )]

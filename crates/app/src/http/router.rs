@@ -19,7 +19,8 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
-    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
+    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
+    wallet,
 };
 use super::middleware::{
     not_found, problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
@@ -64,6 +65,16 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))
+        .routes(routes!(tokens::pricing))
+        .routes(routes!(tokens::balance))
+        .routes(routes!(tokens::transactions))
+        .routes(routes!(tokens::deposit))
+        .routes(routes!(tokens::admin_grant))
+        .routes(routes!(tokens::referral_code, tokens::redeem_referral))
+        .routes(routes!(tokens::set_budget))
+        .routes(routes!(wallet::challenge))
+        .routes(routes!(wallet::verify))
+        .routes(routes!(wallet::get_wallet))
 }
 
 /// The OpenAPI document alone (for `deals openapi` and tests).

@@ -56,12 +56,12 @@ pub async fn run(
             let goal = subject(job)?;
             let out =
                 crate::goals::discovery::analyze(state, origin.for_goal(goal), goal, refine).await;
-            json(out.map_err(gone("goal"))?)
+            json(unpaid(state, goal, out).await.map_err(gone("goal"))?)
         }
         JobKind::SearchDeals => {
             let goal = subject(job)?;
             let out = crate::goals::discovery::search(state, origin.for_goal(goal), goal).await;
-            json(out.map_err(gone("goal"))?)
+            json(unpaid(state, goal, out).await.map_err(gone("goal"))?)
         }
         JobKind::CheckPrices => {
             let ids: Vec<Uuid> = job
@@ -78,6 +78,7 @@ pub async fn run(
         JobKind::DeliverNotification => deliver_notification(state, job).await,
         JobKind::ExpireGoals => expire_goals(state).await,
         JobKind::Retention => retention(state).await,
+        JobKind::CheckDeposit => check_deposit(state, job).await,
     }
 }
 
@@ -92,6 +93,17 @@ fn gone(what: &'static str) -> impl Fn(Error) -> JobError {
         Error::NotFound => JobError::Permanent(format!("the {what} no longer exists")),
         other => other.into(),
     }
+}
+
+/// Pauses the goal (and tells its owner) when its work was refused for want of tokens or
+/// budget; the job then fails for good with that error.
+async fn unpaid<T>(state: &AppState, goal_id: Uuid, out: Result<T, Error>) -> Result<T, Error> {
+    if let Err(e @ (Error::InsufficientTokens { .. } | Error::BudgetSpent { .. })) = &out
+        && let Err(paused) = crate::tokens::pause_unpaid_goal(state, goal_id, e).await
+    {
+        tracing::warn!(goal_id = %goal_id, error = %paused, "pausing an unpaid goal failed");
+    }
+    out
 }
 
 /// The job's subject id, or a permanent failure.
@@ -158,7 +170,8 @@ async fn expire_goals(state: &AppState) -> Result<serde_json::Value, JobError> {
         )
         .await?;
     }
-    Ok(json!({"expired": expired.len(), "reminded": soon.len()}))
+    let released = crate::tokens::release_expired_holds(state).await?;
+    Ok(json!({"expired": expired.len(), "reminded": soon.len(), "holds_released": released}))
 }
 
 async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
@@ -171,6 +184,24 @@ async fn retention(state: &AppState) -> Result<serde_json::Value, JobError> {
         "jobs_deleted": jobs,
         "notifications_deleted": notifications,
     }))
+}
+
+/// Reads a pending deposit again; still pending is a retry (with the queue's backoff).
+async fn check_deposit(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
+    let signature = job
+        .payload
+        .get("signature")
+        .and_then(|s| s.as_str())
+        .ok_or_else(|| JobError::Permanent("payload without a signature".into()))?;
+    let deposit = crate::tokens::deposits::check(state, signature)
+        .await
+        .map_err(gone("deposit"))?;
+    if deposit.status == deals_store::repo::wallets::status::PENDING {
+        return Err(JobError::Retryable(
+            "the transaction is not finalized yet".into(),
+        ));
+    }
+    Ok(json!({"signature": deposit.signature, "status": deposit.status, "reason": deposit.reason}))
 }
 
 /// Sends one notification to one of the user's external channels. The in-app row and the live

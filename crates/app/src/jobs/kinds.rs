@@ -11,6 +11,7 @@ pub fn max_attempts(kind: JobKind) -> i32 {
         JobKind::AnalyzeGoal | JobKind::SearchDeals | JobKind::AnalyzeDeal => 5,
         JobKind::CheckPrices | JobKind::ExpireGoals | JobKind::Retention => 3,
         JobKind::DeliverNotification => 8,
+        JobKind::CheckDeposit => 10,
     }
 }
 

@@ -124,6 +124,13 @@ async fn settle(
         }
     };
     if let Some(row) = stored {
+        match row.status {
+            JobStatus::Succeeded => crate::tokens::settle_job(state, row.id, true).await,
+            JobStatus::Failed | JobStatus::Dead => {
+                crate::tokens::settle_job(state, row.id, false).await;
+            }
+            _ => {}
+        }
         state.jobs.announce(&row).await;
     }
 }

@@ -6,6 +6,7 @@
 mod analysis;
 mod auth;
 mod deals;
+mod deposits;
 mod flows;
 mod gateway;
 mod goals;
@@ -16,4 +17,6 @@ mod relevance;
 mod replicas;
 mod seed;
 mod system;
+mod tokens;
+mod wallet;
 mod workers;

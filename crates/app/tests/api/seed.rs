@@ -36,6 +36,11 @@ async fn demo_data_loads_once_and_the_demo_account_signs_in() {
         .await
         .unwrap();
     assert_eq!(goals["total"], 2);
+    let tokens = app.get_json("/api/v1/tokens/balance", &demo.access).await;
+    assert_eq!(
+        tokens["balance"], "100.000000",
+        "the demo account can pay for work"
+    );
     let found: Value = app
         .get(
             "/api/v1/deals/search?q=noise%20cancelling&market=amazon",

@@ -6,7 +6,9 @@
 
 pub mod agent_run;
 pub mod deal_analysis;
+pub mod deposit;
 pub mod goal;
+pub mod goal_budget;
 pub mod goal_match;
 pub mod job;
 pub mod leader_lease;
@@ -16,6 +18,11 @@ pub mod price_point;
 pub mod product;
 pub mod refresh_family;
 pub mod refresh_token;
+pub mod token_account;
+pub mod token_entry;
+pub mod token_hold;
 pub mod tracker;
 pub mod user;
 pub mod user_preference;
+pub mod wallet;
+pub mod wallet_challenge;

@@ -9,8 +9,11 @@ pub mod jobs;
 pub mod listings;
 pub mod search;
 pub mod sessions;
+pub mod token_holds;
+pub mod tokens;
 pub mod tracking;
 pub mod users;
+pub mod wallets;
 
 /// A page of rows and the total number of rows matching the query.
 #[derive(Debug, Clone, PartialEq)]

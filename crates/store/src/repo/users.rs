@@ -45,16 +45,30 @@ impl Store {
         new_user_model(new).insert(self.conn()).await?.try_into()
     }
 
-    /// Creates a user and their first session in one transaction: an account never exists
-    /// without the tokens its registration answered with. Returns the user and the session.
+    /// Creates a user, their first session and their token account with `signup_bonus` minor
+    /// units in one transaction: an account never exists without the tokens its registration
+    /// answered with, nor without its bonus. Returns the user and the session.
     pub async fn register_user(
         &self,
         new: NewUser,
         token_hash: String,
         expires_at: chrono::DateTime<chrono::Utc>,
+        signup_bonus: i64,
     ) -> Result<(User, Uuid), StoreError> {
         let txn = self.begin_write().await?;
         let user = new_user_model(new).insert(&txn).await?;
+        if signup_bonus > 0 {
+            let bonus = super::tokens::NewEntry {
+                user_id: user.id,
+                kind: deals_core::EntryKind::SignupBonus,
+                amount: signup_bonus,
+                reason: "welcome bonus".into(),
+                reference: None,
+                goal_id: None,
+                key: format!("signup:{}", user.id),
+            };
+            super::tokens::record_in(&txn, &bonus).await?;
+        }
         let family =
             super::sessions::start_session_in(&txn, user.id, token_hash, expires_at).await?;
         txn.commit().await?;

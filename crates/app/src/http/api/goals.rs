@@ -58,6 +58,11 @@ pub struct GoalOut {
     /// `GET /api/v1/jobs/{job_id}`; it starts the goal's first deal search.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<Uuid>,
+    /// DEAL tokens spent on the goal's agent work and its budget (in the single-goal answer
+    /// only; set the budget with `PUT /api/v1/goals/{goal_id}/budget`).
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    #[schema(value_type = Option<Object>)]
+    pub tokens: Option<crate::tokens::Budget>,
 }
 
 impl From<Goal> for GoalOut {
@@ -79,6 +84,7 @@ impl From<Goal> for GoalOut {
             updated_at: g.updated_at,
             last_search: g.last_search,
             job_id: None,
+            tokens: None,
         }
     }
 }
@@ -147,11 +153,9 @@ pub async fn get(
     ApiPath(goal_id): ApiPath<Uuid>,
 ) -> Result<Json<GoalOut>, AppError> {
     user.require(Permission::Read)?;
-    Ok(Json(
-        crate::goals::get(&state, user.scope(), goal_id)
-            .await?
-            .into(),
-    ))
+    let mut out = GoalOut::from(crate::goals::get(&state, user.scope(), goal_id).await?);
+    out.tokens = Some(crate::tokens::budget(&state, goal_id).await?);
+    Ok(Json(out))
 }
 
 /// Changes a goal.

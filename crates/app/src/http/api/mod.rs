@@ -8,8 +8,10 @@ pub mod goals;
 pub mod jobs;
 pub mod sources;
 pub mod system;
+pub mod tokens;
 pub mod tracking;
 pub mod users;
+pub mod wallet;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
