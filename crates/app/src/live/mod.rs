@@ -60,6 +60,8 @@ pub struct NotificationEvent {
     pub data: serde_json::Value,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The per-user increasing id of the event (resume with `?since=`).
+    pub event_id: Option<i64>,
 }
 
 impl From<&deals_store::rows::Notification> for NotificationEvent {
@@ -73,6 +75,7 @@ impl From<&deals_store::rows::Notification> for NotificationEvent {
             body: n.body.clone(),
             data: n.data.clone(),
             created_at: n.created_at,
+            event_id: n.event_id,
         }
     }
 }

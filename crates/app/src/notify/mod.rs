@@ -4,10 +4,13 @@
 //! in-app row never waits); critical alerts go through.
 
 pub mod channels;
+pub mod goals;
+pub mod message;
 
 use deals_agents::agents::{NotifyInput, PriceEvent};
 use deals_core::{Channel, NotificationKind, Preferences, Priority};
 use deals_store::now;
+use deals_store::repo::alerts::insert_delivery_in;
 use deals_store::repo::background::{NewNotification, insert_notification_in};
 use deals_store::repo::jobs::insert_job_in;
 use serde_json::json;
@@ -100,6 +103,12 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
         }
         let (job, created) = insert_job_in(&txn, new).await?;
         if created {
+            let status = if hold_until.is_some() {
+                "held"
+            } else {
+                "pending"
+            };
+            insert_delivery_in(&txn, note.id, channel.as_str(), status).await?;
             deliveries.push(job);
         }
     }
@@ -114,14 +123,25 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
     Ok(true)
 }
 
+/// What an alert about a listing is for and why it fired, added to the agent's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// The goal or tracker (`For your goal “OLED TV under $1,400”`).
+    pub about: String,
+    /// The score's own explanation.
+    pub why: String,
+}
+
 /// Asks the Notification Agent about a price event (the user's preferences decide the minimum
-/// priority) and stores the alert it decides on. `true` when an alert was stored.
+/// priority) and stores the alert it decides on, naming its goal or tracker and why it fired.
+/// `true` when an alert was stored.
 pub async fn decide_and_notify(
     state: &AppState,
     origin: Origin,
     user_id: Uuid,
     event: PriceEvent,
     dedup_key: String,
+    subject: Subject,
     data: serde_json::Value,
 ) -> Result<bool> {
     let preferences = preferences(state, user_id).await?;
@@ -145,7 +165,12 @@ pub async fn decide_and_notify(
             kind,
             priority: decision.priority,
             title: decision.title,
-            body: decision.message,
+            body: format!(
+                "{}: {}. Why: {}",
+                subject.about,
+                decision.message.trim_end_matches('.'),
+                subject.why
+            ),
             data,
             dedup_key,
         },

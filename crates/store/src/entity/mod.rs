@@ -7,11 +7,13 @@
 pub mod agent_run;
 pub mod deal_analysis;
 pub mod goal;
+pub mod goal_alert_mark;
 pub mod goal_match;
 pub mod job;
 pub mod leader_lease;
 pub mod listing;
 pub mod notification;
+pub mod notification_delivery;
 pub mod price_point;
 pub mod product;
 pub mod refresh_family;

@@ -153,13 +153,17 @@ pub struct NotificationOut {
     pub title: String,
     /// Why: the numbers behind the alert.
     pub body: String,
-    /// Links (`deal_id`, `goal_id`, `tracker_id`) and numbers.
+    /// What it is about: `goal_id`/`goal_title` or `tracker_id`, `deal_id`, `product`, `store`,
+    /// `price`, `currency`, `score`, `explanation`, `reason`, and the links `url` (the listing)
+    /// and `deal_url` (our deal page).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// When it was read.
     pub read_at: Option<DateTime<Utc>>,
     /// When it was raised.
     pub created_at: DateTime<Utc>,
+    /// Per-user increasing id of the event (the `id` of its `notification` live frame).
+    pub event_id: Option<i64>,
 }
 
 impl From<Notification> for NotificationOut {
@@ -173,6 +177,7 @@ impl From<Notification> for NotificationOut {
             data: n.data,
             read_at: n.read_at,
             created_at: n.created_at,
+            event_id: n.event_id,
         }
     }
 }
