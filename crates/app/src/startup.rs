@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::serve::ListenerExt;
 use deals_agents::{Agents, LlmChain, Unmetered};
 use deals_markets::Registry;
 use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
@@ -317,8 +318,12 @@ impl Application {
             )));
             tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
         }
+        // Live frames are small and latency-bound: no Nagle delay on accepted sockets.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
-    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
+    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users, ws,
 };
 use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
@@ -59,6 +59,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tracking::unread_count))
         .routes(routes!(tracking::mark_read))
         .routes(routes!(tracking::mark_all_read))
+        .routes(routes!(ws::live_updates))
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))

@@ -17,3 +17,4 @@ mod replicas;
 mod seed;
 mod system;
 mod workers;
+mod ws;

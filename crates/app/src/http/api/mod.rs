@@ -10,6 +10,7 @@ pub mod sources;
 pub mod system;
 pub mod tracking;
 pub mod users;
+pub mod ws;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
