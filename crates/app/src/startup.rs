@@ -155,6 +155,10 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
     let (markets, sim) = build_markets(&settings).await?;
     let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
     let agents = Agents::new(Arc::new(chain), Arc::new(Unmetered));
+    let channels = Arc::new(
+        crate::notify::channels::Channels::new(&settings.alerts.allow_private_hosts)
+            .context("cannot build the HTTP client of the notification channels")?,
+    );
     let state = AppState {
         store,
         settings: Arc::new(settings),
@@ -165,10 +169,7 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         metrics: metrics_handle(),
         jobs: Jobs::new(queue, events.clone()),
         events,
-        channels: Arc::new(
-            crate::notify::channels::Channels::new()
-                .context("cannot build the HTTP client of the notification channels")?,
-        ),
+        channels,
         markets: Arc::new(markets),
         agents: Arc::new(agents),
         goal_index: Arc::default(),

@@ -173,3 +173,44 @@ async fn a_goal_with_no_match_still_says_its_first_search_ran() {
     );
     assert_eq!(all[0]["data"]["matches"], 0);
 }
+
+#[tokio::test]
+async fn event_ids_stay_unique_and_increasing_per_user_under_concurrent_alerts() {
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+    let other = app.register_user().await;
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let state = app.state.clone();
+        let who = if n % 4 == 0 { &other } else { &user };
+        let id = Uuid::parse_str(&who.id).unwrap();
+        tasks.push(tokio::spawn(async move {
+            deals_app::notify::notify(
+                &state,
+                id,
+                deals_app::notify::Alert {
+                    kind: deals_core::NotificationKind::NewMatch,
+                    priority: deals_core::Priority::Low,
+                    title: format!("n{n}"),
+                    body: String::new(),
+                    data: json!({}),
+                    dedup_key: format!("concurrent:{n}"),
+                },
+            )
+            .await
+            .unwrap()
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap());
+    }
+    for (who, count) in [(&user, 15), (&other, 5)] {
+        let mut ids: Vec<i64> = notes(&app, who)
+            .await
+            .iter()
+            .map(|n| n["event_id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=count).collect::<Vec<i64>>());
+    }
+}

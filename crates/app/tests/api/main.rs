@@ -6,6 +6,7 @@
 mod alerts;
 mod analysis;
 mod auth;
+mod channels;
 mod deals;
 mod flows;
 mod gateway;

@@ -164,6 +164,39 @@ pub struct NotificationOut {
     pub created_at: DateTime<Utc>,
     /// Per-user increasing id of the event (the `id` of its `notification` live frame).
     pub event_id: Option<i64>,
+    /// How its delivery to each external channel stands.
+    pub deliveries: Vec<DeliveryOut>,
+}
+
+/// The delivery of a notification to one external channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOut {
+    /// `webhook`, `ntfy` or `email`.
+    pub channel: String,
+    /// `pending`, `held` (quiet hours), `sent` or `failed`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The last failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl From<crate::notify::Listed> for NotificationOut {
+    fn from(l: crate::notify::Listed) -> Self {
+        let mut out = NotificationOut::from(l.note);
+        out.deliveries = l
+            .deliveries
+            .into_iter()
+            .map(|d| DeliveryOut {
+                channel: d.channel,
+                status: d.status,
+                attempts: d.attempts,
+                last_error: d.last_error,
+            })
+            .collect();
+        out
+    }
 }
 
 impl From<Notification> for NotificationOut {
@@ -178,6 +211,7 @@ impl From<Notification> for NotificationOut {
             read_at: n.read_at,
             created_at: n.created_at,
             event_id: n.event_id,
+            deliveries: vec![],
         }
     }
 }
@@ -207,7 +241,9 @@ pub async fn list_notifications(
         per_page: params.per_page,
     }
     .parse()?;
-    let found = crate::notify::list(&state, user.id, params.unread.unwrap_or(false), page).await?;
+    let found =
+        crate::notify::list_with_deliveries(&state, user.id, params.unread.unwrap_or(false), page)
+            .await?;
     Ok(Json(Paginated::from_page(
         found,
         page,
