@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::serve::ListenerExt;
 use deals_agents::{Agents, LlmChain};
 use deals_markets::Registry;
 use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
@@ -160,6 +161,10 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         Duration::from_secs(settings.tokens.hold_ttl_secs),
     );
     let agents = Agents::new(Arc::new(chain), Arc::new(meter));
+    let channels = Arc::new(
+        crate::notify::channels::Channels::new(&settings.alerts.allow_private_hosts)
+            .context("cannot build the HTTP client of the notification channels")?,
+    );
     let state = AppState {
         store,
         settings: Arc::new(settings),
@@ -170,10 +175,7 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         metrics: metrics_handle(),
         jobs: Jobs::new(queue, events.clone()),
         events,
-        channels: Arc::new(
-            crate::notify::channels::Channels::new()
-                .context("cannot build the HTTP client of the notification channels")?,
-        ),
+        channels,
         markets: Arc::new(markets),
         agents: Arc::new(agents),
         goal_index: Arc::default(),
@@ -323,8 +325,12 @@ impl Application {
             )));
             tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
         }
+        // Live frames are small and latency-bound: no Nagle delay on accepted sockets.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )

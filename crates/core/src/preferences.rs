@@ -29,6 +29,9 @@ pub struct Channels {
     pub email: bool,
     /// A URL that receives a JSON POST per alert.
     pub webhook_url: Option<String>,
+    /// Standard Webhooks signing secret(s) (`whsec_…`; several separated by spaces while
+    /// rotating: each signs). Without one, webhook posts are unsigned.
+    pub webhook_secret: Option<String>,
     /// An ntfy topic URL.
     pub ntfy_url: Option<String>,
 }
@@ -39,6 +42,7 @@ impl Default for Channels {
             in_app: true,
             email: false,
             webhook_url: None,
+            webhook_secret: None,
             ntfy_url: None,
         }
     }
@@ -153,8 +157,29 @@ impl Preferences {
                 errors.add(field, "must be an http:// or https:// URL");
             }
         }
+        if let Some(secrets) = &self.channels.webhook_secret
+            && !valid_secrets(secrets)
+        {
+            errors.add(
+                "channels.webhook_secret",
+                "must be one or more whsec_<base64> secrets separated by spaces",
+            );
+        }
         errors.into_result(self)
     }
+}
+
+/// `whsec_` followed by base64 characters, one or more separated by spaces.
+fn valid_secrets(s: &str) -> bool {
+    let mut parts = s.split_whitespace().peekable();
+    parts.peek().is_some()
+        && parts.all(|p| {
+            p.strip_prefix("whsec_").is_some_and(|b| {
+                b.len() >= 16
+                    && b.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            })
+        })
 }
 
 #[cfg(test)]

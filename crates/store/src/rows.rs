@@ -295,6 +295,8 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Per-user increasing id of the event (live-update resume).
+    pub event_id: Option<i64>,
 }
 
 impl TryFrom<notification::Model> for Notification {
@@ -311,6 +313,7 @@ impl TryFrom<notification::Model> for Notification {
             dedup_key: n.dedup_key,
             read_at: n.read_at,
             created_at: n.created_at,
+            event_id: n.event_id,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Authentication and authorisation: password hashing, access tokens (JWT HS256), opaque
 //! refresh tokens, and the extractors that enforce roles on every route.
 
+pub mod credentials;
 pub mod extract;
 pub mod jwt;
 pub mod password;

@@ -64,6 +64,8 @@ pub struct Settings {
     /// DEAL tokens: signup bonus, prices, holds.
     #[serde(default)]
     pub tokens: crate::tokens::config::TokensSettings,
+    /// When alerts fire and where external channels may send them.
+    pub alerts: AlertSettings,
     /// Real marketplace adapters (credentials, limits). Not printed by `deals config`.
     #[serde(default, skip_serializing)]
     pub markets: deals_markets::MarketsConfig,
@@ -85,6 +87,21 @@ pub struct SimSettings {
     pub speed: f64,
     /// Scheduled slow/429/503 windows of its stores.
     pub chaos: bool,
+}
+
+/// Alert rules and external channels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// A listing a goal already told its owner about alerts again only after its price dropped
+    /// by at least this percentage (also how far above a tracker's target the price must rise
+    /// before the "below target" alert re-arms).
+    pub min_drop_pct: f64,
+    /// Seconds a tracker stays quiet about "back in stock" after telling it (flapping stock).
+    pub stock_cooldown_secs: u64,
+    /// Hosts that webhook and ntfy deliveries may reach although they resolve to loopback or
+    /// private addresses (everything else in those ranges is refused).
+    pub allow_private_hosts: Vec<String>,
 }
 
 /// Background jobs, workers and the scheduler.
@@ -258,6 +275,11 @@ impl Default for Settings {
                 chaos: true,
             },
             tokens: crate::tokens::config::TokensSettings::default(),
+            alerts: AlertSettings {
+                min_drop_pct: 5.0,
+                stock_cooldown_secs: 6 * 3600,
+                allow_private_hosts: vec![],
+            },
             markets: deals_markets::MarketsConfig::default(),
             llm: deals_agents::LlmConfig::default(),
             jobs: JobsSettings {

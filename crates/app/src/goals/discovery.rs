@@ -1,16 +1,18 @@
 //! The deal-discovery flow of the seed: Goal Analysis (words → criteria) → Deal Search (one
 //! query per market) → offers ingested → matched to the goal and to every other active goal
-//! they fit → owners alerted. The jobs run these use cases; they are idempotent (matches are
-//! unique per goal and listing, alerts carry dedup keys).
+//! they fit → owners alerted (a goal's first search with one summary, later ones only about
+//! listings worth it and new or meaningfully better: [`crate::notify::goals`]). The jobs run
+//! these use cases; they are idempotent (matches are unique per goal and listing, alerts carry
+//! dedup keys).
 
 use std::sync::Arc;
 
-use deals_agents::agents::{EventKind, PriceEvent, SearchOutput};
+use deals_agents::agents::SearchOutput;
 use deals_core::matching::ListingFacts;
 use deals_core::{GoalStatus, LastSearch, MarketSearch};
 use deals_markets::Market;
 use deals_store::repo::goals::GoalChanges;
-use deals_store::rows::{Goal, Listing, MatchSource};
+use deals_store::rows::{Listing, MatchSource};
 use deals_store::{Scope, StoreError, now};
 use serde::Serialize;
 use serde_json::json;
@@ -20,7 +22,7 @@ use crate::agents::Origin;
 use crate::deals::ingest::ingest;
 use crate::error::{Error, Result};
 use crate::jobs::{JobKind, Jobs};
-use crate::notify::decide_and_notify;
+use crate::notify::goals::{alert_better, summarize, summary_key};
 use crate::state::AppState;
 
 /// Lowest goal-match score at which a listing found for one goal is matched to another (the
@@ -169,7 +171,12 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
     out.found = search.deals.len();
     out.tool_errors = search.tool_errors.clone();
     out.summary = search.summary.clone();
+    let first = !state
+        .store
+        .has_notification(goal.user_id, &summary_key(goal_id))
+        .await?;
     let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
+    let mut seen = Vec::new();
     for found in search.deals.iter().take(keep) {
         let ingested = ingest(state, &found.offer).await?;
         let listing = ingested.listing;
@@ -189,14 +196,16 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
                 MatchSource::Search,
             )
             .await?;
-        if had {
-            continue;
+        if !had {
+            out.new_matches += 1;
         }
-        out.new_matches += 1;
-        if alert_new_match(state, origin, &goal, listing.id).await? {
-            out.alerts += 1;
-        }
+        seen.push(listing.id);
     }
+    out.alerts = if first {
+        usize::from(summarize(state, &goal, &search.summary).await?)
+    } else {
+        alert_better(state, origin, &goal, &seen).await?
+    };
     Ok(out)
 }
 
@@ -277,39 +286,7 @@ async fn match_other_goals(
         matched += 1;
         // The other goal's owner is alerted on their own behalf.
         let theirs = Origin::new(Some(goal.user_id), origin.job_id).for_goal(goal.id);
-        alert_new_match(state, theirs, &goal, listing.id).await?;
+        alert_better(state, theirs, &goal, &[listing.id]).await?;
     }
     Ok(matched)
-}
-
-/// Alerts a goal's owner about a listing newly matched to it when the listing's (fresh) score
-/// reaches the goal's `notify_threshold`; once per goal and listing. `true` when an alert was
-/// stored.
-async fn alert_new_match(
-    state: &AppState,
-    origin: Origin,
-    goal: &Goal,
-    listing_id: Uuid,
-) -> Result<bool> {
-    let listing = state.store.get_listing(listing_id).await?;
-    let score = listing.score.unwrap_or(0.0);
-    if score < goal.notify_threshold {
-        return Ok(false);
-    }
-    let event = PriceEvent {
-        kind: EventKind::NewMatch,
-        listing_title: listing.title.clone(),
-        store: listing.market.clone(),
-        price_minor: listing.price_minor,
-        currency: listing.currency,
-        target_price_minor: goal.target_price_minor,
-        previous_price_minor: None,
-        median_90_days_minor: None,
-        lowest_in_days: None,
-        stores_compared: None,
-        cheapest: false,
-    };
-    let data = json!({"goal_id": goal.id, "deal_id": listing.id, "score": score});
-    let key = format!("match:{}:{}", goal.id, listing.id);
-    decide_and_notify(state, origin, goal.user_id, event, key, data).await
 }

@@ -20,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
-    wallet,
+    wallet, ws,
 };
 use super::middleware::{
     not_found, problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
@@ -62,6 +62,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tracking::unread_count))
         .routes(routes!(tracking::mark_read))
         .routes(routes!(tracking::mark_all_read))
+        .routes(routes!(ws::live_updates))
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))

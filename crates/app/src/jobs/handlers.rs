@@ -216,11 +216,14 @@ async fn deliver_notification(state: &AppState, job: &Job) -> Result<serde_json:
         .transpose()
         .map_err(|e| JobError::Permanent(format!("payload channel: {e}")))?
         .ok_or_else(|| JobError::Permanent("payload without a channel".into()))?;
-    match crate::notify::deliver(state, id, channel).await {
+    let last_attempt = job.attempts >= job.max_attempts;
+    match crate::notify::deliver(state, id, channel, last_attempt).await {
         Ok(Delivered::Sent(status)) => Ok(json!({"channel": channel, "status": status})),
         Ok(Delivered::Skipped(why)) => Ok(json!({"skipped": why})),
         Err(Delivery::Failed(e)) => Err(e.into()),
         Err(Delivery::Channel(DeliveryError::Retryable(m))) => Err(JobError::Retryable(m)),
-        Err(Delivery::Channel(DeliveryError::Permanent(m))) => Err(JobError::Permanent(m)),
+        Err(Delivery::Channel(DeliveryError::Permanent(m) | DeliveryError::Gone(m))) => {
+            Err(JobError::Permanent(m))
+        }
     }
 }

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub mod replay;
+
 /// Events kept for slow subscribers before they start missing some.
 const BUFFER: usize = 1024;
 
@@ -60,6 +62,8 @@ pub struct NotificationEvent {
     pub data: serde_json::Value,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The per-user increasing id of the event (resume with `?since=`).
+    pub event_id: Option<i64>,
 }
 
 impl From<&deals_store::rows::Notification> for NotificationEvent {
@@ -73,6 +77,7 @@ impl From<&deals_store::rows::Notification> for NotificationEvent {
             body: n.body.clone(),
             data: n.data.clone(),
             created_at: n.created_at,
+            event_id: n.event_id,
         }
     }
 }
@@ -111,6 +116,7 @@ pub struct DealChange {
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<LiveEvent>,
+    resync: broadcast::Sender<()>,
     redis: Option<(redis::aio::ConnectionManager, String)>,
 }
 
@@ -119,12 +125,15 @@ impl EventBus {
     pub fn in_process() -> Self {
         Self {
             local: broadcast::channel(BUFFER).0,
+            resync: broadcast::channel(4).0,
             redis: None,
         }
     }
 
     /// Events go through the Redis channel `<prefix>events`; a background task relays what
-    /// arrives there (from every process, this one included) to local subscribers.
+    /// arrives there (from every process, this one included) to local subscribers. When the
+    /// subscription drops it resubscribes, then tells local subscribers to resync (pub/sub is
+    /// at-most-once: what was published meanwhile is lost to them).
     pub async fn redis(
         url: &str,
         conn: redis::aio::ConnectionManager,
@@ -132,31 +141,33 @@ impl EventBus {
     ) -> anyhow::Result<Self> {
         let channel = format!("{prefix}events");
         let local = broadcast::channel(BUFFER).0;
+        let resync = broadcast::channel(4).0;
         let client = redis::Client::open(url)?;
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.subscribe(&channel).await?;
-        let tx: broadcast::Sender<LiveEvent> = local.clone();
-        tokio::spawn(async move {
-            let mut messages = pubsub.into_on_message();
-            while let Some(msg) = messages.next().await {
-                let Ok(payload) = msg.get_payload::<String>() else {
-                    continue;
-                };
-                match serde_json::from_str::<LiveEvent>(&payload) {
-                    Ok(event) => {
-                        let _ = tx.send(event);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis channel"),
-                }
-            }
-            tracing::warn!(
-                "Redis event subscription ended; live updates from other processes stop"
-            );
-        });
+        let relay = Relay {
+            client,
+            channel: channel.clone(),
+            events: local.clone(),
+            resync: resync.clone(),
+        };
+        tokio::spawn(relay.run(pubsub));
         Ok(Self {
             local,
+            resync,
             redis: Some((conn, channel)),
         })
+    }
+
+    /// A receiver that yields when this process may have missed events (its Redis subscription
+    /// dropped and came back): its live clients must reload.
+    pub fn resyncs(&self) -> broadcast::Receiver<()> {
+        self.resync.subscribe()
+    }
+
+    /// Tells every local subscriber to resync.
+    pub fn announce_resync(&self) {
+        let _ = self.resync.send(());
     }
 
     /// Publishes an event. Never fails the caller: a lost live update is logged, the data it
@@ -191,6 +202,61 @@ impl EventBus {
 
 /// Shared handle.
 pub type Events = Arc<EventBus>;
+
+/// The task relaying a Redis channel to local subscribers.
+struct Relay {
+    client: redis::Client,
+    channel: String,
+    events: broadcast::Sender<LiveEvent>,
+    resync: broadcast::Sender<()>,
+}
+
+impl Relay {
+    /// Relays until the process ends, resubscribing (with a capped backoff) when the
+    /// subscription drops and announcing a resync once it is back.
+    async fn run(self, first: redis::aio::PubSub) {
+        let mut pubsub = Some(first);
+        let mut backoff = std::time::Duration::from_millis(200);
+        loop {
+            if let Some(sub) = pubsub.take() {
+                let mut messages = sub.into_on_message();
+                while let Some(msg) = messages.next().await {
+                    let Ok(payload) = msg.get_payload::<String>() else {
+                        continue;
+                    };
+                    match serde_json::from_str::<LiveEvent>(&payload) {
+                        Ok(event) => {
+                            let _ = self.events.send(event);
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "unreadable event on the Redis channel")
+                        }
+                    }
+                }
+                tracing::warn!("Redis event subscription dropped; resubscribing");
+                metrics::counter!("live_subscription_drops_total").increment(1);
+            }
+            tokio::time::sleep(backoff).await;
+            match self.subscribe().await {
+                Ok(sub) => {
+                    pubsub = Some(sub);
+                    backoff = std::time::Duration::from_millis(200);
+                    let _ = self.resync.send(());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "resubscribing to Redis events failed");
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    async fn subscribe(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        let mut sub = self.client.get_async_pubsub().await?;
+        sub.subscribe(&self.channel).await?;
+        Ok(sub)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,17 @@
 //! Delivery of a stored notification to one external channel. Each channel is a [`Sender`];
-//! all share one HTTP client (connection pool, timeouts), built once at start-up.
+//! all share one HTTP client (connection pool, timeouts, no redirects, the SSRF-guarded
+//! resolver), built once at start-up.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deals_core::{Channel, Preferences, Priority};
+use deals_core::{Channel, Preferences};
 use deals_store::rows::Notification;
-use serde_json::json;
+
+use super::guard::{AllowList, GuardedResolver, Refused};
+use super::ntfy::Ntfy;
+use super::webhook::Webhook;
 
 /// How a delivery attempt ended, when it did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,9 +19,12 @@ pub enum DeliveryError {
     /// Worth another attempt (a timeout, a 5xx or 429 answer).
     #[error("{0}")]
     Retryable(String),
-    /// Retrying cannot help (a 4xx answer, a channel not built).
+    /// Retrying cannot help (a 3xx or 4xx answer, a refused destination).
     #[error("{0}")]
     Permanent(String),
+    /// The endpoint answered 410 Gone: it must not be called again.
+    #[error("{0}")]
+    Gone(String),
 }
 
 /// What happened to a delivery that did not fail.
@@ -40,99 +48,59 @@ pub trait Sender: Send + Sync {
     ) -> Result<Delivered, DeliveryError>;
 }
 
-/// A JSON POST of the whole notification to the user's URL.
-pub struct Webhook;
-
-/// A plain-text message to the user's ntfy topic, with title and priority headers.
-pub struct Ntfy;
-
-#[async_trait]
-impl Sender for Webhook {
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        note: &Notification,
-        prefs: &Preferences,
-    ) -> Result<Delivered, DeliveryError> {
-        let Some(url) = prefs.channels.webhook_url.as_deref() else {
-            return Ok(Delivered::Skipped("no webhook configured"));
-        };
-        let body = json!({
-            "id": note.id,
-            "kind": note.kind,
-            "priority": note.priority,
-            "title": note.title,
-            "body": note.body,
-            "data": note.data,
-            "created_at": note.created_at,
-        });
-        answered(Channel::Webhook, client.post(url).json(&body).send().await)
-    }
-}
-
-#[async_trait]
-impl Sender for Ntfy {
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        note: &Notification,
-        prefs: &Preferences,
-    ) -> Result<Delivered, DeliveryError> {
-        let Some(url) = prefs.channels.ntfy_url.as_deref() else {
-            return Ok(Delivered::Skipped("no ntfy topic configured"));
-        };
-        let request = client
-            .post(url)
-            .header("Title", note.title.clone())
-            .header("Priority", ntfy_priority(note.priority))
-            .body(note.body.clone());
-        answered(Channel::Ntfy, request.send().await)
-    }
-}
-
-/// ntfy's priority scale (1–5).
-fn ntfy_priority(priority: Priority) -> &'static str {
-    match priority {
-        Priority::Critical => "5",
-        Priority::High => "4",
-        Priority::Medium => "3",
-        Priority::Low => "2",
-    }
-}
-
-/// Classifies an HTTP answer of a channel.
-fn answered(
+/// Classifies an HTTP answer of a channel: only 2xx is success; 410 is gone; 429 and 5xx are
+/// worth a retry; anything else (redirects included, they are not followed) is permanent.
+pub fn answered(
     channel: Channel,
     response: reqwest::Result<reqwest::Response>,
 ) -> Result<Delivered, DeliveryError> {
-    let response = response.map_err(|e| DeliveryError::Retryable(format!("{channel}: {e}")))?;
+    let response = response.map_err(|e| {
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(refused) = s.downcast_ref::<Refused>() {
+                return DeliveryError::Permanent(format!("{channel}: {refused}"));
+            }
+            source = s.source();
+        }
+        DeliveryError::Retryable(format!("{channel}: {e}"))
+    })?;
     let status = response.status();
-    if status.is_server_error() || status.as_u16() == 429 {
-        return Err(DeliveryError::Retryable(format!(
-            "{channel} answered {status}"
-        )));
+    if status.is_success() {
+        return Ok(Delivered::Sent(status.as_u16()));
     }
-    if !status.is_success() {
-        return Err(DeliveryError::Permanent(format!(
-            "{channel} answered {status}"
-        )));
-    }
-    Ok(Delivered::Sent(status.as_u16()))
+    let why = format!("{channel} answered {status}");
+    Err(match status.as_u16() {
+        410 => DeliveryError::Gone(why),
+        429 | 500..=599 => DeliveryError::Retryable(why),
+        _ => DeliveryError::Permanent(why),
+    })
 }
 
 /// Every channel with the one HTTP client they share.
 pub struct Channels {
     client: reqwest::Client,
+    webhook: Webhook,
+    ntfy: Ntfy,
 }
 
 impl Channels {
-    /// Channels with a shared client: 10 s per request, 5 s to connect.
-    pub fn new() -> anyhow::Result<Self> {
+    /// Channels with a shared client: 10 s per request, 5 s to connect, no redirects, internal
+    /// destinations refused except the allow-listed hosts.
+    pub fn new(allow_private_hosts: &[String]) -> anyhow::Result<Self> {
+        let allow = AllowList::new(allow_private_hosts);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::new(allow.clone())))
             .build()?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            webhook: Webhook {
+                allow: allow.clone(),
+            },
+            ntfy: Ntfy { allow },
+        })
     }
 
     /// Sends `note` to `channel`.
@@ -143,8 +111,8 @@ impl Channels {
         prefs: &Preferences,
     ) -> Result<Delivered, DeliveryError> {
         let sender: &dyn Sender = match channel {
-            Channel::Webhook => &Webhook,
-            Channel::Ntfy => &Ntfy,
+            Channel::Webhook => &self.webhook,
+            Channel::Ntfy => &self.ntfy,
             Channel::Email => {
                 return Err(DeliveryError::Permanent(
                     "e-mail delivery is not available on this server".into(),
@@ -152,16 +120,5 @@ impl Channels {
             }
         };
         sender.send(&self.client, note, prefs).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ntfy_priorities_follow_the_alert_priority() {
-        assert_eq!(ntfy_priority(Priority::Critical), "5");
-        assert_eq!(ntfy_priority(Priority::Low), "2");
     }
 }

@@ -4,10 +4,16 @@
 //! in-app row never waits); critical alerts go through.
 
 pub mod channels;
+pub mod goals;
+pub mod guard;
+pub mod message;
+pub mod ntfy;
+pub mod webhook;
 
 use deals_agents::agents::{NotifyInput, PriceEvent};
 use deals_core::{Channel, NotificationKind, Preferences, Priority};
 use deals_store::now;
+use deals_store::repo::alerts::insert_delivery_in;
 use deals_store::repo::background::{NewNotification, insert_notification_in};
 use deals_store::repo::jobs::insert_job_in;
 use serde_json::json;
@@ -100,6 +106,12 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
         }
         let (job, created) = insert_job_in(&txn, new).await?;
         if created {
+            let status = if hold_until.is_some() {
+                "held"
+            } else {
+                "pending"
+            };
+            insert_delivery_in(&txn, note.id, channel.as_str(), status).await?;
             deliveries.push(job);
         }
     }
@@ -114,14 +126,25 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
     Ok(true)
 }
 
+/// What an alert about a listing is for and why it fired, added to the agent's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// The goal or tracker (`For your goal “OLED TV under $1,400”`).
+    pub about: String,
+    /// The score's own explanation.
+    pub why: String,
+}
+
 /// Asks the Notification Agent about a price event (the user's preferences decide the minimum
-/// priority) and stores the alert it decides on. `true` when an alert was stored.
+/// priority) and stores the alert it decides on, naming its goal or tracker and why it fired.
+/// `true` when an alert was stored.
 pub async fn decide_and_notify(
     state: &AppState,
     origin: Origin,
     user_id: Uuid,
     event: PriceEvent,
     dedup_key: String,
+    subject: Subject,
     data: serde_json::Value,
 ) -> Result<bool> {
     let preferences = preferences(state, user_id).await?;
@@ -145,7 +168,12 @@ pub async fn decide_and_notify(
             kind,
             priority: decision.priority,
             title: decision.title,
-            body: decision.message,
+            body: format!(
+                "{}: {}. Why: {}",
+                subject.about,
+                decision.message.trim_end_matches('.'),
+                subject.why
+            ),
             data,
             dedup_key,
         },
@@ -154,11 +182,14 @@ pub async fn decide_and_notify(
 }
 
 /// Delivers a stored notification to one of the user's external channels (the job behind each
-/// delivery calls this). `Ok(Skipped)` when the user has removed the channel meanwhile.
+/// delivery calls this) and records how it went: `sent`; `pending` with the error while retries
+/// remain (`last_attempt` false); `failed` otherwise. An endpoint answering 410 Gone is removed
+/// from the user's preferences. `Ok(Skipped)` when the user has removed the channel meanwhile.
 pub async fn deliver(
     state: &AppState,
     notification_id: Uuid,
     channel: Channel,
+    last_attempt: bool,
 ) -> Result<channels::Delivered, Delivery> {
     let note = state
         .store
@@ -166,14 +197,42 @@ pub async fn deliver(
         .await
         .map_err(|e| Delivery::Failed(Error::from(e)))?
         .ok_or(Delivery::Failed(Error::NotFound))?;
-    let prefs = preferences(state, note.user_id)
+    let mut prefs = preferences(state, note.user_id)
         .await
         .map_err(Delivery::Failed)?;
+    let result = state.channels.send(channel, &note, &prefs).await;
+    let (status, error) = match &result {
+        Ok(channels::Delivered::Sent(_)) => ("sent", None),
+        Ok(channels::Delivered::Skipped(why)) => ("failed", Some((*why).to_owned())),
+        Err(channels::DeliveryError::Retryable(m)) if !last_attempt => ("pending", Some(m.clone())),
+        Err(channels::DeliveryError::Retryable(m) | channels::DeliveryError::Permanent(m)) => {
+            ("failed", Some(m.clone()))
+        }
+        Err(channels::DeliveryError::Gone(m)) => {
+            match channel {
+                Channel::Webhook => prefs.channels.webhook_url = None,
+                Channel::Ntfy => prefs.channels.ntfy_url = None,
+                Channel::Email => prefs.channels.email = false,
+            }
+            save_preferences(state, note.user_id, &prefs)
+                .await
+                .map_err(Delivery::Failed)?;
+            (
+                "failed",
+                Some(format!(
+                    "{m}: the {channel} endpoint is gone and was turned off"
+                )),
+            )
+        }
+    };
+    metrics::counter!("notification_deliveries_total", "channel" => channel.as_str(), "outcome" => status)
+        .increment(1);
     state
-        .channels
-        .send(channel, &note, &prefs)
+        .store
+        .record_delivery(note.id, channel.as_str(), status, error)
         .await
-        .map_err(Delivery::Channel)
+        .map_err(|e| Delivery::Failed(Error::from(e)))?;
+    result.map_err(Delivery::Channel)
 }
 
 /// Why a delivery did not happen.
@@ -198,6 +257,45 @@ pub async fn list(
         .store
         .list_notifications(user_id, unread_only, page)
         .await?)
+}
+
+/// A notification with how its external deliveries stand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    /// The notification.
+    pub note: deals_store::rows::Notification,
+    /// One entry per external channel it went to.
+    pub deliveries: Vec<deals_store::repo::alerts::DeliveryStatus>,
+}
+
+/// [`list`] with each notification's deliveries.
+pub async fn list_with_deliveries(
+    state: &AppState,
+    user_id: Uuid,
+    unread_only: bool,
+    page: deals_core::Pagination,
+) -> Result<deals_store::repo::Page<Listed>> {
+    let found = list(state, user_id, unread_only, page).await?;
+    let ids: Vec<Uuid> = found.items.iter().map(|n| n.id).collect();
+    let mut deliveries = state.store.deliveries_of(&ids).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|note| {
+            let (mine, rest) = deliveries
+                .drain(..)
+                .partition(|d| d.notification_id == note.id);
+            deliveries = rest;
+            Listed {
+                note,
+                deliveries: mine,
+            }
+        })
+        .collect();
+    Ok(deals_store::repo::Page {
+        items,
+        total: found.total,
+    })
 }
 
 /// How many of a user's notifications are unread.

@@ -1,21 +1,24 @@
 //! The price-analysis flow of the seed (the CheckPrices job): per batch of tracked listings →
 //! current offer from its market → price point → re-score → alert when a condition becomes true
 //! (below target, drop ≥ N %, lowest in 30 days, price glitch, back in stock). A condition
-//! alerts once when it becomes true and re-arms when it stops being true; a drop alerts once
-//! per observed change.
+//! alerts once when it becomes true and re-arms when it stops being true; "below target"
+//! re-arms only once the price rose `alerts.min_drop_pct` above the target, and "back in stock"
+//! stays quiet for `alerts.stock_cooldown_secs` after it fired (flapping stock); a drop alerts
+//! once per observed change.
 
+use chrono::{DateTime, Utc};
 use deals_agents::agents::{EventKind, PriceEvent};
 use deals_core::Availability;
 use deals_store::now;
 use deals_store::rows::{Listing, Tracker};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::agents::Origin;
 use crate::deals::ingest::ingest;
 use crate::error::{Error, Result};
-use crate::notify::decide_and_notify;
+use crate::notify::message::{AlertData, Reason};
+use crate::notify::{Subject, decide_and_notify};
 use crate::state::AppState;
 
 /// Conditions of a tracker, as stored in its `alert_state`.
@@ -25,6 +28,9 @@ struct Armed {
     lowest: bool,
     glitch: bool,
     out_of_stock: bool,
+    /// When "back in stock" last fired.
+    #[serde(default)]
+    back_in_stock_at: Option<DateTime<Utc>>,
 }
 
 /// Days a "lowest price" alert looks back over.
@@ -97,6 +103,81 @@ pub async fn check_prices(state: &AppState, origin: Origin, ids: &[Uuid]) -> Res
     })
 }
 
+/// What a check saw, for [`transition`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seen {
+    /// Price now.
+    price: i64,
+    /// Price at the previous check.
+    previous: i64,
+    /// The tracker's target.
+    target: Option<i64>,
+    /// The tracker's least drop, in percent.
+    drop_pct: Option<f64>,
+    /// Lowest in [`LOWEST_DAYS`] (with enough history to say so).
+    lowest: bool,
+    /// A likely price error.
+    glitch: bool,
+    /// Can be bought.
+    in_stock: bool,
+}
+
+/// The alert rules' knobs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rules {
+    /// How far above the target (percent) the price must rise before "below target" re-arms.
+    rearm_pct: f64,
+    /// Quiet time after a "back in stock" alert.
+    stock_cooldown: chrono::Duration,
+}
+
+/// The conditions after a check, and the alerts that fire: each once when it becomes true.
+fn transition(
+    armed: Armed,
+    seen: Seen,
+    rules: Rules,
+    at: DateTime<Utc>,
+) -> (Armed, Vec<(EventKind, &'static str)>) {
+    let price = seen.price;
+    let below = |t: i64| price <= t;
+    let still_below = |t: i64| (price as f64) <= t as f64 * (1.0 + rules.rearm_pct / 100.0);
+    let next = Armed {
+        below_target: seen
+            .target
+            .is_some_and(|t| below(t) || (armed.below_target && still_below(t))),
+        lowest: seen.lowest,
+        glitch: seen.glitch,
+        out_of_stock: !seen.in_stock,
+        back_in_stock_at: armed.back_in_stock_at,
+    };
+    let mut fired = Vec::new();
+    if next.below_target && !armed.below_target {
+        fired.push((EventKind::BelowTarget, "below_target"));
+    }
+    if let Some(pct) = seen.drop_pct
+        && seen.previous > 0
+        && price < seen.previous
+        && ((seen.previous - price) as f64 / seen.previous as f64) * 100.0 >= pct
+    {
+        fired.push((EventKind::PriceDrop, "drop"));
+    }
+    if next.lowest && !armed.lowest {
+        fired.push((EventKind::LowestInDays, "lowest"));
+    }
+    if next.glitch && !armed.glitch {
+        fired.push((EventKind::Glitch, "glitch"));
+    }
+    let mut next = next;
+    let quiet = armed
+        .back_in_stock_at
+        .is_some_and(|t| at - t < rules.stock_cooldown);
+    if armed.out_of_stock && seen.in_stock && !quiet {
+        fired.push((EventKind::BackInStock, "back_in_stock"));
+        next.back_in_stock_at = Some(at);
+    }
+    (next, fired)
+}
+
 /// Compares a tracked listing before and after a check; alerts on conditions that became true.
 async fn evaluate(
     state: &AppState,
@@ -128,60 +209,54 @@ async fn evaluate(
         .and_then(|g| g.get("is_possible_error"))
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
-    let in_stock = after.availability != Availability::OutOfStock;
-    let now_state = Armed {
-        below_target: tracker.target_price_minor.is_some_and(|t| price <= t),
+    let seen = Seen {
+        price,
+        previous,
+        target: tracker.target_price_minor,
+        drop_pct: tracker.notify_on_drop_pct,
         lowest: history.len() >= 3 && earlier_low.is_some_and(|low| price < low),
         glitch,
-        out_of_stock: !in_stock,
+        in_stock: after.availability != Availability::OutOfStock,
     };
-    let mut events = Vec::new();
-    let currency = after.currency;
-    let base = |kind| PriceEvent {
-        kind,
-        listing_title: after.title.clone(),
-        store: after.market.clone(),
-        price_minor: price,
-        currency,
-        target_price_minor: tracker.target_price_minor,
-        previous_price_minor: Some(previous),
-        median_90_days_minor: None,
-        lowest_in_days: None,
-        stores_compared: None,
-        cheapest: false,
+    let alerts = &state.settings.alerts;
+    let rules = Rules {
+        rearm_pct: alerts.min_drop_pct,
+        stock_cooldown: chrono::Duration::seconds(
+            i64::try_from(alerts.stock_cooldown_secs).unwrap_or(i64::from(u32::MAX)),
+        ),
     };
-    if now_state.below_target && !armed.below_target {
-        events.push((base(EventKind::BelowTarget), "below_target"));
-    }
-    if let Some(pct) = tracker.notify_on_drop_pct
-        && previous > 0
-        && price < previous
-        && ((previous - price) as f64 / previous as f64) * 100.0 >= pct
-    {
-        events.push((base(EventKind::PriceDrop), "drop"));
-    }
-    if now_state.lowest && !armed.lowest {
-        let mut e = base(EventKind::LowestInDays);
-        e.lowest_in_days = Some(LOWEST_DAYS as u32);
-        events.push((e, "lowest"));
-    }
-    if now_state.glitch && !armed.glitch {
-        events.push((base(EventKind::Glitch), "glitch"));
-    }
-    if armed.out_of_stock && !now_state.out_of_stock {
-        events.push((base(EventKind::BackInStock), "back_in_stock"));
-    }
+    let (next, fired) = transition(armed, seen, rules, now());
     let mut sent = 0;
     // One key per condition and observed price change: a re-run of this job (or an overlapping
     // one) finds the same keys and alerts nothing new.
     let observed = history.last().map_or(0, |p| p.at.timestamp_micros());
-    for (event, label) in events {
+    for (kind, label) in fired {
+        let event = PriceEvent {
+            kind,
+            listing_title: after.title.clone(),
+            store: after.market.clone(),
+            price_minor: price,
+            currency: after.currency,
+            target_price_minor: tracker.target_price_minor,
+            previous_price_minor: Some(previous),
+            median_90_days_minor: None,
+            lowest_in_days: (kind == EventKind::LowestInDays).then_some(LOWEST_DAYS as u32),
+            stores_compared: None,
+            cheapest: false,
+        };
         let key = format!(
             "tracker:{}:{label}:{previous}->{price}:{observed}",
             tracker.id
         );
-        let data = json!({"tracker_id": tracker.id, "deal_id": after.id, "condition": label});
-        if decide_and_notify(state, origin, tracker.user_id, event, key, data).await? {
+        let mut data = AlertData::about(state, after, Reason::Condition).await;
+        data.tracker_id = Some(tracker.id);
+        data.condition = Some(label);
+        let subject = Subject {
+            about: format!("Your tracker on “{}”", after.title),
+            why: data.explanation.clone(),
+        };
+        let data = data.to_json();
+        if decide_and_notify(state, origin, tracker.user_id, event, key, subject, data).await? {
             sent += 1;
         }
     }
@@ -190,8 +265,105 @@ async fn evaluate(
         .update_tracker_state(
             tracker.id,
             price,
-            serde_json::to_value(now_state).unwrap_or_default(),
+            serde_json::to_value(next).unwrap_or_default(),
         )
         .await?;
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: Rules = Rules {
+        rearm_pct: 5.0,
+        stock_cooldown: chrono::Duration::hours(6),
+    };
+
+    fn seen(price: i64) -> Seen {
+        Seen {
+            price,
+            previous: price,
+            target: Some(10000),
+            drop_pct: None,
+            lowest: false,
+            glitch: false,
+            in_stock: true,
+        }
+    }
+
+    /// Runs checks at the given prices, one minute apart; the labels that fired at each.
+    fn run(prices: &[i64]) -> Vec<Vec<&'static str>> {
+        let mut armed = Armed::default();
+        let start = Utc::now();
+        prices
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let at = start + chrono::Duration::minutes(i as i64);
+                let (next, fired) = transition(armed, seen(p), RULES, at);
+                armed = next;
+                fired.into_iter().map(|(_, l)| l).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_price_equal_to_the_target_fires() {
+        assert_eq!(run(&[10000]), vec![vec!["below_target"]]);
+    }
+
+    #[test]
+    fn flapping_around_the_target_fires_once_per_episode() {
+        let fired = run(&[10100, 10000, 10200, 9900, 10400, 10000]);
+        let count = fired.iter().flatten().count();
+        assert_eq!(count, 1, "{fired:?}");
+        assert_eq!(fired[1], vec!["below_target"]);
+    }
+
+    #[test]
+    fn a_price_clearly_above_the_target_rearms_it() {
+        let fired = run(&[10000, 10600, 10000]);
+        assert_eq!(
+            fired,
+            vec![vec!["below_target"], vec![], vec!["below_target"]]
+        );
+    }
+
+    #[test]
+    fn flapping_stock_tells_back_in_stock_once_within_the_cooldown() {
+        let mut armed = Armed::default();
+        let start = Utc::now();
+        let mut told = Vec::new();
+        for (minutes, in_stock) in [(0, false), (1, true), (2, false), (3, true), (4, false)] {
+            let mut s = seen(20000);
+            s.in_stock = in_stock;
+            let at = start + chrono::Duration::minutes(minutes);
+            let (next, fired) = transition(armed, s, RULES, at);
+            armed = next;
+            told.extend(fired.into_iter().map(|(_, l)| l));
+        }
+        assert_eq!(told, vec!["back_in_stock"]);
+        // After the cooldown, coming back tells again.
+        let mut s = seen(20000);
+        s.in_stock = true;
+        let (_, fired) = transition(armed, s, RULES, start + chrono::Duration::hours(7));
+        assert_eq!(
+            fired.into_iter().map(|(_, l)| l).collect::<Vec<_>>(),
+            vec!["back_in_stock"]
+        );
+    }
+
+    #[test]
+    fn a_drop_of_at_least_the_trackers_percentage_fires() {
+        let mut s = seen(9000);
+        s.target = None;
+        s.previous = 10000;
+        s.drop_pct = Some(10.0);
+        let (_, fired) = transition(Armed::default(), s, RULES, Utc::now());
+        assert_eq!(fired, vec![(EventKind::PriceDrop, "drop")]);
+        s.price = 9100;
+        let (_, fired) = transition(Armed::default(), s, RULES, Utc::now());
+        assert!(fired.is_empty());
+    }
 }

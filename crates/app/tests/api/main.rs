@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
 mod analysis;
 mod auth;
+mod channels;
 mod deals;
 mod deposits;
 mod flows;
@@ -20,3 +22,4 @@ mod system;
 mod tokens;
 mod wallet;
 mod workers;
+mod ws;

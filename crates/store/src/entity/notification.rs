@@ -1,4 +1,5 @@
-//! The `notifications` table: an in-app alert for a user; `dedup_key` makes delivery idempotent.
+//! The `notifications` table: an in-app alert for a user; `dedup_key` makes delivery idempotent;
+//! `event_id` is the per-user increasing id of the live-update protocol.
 
 use sea_orm::entity::prelude::*;
 
@@ -18,6 +19,7 @@ pub struct Model {
     pub dedup_key: Option<String>,
     pub read_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    pub event_id: Option<i64>,
 }
 
 /// No declared relations: joins are written out in the repositories.

@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial;
 mod m20261125_000001_jobs;
 mod m20261207_000002_goal_last_search;
+mod m20261207_000010_alerts;
 mod m20261207_000030_tokens;
 mod m20261207_000030_wallets;
 pub mod partitions;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261125_000001_jobs::Migration),
             Box::new(m20261207_000002_goal_last_search::Migration),
+            Box::new(m20261207_000010_alerts::Migration),
             Box::new(m20261207_000030_tokens::Migration),
             Box::new(m20261207_000030_wallets::Migration),
         ]

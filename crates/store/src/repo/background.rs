@@ -257,7 +257,8 @@ impl Store {
 }
 
 /// [`Store::insert_notification`] inside a caller's transaction, so that an alert commits with
-/// its deliveries (or with the change that caused it).
+/// its deliveries (or with the change that caused it). The notification gets the user's next
+/// event id in the same transaction.
 pub async fn insert_notification_in<C: sea_orm::ConnectionTrait>(
     db: &C,
     new: NewNotification,
@@ -274,6 +275,7 @@ pub async fn insert_notification_in<C: sea_orm::ConnectionTrait>(
         dedup_key: Set(new.dedup_key),
         read_at: Set(None),
         created_at: Set(now()),
+        event_id: Set(None),
     })
     .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::DedupKey])
     .exec(db)
@@ -281,6 +283,12 @@ pub async fn insert_notification_in<C: sea_orm::ConnectionTrait>(
     if !matches!(res, sea_orm::TryInsertResult::Inserted(_)) {
         return Ok(None);
     }
+    let event_id = crate::repo::alerts::next_event_id_in(db, new.user_id).await?;
+    notification::Entity::update_many()
+        .col_expr(notification::Column::EventId, Expr::val(event_id))
+        .filter(notification::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     notification::Entity::find_by_id(id)
         .one(db)
         .await?

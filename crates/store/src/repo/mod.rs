@@ -2,6 +2,7 @@
 //! where rows belong to a user, a [`crate::Scope`] so that another user's row is simply not found.
 
 pub mod agent_runs;
+pub mod alerts;
 pub mod analyses;
 pub mod background;
 pub mod goals;

@@ -12,6 +12,7 @@ pub mod tokens;
 pub mod tracking;
 pub mod users;
 pub mod wallet;
+pub mod ws;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -153,13 +153,50 @@ pub struct NotificationOut {
     pub title: String,
     /// Why: the numbers behind the alert.
     pub body: String,
-    /// Links (`deal_id`, `goal_id`, `tracker_id`) and numbers.
+    /// What it is about: `goal_id`/`goal_title` or `tracker_id`, `deal_id`, `product`, `store`,
+    /// `price`, `currency`, `score`, `explanation`, `reason`, and the links `url` (the listing)
+    /// and `deal_url` (our deal page).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// When it was read.
     pub read_at: Option<DateTime<Utc>>,
     /// When it was raised.
     pub created_at: DateTime<Utc>,
+    /// Per-user increasing id of the event (the `id` of its `notification` live frame).
+    pub event_id: Option<i64>,
+    /// How its delivery to each external channel stands.
+    pub deliveries: Vec<DeliveryOut>,
+}
+
+/// The delivery of a notification to one external channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOut {
+    /// `webhook`, `ntfy` or `email`.
+    pub channel: String,
+    /// `pending`, `held` (quiet hours), `sent` or `failed`.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The last failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl From<crate::notify::Listed> for NotificationOut {
+    fn from(l: crate::notify::Listed) -> Self {
+        let mut out = NotificationOut::from(l.note);
+        out.deliveries = l
+            .deliveries
+            .into_iter()
+            .map(|d| DeliveryOut {
+                channel: d.channel,
+                status: d.status,
+                attempts: d.attempts,
+                last_error: d.last_error,
+            })
+            .collect();
+        out
+    }
 }
 
 impl From<Notification> for NotificationOut {
@@ -173,6 +210,8 @@ impl From<Notification> for NotificationOut {
             data: n.data,
             read_at: n.read_at,
             created_at: n.created_at,
+            event_id: n.event_id,
+            deliveries: vec![],
         }
     }
 }
@@ -204,7 +243,9 @@ pub async fn list_notifications(
         per_page: params.per_page,
     }
     .parse()?;
-    let found = crate::notify::list(&state, user.id, params.unread.unwrap_or(false), page).await?;
+    let found =
+        crate::notify::list_with_deliveries(&state, user.id, params.unread.unwrap_or(false), page)
+            .await?;
     Ok(Json(Paginated::from_page(
         found,
         page,
