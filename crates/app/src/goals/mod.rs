@@ -149,3 +149,9 @@ pub async fn search_now(
     let (job, _) = state.jobs.enqueue(&state.store, new).await?;
     Ok(job.id)
 }
+
+/// Reads a sentence into criteria with the offline Goal Analysis rules, saving nothing: what a
+/// goal made of these words would search for (the web UI shows it before the goal is created).
+pub fn preview(words: &str) -> deals_agents::rules::ParsedGoal {
+    deals_agents::rules::parse_goal(words)
+}

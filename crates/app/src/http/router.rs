@@ -21,7 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tracking, users,
 };
-use super::middleware::{not_found, problem_for_bare_errors, rate_limit, track_metrics};
+use super::middleware::{problem_for_bare_errors, rate_limit, track_metrics};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -110,12 +110,8 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), route, request_id)
     });
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-        // Until the web UI lands, the front door is the interactive API documentation.
-        .route(
-            "/",
-            axum::routing::get(|| async { axum::response::Redirect::temporary("/docs/") }),
-        )
-        .fallback(not_found)
+        .merge(super::ui::routes())
+        .fallback(super::ui::errors::not_found)
         .layer(from_fn_with_state(state.clone(), rate_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,0 +1,29 @@
+//! The web UI: server-rendered pages (askama) that call the same use cases as the JSON API,
+//! made live by htmx and the WebSocket. One file per page; every page works without
+//! JavaScript (forms post, pages reload).
+
+pub mod assets;
+pub mod auth;
+pub mod errors;
+pub mod headers;
+pub mod landing;
+pub mod session;
+pub mod view;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The pages and their forms, with the security headers.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(landing::landing))
+        .route("/static/{name}", get(assets::serve))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/register", get(auth::register_page).post(auth::register))
+        .route("/logout", post(auth::logout))
+        .layer(from_fn(headers::same_origin_posts))
+        .layer(from_fn(headers::security_headers))
+}
