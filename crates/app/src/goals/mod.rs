@@ -155,3 +155,14 @@ pub async fn search_now(
 pub fn preview(words: &str) -> deals_agents::rules::ParsedGoal {
     deals_agents::rules::parse_goal(words)
 }
+
+/// Whether a goal's analysis or deal search is waiting or running (its page shows progress and
+/// refreshes its deals until it is done).
+pub async fn searching(state: &AppState, goal_id: Uuid) -> Result<bool> {
+    for kind in [JobKind::AnalyzeGoal, JobKind::SearchDeals] {
+        if state.store.pending_job(kind, goal_id).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

@@ -4,7 +4,10 @@
 
 pub mod assets;
 pub mod auth;
+pub mod dashboard;
 pub mod errors;
+pub mod goal;
+pub mod goals;
 pub mod headers;
 pub mod landing;
 pub mod session;
@@ -24,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/register", get(auth::register_page).post(auth::register))
         .route("/logout", post(auth::logout))
+        .route("/dashboard", get(dashboard::show))
+        .route("/goals", get(goals::list))
+        .route("/goals/new", get(goals::new_page).post(goals::create))
+        .route("/goals/{id}", get(goal::show).post(goal::act))
         .layer(from_fn(headers::same_origin_posts))
         .layer(from_fn(headers::security_headers))
 }

@@ -116,6 +116,19 @@ pub fn csrf_ok(state: &AppState, session: Uuid, presented: &str) -> bool {
     }
 }
 
+/// `Ok` when `presented` is the CSRF token of `user`'s session, else the 403 page.
+pub fn require_csrf(
+    state: &AppState,
+    user: &UiUser,
+    presented: &str,
+) -> Result<(), super::errors::UiError> {
+    if csrf_ok(state, user.session, presented) {
+        Ok(())
+    } else {
+        Err(super::errors::UiError::Forbidden)
+    }
+}
+
 /// HMAC takes keys of any length; `None` is not expected.
 fn mac(state: &AppState, session: Uuid) -> Option<Hmac<Sha256>> {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(
