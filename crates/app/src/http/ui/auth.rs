@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::errors::UiError;
-use super::session::{MaybeUiUser, UiUser, clear_cookie, csrf_ok, safe_next, start_cookie};
+use super::session::{
+    CsrfOnly, MaybeUiUser, UiUser, clear_cookie, csrf_ok, safe_next, start_cookie,
+};
 use super::view::{FormErrors, Layout, render, render_status};
 use crate::accounts::{self, LoginRequest, RegisterRequest, Session};
 use crate::state::AppState;
@@ -57,12 +59,6 @@ pub struct RegisterForm {
     password: String,
     name: Option<String>,
     next: Option<String>,
-}
-
-/// The CSRF field of a signed-in form.
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// `GET /login`.
@@ -160,7 +156,7 @@ fn signed_in(state: &AppState, session: &Session, next: &str) -> Response {
 pub async fn logout(
     State(state): State<AppState>,
     user: UiUser,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<CsrfOnly>,
 ) -> Result<Response, UiError> {
     if !csrf_ok(&state, user.session, &f.csrf) {
         return Err(UiError::Forbidden);

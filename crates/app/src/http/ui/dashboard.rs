@@ -49,7 +49,9 @@ pub async fn show(State(state): State<AppState>, user: UiUser) -> Result<Respons
             .next();
         goals.push(GoalSummary { goal, best });
     }
-    let alerts = crate::notify::list(&state, user.id, false, first(5)).await?.items;
+    let alerts = crate::notify::list(&state, user.id, false, first(5))
+        .await?
+        .items;
     Ok(render(&DashboardPage {
         layout: Layout::of(&state, Some(user), "Dashboard").await?,
         goals,

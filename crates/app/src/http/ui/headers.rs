@@ -72,9 +72,15 @@ mod tests {
 
     #[test]
     fn posts_from_another_site_are_cross_site() {
-        assert!(cross_site(&headers(&[("host", "a.test"), ("origin", "https://evil.test")])));
+        assert!(cross_site(&headers(&[
+            ("host", "a.test"),
+            ("origin", "https://evil.test")
+        ])));
         assert!(cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!cross_site(&headers(&[("host", "a.test:8000"), ("origin", "http://a.test:8000")])));
+        assert!(!cross_site(&headers(&[
+            ("host", "a.test:8000"),
+            ("origin", "http://a.test:8000")
+        ])));
         assert!(!cross_site(&headers(&[("host", "a.test")])));
     }
 }

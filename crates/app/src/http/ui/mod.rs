@@ -4,13 +4,19 @@
 
 pub mod assets;
 pub mod auth;
+pub mod chart;
 pub mod dashboard;
+pub mod deal;
+pub mod deals;
 pub mod errors;
 pub mod goal;
 pub mod goals;
 pub mod headers;
 pub mod landing;
+pub mod notifications;
 pub mod session;
+pub mod settings;
+pub mod tracked;
 pub mod view;
 
 use axum::Router;
@@ -31,6 +37,15 @@ pub fn routes() -> Router<AppState> {
         .route("/goals", get(goals::list))
         .route("/goals/new", get(goals::new_page).post(goals::create))
         .route("/goals/{id}", get(goal::show).post(goal::act))
+        .route("/deals", get(deals::show))
+        .route("/deals/{id}", get(deal::show))
+        .route("/deals/{id}/track", post(deal::track))
+        .route("/tracked", get(tracked::show))
+        .route("/tracked/{id}/delete", post(tracked::untrack))
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/settings", get(settings::show).post(settings::save))
         .layer(from_fn(headers::same_origin_posts))
         .layer(from_fn(headers::security_headers))
 }

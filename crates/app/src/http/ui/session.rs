@@ -75,9 +75,10 @@ pub async fn validate(state: &AppState, token: &str) -> Option<UiUser> {
 /// The `Set-Cookie` value that starts a browser session for a signed-in `session`.
 pub fn start_cookie(state: &AppState, session: &Session) -> anyhow::Result<HeaderValue> {
     let ttl = i64::try_from(state.settings.auth.refresh_ttl_secs).unwrap_or(i64::MAX / 2);
-    let token = state
-        .jwt
-        .issue_with_ttl(session.user.id, session.user.role, session.session_id, ttl)?;
+    let token =
+        state
+            .jwt
+            .issue_with_ttl(session.user.id, session.user.role, session.session_id, ttl)?;
     Ok(HeaderValue::from_str(&format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}{}",
         secure(state)
@@ -116,6 +117,13 @@ pub fn csrf_ok(state: &AppState, session: Uuid, presented: &str) -> bool {
     }
 }
 
+/// A form with only its CSRF token.
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfOnly {
+    /// The token.
+    pub csrf: String,
+}
+
 /// `Ok` when `presented` is the CSRF token of `user`'s session, else the 403 page.
 pub fn require_csrf(
     state: &AppState,
@@ -131,10 +139,9 @@ pub fn require_csrf(
 
 /// HMAC takes keys of any length; `None` is not expected.
 fn mac(state: &AppState, session: Uuid) -> Option<Hmac<Sha256>> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(
-        state.settings.auth.jwt_secret.expose().as_bytes(),
-    )
-    .ok()?;
+    let mut m =
+        <Hmac<Sha256> as Mac>::new_from_slice(state.settings.auth.jwt_secret.expose().as_bytes())
+            .ok()?;
     m.update(b"csrf:");
     m.update(session.as_bytes());
     Some(m)
@@ -162,7 +169,10 @@ impl IntoResponse for LoginRedirect {
 impl FromRequestParts<AppState> for UiUser {
     type Rejection = LoginRedirect;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, LoginRedirect> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, LoginRedirect> {
         let back = parts
             .extensions
             .get::<OriginalUri>()

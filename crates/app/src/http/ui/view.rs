@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use deals_core::money::format_minor;
 use deals_core::Permission;
+use deals_core::money::format_minor;
 
 use super::assets::{AssetUrls, URLS};
 use super::errors::UiError;
@@ -121,14 +121,45 @@ pub fn render_status(status: StatusCode, t: &impl Template) -> Response {
     }
 }
 
+/// An amount in minor units, however many references deep a template holds it.
+pub trait Minor {
+    /// The amount.
+    fn minor(&self) -> i64;
+}
+
+impl Minor for i64 {
+    fn minor(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Minor + ?Sized> Minor for &T {
+    fn minor(&self) -> i64 {
+        (**self).minor()
+    }
+}
+
 /// `29999` → `"$299.99"`.
-pub fn money(minor: &i64) -> String {
-    format!("${}", format_minor(*minor))
+pub fn money(minor: impl Minor) -> String {
+    let digits = format_minor(minor.minor());
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(rest) => ("-", rest.to_owned()),
+        None => ("", digits),
+    };
+    let (whole, cents) = digits.split_once('.').unwrap_or((&digits, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}${grouped}.{cents}")
 }
 
 /// An optional amount, or a dash.
 pub fn money_opt(minor: &Option<i64>) -> String {
-    minor.as_ref().map(money).unwrap_or_else(|| "—".into())
+    minor.map(money).unwrap_or_else(|| "—".into())
 }
 
 /// A normalized score (0..1) as points out of 100.
@@ -186,5 +217,22 @@ impl FormErrors {
             Error::Unauthorized(m) => Ok(Self::general(m)),
             other => Err(other.into()),
         }
+    }
+}
+
+/// `29999` → `"299.99"` (for form values).
+pub fn plain(minor: impl Minor) -> String {
+    format_minor(minor.minor())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_like_a_price_tag() {
+        assert_eq!(money(131_499), "$1,314.99");
+        assert_eq!(money(99), "$0.99");
+        assert_eq!(money(-123_456_789), "-$1,234,567.89");
     }
 }
