@@ -15,4 +15,5 @@ mod relevance;
 mod replicas;
 mod seed;
 mod system;
+mod ui;
 mod workers;

@@ -43,7 +43,8 @@ fn settings() -> Settings {
 /// Whether chromium and chromedriver are installed; under CI their absence is a failure.
 pub fn browser_available() -> bool {
     let found = ["chromium", "chromedriver"].iter().all(|b| {
-        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
     });
     if !found {
         assert!(
@@ -115,7 +116,10 @@ impl Harness {
     }
 
     pub async fn goto(&self, path: &str) {
-        self.browser.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.browser
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
     }
 
     /// Waits for an element matching `css` (WebDriver's own wait, no sleeps).

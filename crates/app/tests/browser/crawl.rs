@@ -15,7 +15,13 @@ fn shape(path: &str) -> String {
         .next()
         .unwrap_or("")
         .split('/')
-        .map(|seg| if Uuid::parse_str(seg).is_ok() { ":id" } else { seg })
+        .map(|seg| {
+            if Uuid::parse_str(seg).is_ok() {
+                ":id"
+            } else {
+                seg
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -29,7 +35,10 @@ return { h1: document.querySelectorAll('h1').length, title: document.title, unla
 "#;
 
 async fn crawl(h: &Harness, start: &str, cookie: Option<&str>, seen: &mut BTreeSet<String>) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut shapes: HashMap<String, usize> = HashMap::new();
     let mut queue = VecDeque::from([start.to_owned()]);
     while let Some(path) = queue.pop_front() {
@@ -47,11 +56,20 @@ async fn crawl(h: &Harness, start: &str, cookie: Option<&str>, seen: &mut BTreeS
         h.goto(&path).await;
         let found = h.browser.execute(CHECK, vec![]).await.unwrap();
         assert_eq!(found["h1"], 1, "{path} has one h1");
-        assert!(!found["title"].as_str().unwrap().is_empty(), "{path} has a title");
-        assert_eq!(found["unlabelled"], serde_json::json!([]), "{path}: controls without a label");
+        assert!(
+            !found["title"].as_str().unwrap().is_empty(),
+            "{path} has a title"
+        );
+        assert_eq!(
+            found["unlabelled"],
+            serde_json::json!([]),
+            "{path}: controls without a label"
+        );
         for link in found["links"].as_array().unwrap() {
             let link = link.as_str().unwrap();
-            let skip = ["/docs", "/api/", "/static/", "/openapi"].iter().any(|p| link.starts_with(p));
+            let skip = ["/docs", "/api/", "/static/", "/openapi"]
+                .iter()
+                .any(|p| link.starts_with(p));
             if !skip {
                 queue.push_back(link.to_owned());
             }
@@ -70,9 +88,14 @@ async fn every_page_linked_from_landing_and_dashboard_has_one_h1_a_title_and_lab
     assert!(seen.contains("/login") && seen.contains("/register") && seen.contains("/deals"));
 
     h.goto("/register").await;
-    h.fill("#email", &format!("crawl-{}@example.com", Uuid::new_v4().simple())).await;
+    h.fill(
+        "#email",
+        &format!("crawl-{}@example.com", Uuid::new_v4().simple()),
+    )
+    .await;
     h.fill("#password", "s3cure-passw0rd").await;
-    h.click("form[action='/register'] button[type=submit]").await;
+    h.click("form[action='/register'] button[type=submit]")
+        .await;
     h.wait_for("#unread-badge").await;
     h.goto("/goals/new").await;
     h.fill("#query", "oled tv under $1500").await;
@@ -82,9 +105,19 @@ async fn every_page_linked_from_landing_and_dashboard_has_one_h1_a_title_and_lab
     let cookie = h.browser.get_named_cookie("deals_session").await.unwrap();
     let mut seen = BTreeSet::new();
     crawl(&h, "/dashboard", Some(cookie.value()), &mut seen).await;
-    for page in ["/dashboard", "/goals", "/goals/new", "/tracked", "/notifications", "/settings"] {
+    for page in [
+        "/dashboard",
+        "/goals",
+        "/goals/new",
+        "/tracked",
+        "/notifications",
+        "/settings",
+    ] {
         assert!(seen.contains(page), "{page} is linked from the dashboard");
     }
-    assert!(seen.iter().any(|p| p.starts_with("/deals/")), "deal pages are reached");
+    assert!(
+        seen.iter().any(|p| p.starts_with("/deals/")),
+        "deal pages are reached"
+    );
     h.close().await;
 }

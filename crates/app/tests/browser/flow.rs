@@ -17,7 +17,8 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
     h.click("a.button[href='/register']").await;
     h.fill("#email", &email).await;
     h.fill("#password", "s3cure-passw0rd").await;
-    h.click("form[action='/register'] button[type=submit]").await;
+    h.click("form[action='/register'] button[type=submit]")
+        .await;
     assert_eq!(h.text("h1").await, "Dashboard");
     assert_eq!(h.path().await, "/dashboard");
     h.screenshot(&format!("dashboard-empty{tag}")).await;
@@ -26,8 +27,19 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
     h.fill("#query", "sony headphones under $300").await;
     h.click("button[value=preview]").await;
     let keywords = h.wait_for("#keywords").await;
-    assert_eq!(keywords.prop("value").await.unwrap().as_deref(), Some("headphones"));
-    assert_eq!(h.wait_for("#brands").await.prop("value").await.unwrap().as_deref(), Some("sony"));
+    assert_eq!(
+        keywords.prop("value").await.unwrap().as_deref(),
+        Some("headphones")
+    );
+    assert_eq!(
+        h.wait_for("#brands")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sony")
+    );
     h.screenshot(&format!("goal-new{tag}")).await;
     h.click("button[value=create]").await;
     h.wait_for("#goal-deals").await;
@@ -46,14 +58,22 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
     assert!(h.text("#score-breakdown").await.contains("Final"));
     if javascript {
         h.click("nav.ranges a[href$='range=90d']").await;
-        h.wait_for("nav.ranges a[href$='range=90d'][aria-current=true]").await;
-        assert_eq!(h.browser.current_url().await.unwrap().query(), Some("range=90d"));
+        h.wait_for("nav.ranges a[href$='range=90d'][aria-current=true]")
+            .await;
+        assert_eq!(
+            h.browser.current_url().await.unwrap().query(),
+            Some("range=90d")
+        );
     }
     h.screenshot(&format!("deal{tag}")).await;
 
     h.fill("#target_price", "100000").await;
     h.click("form[action$='/track'] button[type=submit]").await;
-    assert!(h.text("#tracked-note").await.contains("You track this deal"));
+    assert!(
+        h.text("#tracked-note")
+            .await
+            .contains("You track this deal")
+    );
 
     // The scheduler's price check, run now: the price is under the target, so it alerts.
     let user = h
@@ -63,7 +83,9 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
         .await
         .unwrap()
         .unwrap();
-    let tracked = deals_app::tracking::list(&h.state, user.id, Pagination::default()).await.unwrap();
+    let tracked = deals_app::tracking::list(&h.state, user.id, Pagination::default())
+        .await
+        .unwrap();
     let ids: Vec<Uuid> = tracked.items.iter().map(|t| t.tracker.id).collect();
     let checked = deals_app::tracking::check::check_prices(&h.state, Origin::default(), &ids)
         .await
@@ -91,7 +113,11 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
     h.click("form[action='/logout'] button").await;
     h.wait_for("a[href='/login']").await;
     h.goto("/dashboard").await;
-    assert_eq!(h.path().await, "/login", "a logged-out session is sent to the login page");
+    assert_eq!(
+        h.path().await,
+        "/login",
+        "a logged-out session is sent to the login page"
+    );
 }
 
 #[tokio::test]
