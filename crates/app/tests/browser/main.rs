@@ -3,6 +3,8 @@
 //! Screenshots of every main page go to `target/screenshots/`. Without chromium these tests say
 //! so and pass locally; under `CI=true` they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod browser;
 mod crawl;
 mod flow;

@@ -160,7 +160,7 @@ pub fn layout(
                     y: f(y(p.price_minor)),
                     label: format!(
                         "{market}: {} on {}",
-                        money(&p.price_minor),
+                        money(p.price_minor),
                         p.at.format("%Y-%m-%d %H:%M")
                     ),
                 })
@@ -178,7 +178,7 @@ pub fn layout(
         p.map(|p| Dot {
             x: f(x(p.at)),
             y: f(y(p.price_minor)),
-            label: format!("{word} {} ({})", money(&p.price_minor), p.market),
+            label: format!("{word} {} ({})", money(p.price_minor), p.market),
         })
     };
     let low_point = points.iter().min_by_key(|p| (p.price_minor, p.at));
@@ -188,13 +188,13 @@ pub fn layout(
     let level = |v: Option<i64>, word: &str| {
         v.map(|v| Level {
             y: f(y(v)),
-            label: format!("{word} {}", money(&v)),
+            label: format!("{word} {}", money(v)),
         })
     };
     let y_ticks = (0..=4)
         .map(|i| {
             let v = lo + (hi - lo) * i / 4;
-            (f(y(v)), money(&v))
+            (f(y(v)), money(v))
         })
         .collect();
     let x_ticks = (0..=3)
@@ -207,10 +207,10 @@ pub fn layout(
         (Some(l), Some(h)) => format!(
             "Prices at {} stores: lowest {} at {} on {}, highest {} at {} on {}.",
             markets.len(),
-            money(&l.price_minor),
+            money(l.price_minor),
             l.market,
             l.at.format("%Y-%m-%d"),
-            money(&h.price_minor),
+            money(h.price_minor),
             h.market,
             h.at.format("%Y-%m-%d")
         ),
