@@ -13,10 +13,18 @@ fn no_redirects() -> Client {
 
 /// Signs up through the form; returns the cookie value and the page's CSRF token.
 async fn sign_up(app: &TestApp, http: &Client) -> (String, String) {
-    let email = format!("ui-{}@example.com", uuid::Uuid::new_v4().simple());
+    sign_up_as(
+        app,
+        http,
+        &format!("ui-{}@example.com", uuid::Uuid::new_v4().simple()),
+    )
+    .await
+}
+
+async fn sign_up_as(app: &TestApp, http: &Client, email: &str) -> (String, String) {
     let res = http
         .post(app.url("/register"))
-        .form(&[("email", email.as_str()), ("password", "s3cure-passw0rd")])
+        .form(&[("email", email), ("password", "s3cure-passw0rd")])
         .send()
         .await
         .unwrap();
@@ -185,4 +193,46 @@ async fn assets_are_cached_for_a_year_and_unknown_pages_are_an_html_404() {
             .unwrap()
             .contains("There is no such page")
     );
+}
+
+#[tokio::test]
+async fn admin_pages_are_for_administrators_only() {
+    let app = TestApp::spawn().await;
+    let http = no_redirects();
+    let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+    let (cookie, _) = sign_up_as(&app, &http, &email).await;
+    let get = |path: &'static str| {
+        http.get(app.url(path))
+            .header("cookie", format!("deals_session={cookie}"))
+            .send()
+    };
+    assert_eq!(
+        get("/admin/jobs").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let user = app
+        .state
+        .store
+        .find_user_by_email(&deals_core::Email::parse(&email).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .update_user_credentials(user.id, deals_core::Role::Admin, user.password_hash)
+        .await
+        .unwrap();
+    for path in ["/admin", "/admin/users", "/admin/jobs", "/admin/runs"] {
+        let res = http
+            .get(app.url(path))
+            .header("cookie", format!("deals_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let html = res.text().await.unwrap();
+        assert_eq!(html.matches("<h1>").count(), 1, "{path}");
+    }
+    let users = get("/admin/users").await.unwrap().text().await.unwrap();
+    assert!(users.contains(&email));
 }

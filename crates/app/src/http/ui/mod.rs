@@ -2,6 +2,7 @@
 //! made live by htmx and the WebSocket. One file per page; every page works without
 //! JavaScript (forms post, pages reload).
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod chart;
@@ -46,6 +47,11 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/settings", get(settings::show).post(settings::save))
+        .route("/admin", get(admin::overview))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/jobs/{id}/retry", post(admin::retry))
+        .route("/admin/runs", get(admin::runs))
         .layer(from_fn(headers::same_origin_posts))
         .layer(from_fn(headers::security_headers))
 }
