@@ -1,5 +1,5 @@
 //! The price chart as server-rendered SVG geometry: one step line per store (a price holds until
-//! it changes, never interpolated), gaps where a store went unseen, buckets that keep each
+//! it changes, never interpolated), gaps where a store went unseen for two weeks, buckets that keep each
 //! bucket's lowest and highest price, markers at the lowest and highest price, horizontal lines
 //! for the target and the all-time low, and a "now" line. The template draws what this computes.
 
@@ -18,6 +18,8 @@ const TOP: f64 = 16.0;
 const BOTTOM: f64 = 28.0;
 /// Most points drawn per store; more are bucketed (each bucket keeps its min and max).
 const MAX_POINTS: usize = 120;
+/// Days without an observation after which a store's line breaks.
+const GAP_DAYS: i64 = 14;
 const STROKES: [&str; 6] = [
     "#0b5cad", "#b3541e", "#1a7f45", "#7b3fa0", "#a3231a", "#4a5360",
 ];
@@ -129,8 +131,8 @@ pub fn layout(
     let mut markets: Vec<&str> = points.iter().map(|p| p.market.as_str()).collect();
     markets.sort_unstable();
     markets.dedup();
-    // A store unseen for longer than this (a quarter of the window, at least two days) is a gap.
-    let gap = Duration::seconds((span as i64 / 4).max(2 * 86_400));
+    // A store unseen for longer than this is a gap, not a price that held.
+    let gap = Duration::days(GAP_DAYS);
     let series = markets
         .iter()
         .enumerate()
@@ -261,6 +263,7 @@ mod tests {
         assert_eq!(c.series.len(), 2);
         for s in &c.series {
             assert!(s.path.starts_with('M'));
+            assert_eq!(s.path.matches('M').count(), 1, "{}", s.path);
             assert!(
                 s.path[1..]
                     .chars()
