@@ -12,6 +12,15 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
     let email = format!("ui-{}@example.com", Uuid::new_v4().simple());
     h.goto("/").await;
     assert!(h.text("h1").await.contains("finds the deal"));
+    let htmx = h.browser.execute("return typeof window.htmx", vec![]).await;
+    if javascript {
+        assert_eq!(htmx.unwrap(), "object", "htmx loaded under the strict CSP");
+    } else {
+        assert!(
+            htmx.is_err() || htmx.unwrap() == "undefined",
+            "scripts are off"
+        );
+    }
     h.screenshot(&format!("landing{tag}")).await;
 
     h.click("a.button[href='/register']").await;
