@@ -1,6 +1,7 @@
 // Live updates over /api/v1/ws (htmx ws extension). Frames are JSON {type, id?, data}: a
-// notification raises the unread badge and shows a toast; a job update or a deal change asks the
-// fragments listening for "live-refresh" to re-fetch themselves. No eval, no inline HTML.
+// notification raises the unread badge and shows a toast; a notification or a job update asks
+// the fragments marked data-live to re-fetch themselves, a price or deal update only the chart of
+// that deal (data-live-deal). No eval, no inline HTML.
 (function () {
   "use strict";
   function toast(text) {
@@ -28,10 +29,14 @@
     if (frame.type === "notification") {
       bump(1);
       toast((frame.data && frame.data.title) || "New alert");
-    } else if (frame.type === "unread_count" && frame.data && typeof frame.data.count === "number") {
-      bump(frame.data.count - (parseInt(document.getElementById("unread-badge").getAttribute("data-count"), 10) || 0));
     }
-    document.querySelectorAll("[data-live]").forEach(function (el) {
+    var selector = "[data-live]";
+    if (frame.type === "price_update" || frame.type === "deal_update") {
+      var id = frame.data && frame.data.deal_id;
+      if (typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id)) { return; }
+      selector = '[data-live-deal="' + id + '"]';
+    }
+    document.querySelectorAll(selector).forEach(function (el) {
       if (window.htmx) { window.htmx.trigger(el, "live-refresh"); }
     });
   });
