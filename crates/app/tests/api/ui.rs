@@ -236,3 +236,57 @@ async fn admin_pages_are_for_administrators_only() {
     let users = get("/admin/users").await.unwrap().text().await.unwrap();
     assert!(users.contains(&email));
 }
+
+#[tokio::test]
+async fn a_goal_is_edited_from_its_page_with_errors_next_to_their_field() {
+    let app = TestApp::spawn().await;
+    let http = no_redirects();
+    let (cookie, csrf) = sign_up(&app, &http).await;
+    let res = app
+        .post(
+            "/api/v1/goals",
+            Some(&cookie),
+            serde_json::json!({"query": "sony headphones under $300"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edit = |title: &'static str| {
+        http.post(app.url(&format!("/goals/{id}")))
+            .header("cookie", format!("deals_session={cookie}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("action", "edit"),
+                ("title", title),
+                ("target_price", "199.50"),
+            ])
+            .send()
+    };
+    let refused = edit("   ").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("<p class=\"field-error\">must not be empty</p>")
+    );
+    assert_eq!(
+        edit("Quiet headphones").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = http
+        .get(app.url(&format!("/goals/{id}")))
+        .header("cookie", format!("deals_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<h1>Quiet headphones</h1>"));
+    assert!(page.contains("target $199.50"));
+}

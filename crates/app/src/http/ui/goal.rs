@@ -1,11 +1,13 @@
 //! One goal: its criteria, what the last search did ("nothing found — here is why"), the
 //! matched deals ranked with score and reasons (re-fetched while its agents work), and pause,
-//! resume, search now and delete.
+//! resume, search now, edit (title, target price) and delete.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use deals_core::money::AmountInput;
 use deals_core::{GoalStatus, Pagination};
 use deals_store::repo::goals::MatchedDeal;
 use deals_store::rows::Goal;
@@ -14,7 +16,7 @@ use uuid::Uuid;
 
 use super::errors::UiError;
 use super::session::{UiUser, require_csrf};
-use super::view::{Layout, Wants, render};
+use super::view::{FormErrors, Layout, Wants, render, render_status};
 use crate::goals::{self, input::UpdateGoalRequest};
 use crate::state::AppState;
 
@@ -26,6 +28,7 @@ pub struct GoalPage {
     goal: Goal,
     deals: Vec<MatchedDeal>,
     searching: bool,
+    errors: FormErrors,
 }
 
 /// The ranked deals of a goal, alone (what htmx re-fetches).
@@ -72,6 +75,7 @@ pub async fn show(
         goal,
         deals,
         searching,
+        errors: FormErrors::default(),
     }))
 }
 
@@ -79,8 +83,50 @@ pub async fn show(
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
     csrf: String,
-    /// `pause`, `resume`, `search` or `delete`.
+    /// `pause`, `resume`, `search`, `edit` or `delete`.
     action: String,
+    /// New title (`edit`).
+    title: Option<String>,
+    /// New target price, empty to clear (`edit`).
+    target_price: Option<String>,
+}
+
+/// Applies an edit of title and target price; invalid fields come back next to their field.
+async fn edit(
+    state: &AppState,
+    user: UiUser,
+    id: Uuid,
+    f: ActionForm,
+) -> Result<Response, UiError> {
+    let target = f.target_price.map(|t| {
+        Some(t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(AmountInput::Text)
+    });
+    let req = UpdateGoalRequest {
+        title: f.title,
+        target_price: target,
+        ..UpdateGoalRequest::default()
+    };
+    let refused = match req.parse() {
+        Ok(changes) => match goals::update(state, user.scope(), id, changes).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/goals/{id}")).into_response()),
+            Err(e) => e,
+        },
+        Err(v) => v.into(),
+    };
+    let errors = FormErrors::from_error(refused)?;
+    let (goal, deals, searching) = load(state, &user, id).await?;
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &GoalPage {
+            layout: Layout::of(state, Some(user), goal.title.clone()).await?,
+            goal,
+            deals,
+            searching,
+            errors,
+        },
+    ))
 }
 
 /// `POST /goals/{id}`: pause, resume, search now or delete.
@@ -110,6 +156,7 @@ pub async fn act(
                 goals::search_now(&state, user.scope(), id, user.id).await?;
             }
         }
+        "edit" => return edit(&state, user, id, f).await,
         "search" => {
             goals::search_now(&state, user.scope(), id, user.id).await?;
         }
