@@ -150,3 +150,20 @@ pub async fn search_now(
     let (job, _) = state.jobs.enqueue(&state.store, new).await?;
     Ok(job.id)
 }
+
+/// Reads a sentence into criteria with the offline Goal Analysis rules, saving nothing: what a
+/// goal made of these words would search for (the web UI shows it before the goal is created).
+pub fn preview(words: &str) -> deals_agents::rules::ParsedGoal {
+    deals_agents::rules::parse_goal(words)
+}
+
+/// Whether a goal's analysis or deal search is waiting or running (its page shows progress and
+/// refreshes its deals until it is done).
+pub async fn searching(state: &AppState, goal_id: Uuid) -> Result<bool> {
+    for kind in [JobKind::AnalyzeGoal, JobKind::SearchDeals] {
+        if state.store.pending_job(kind, goal_id).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

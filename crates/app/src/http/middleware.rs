@@ -88,7 +88,8 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     let is_sign_in = matches!(
         path,
         "/api/v1/auth/register" | "/api/v1/auth/login" | "/api/v1/auth/refresh"
-    );
+    ) || (req.method() == axum::http::Method::POST
+        && matches!(path, "/login" | "/register"));
     if is_sign_in && let Err(l) = state.limiter.check(Bucket::Auth, &ip).await {
         return AppError::RateLimited(l.retry_after).into_response();
     }
@@ -115,12 +116,17 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    // Problem documents and deliberate JSON error bodies (such as `/ready`) pass through.
+    // Problem documents, deliberate JSON error bodies (such as `/ready`) and the web UI's
+    // error pages pass through.
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("application/json"));
+        .is_some_and(|v| {
+            v.starts_with(PROBLEM_JSON)
+                || v.starts_with("application/json")
+                || v.starts_with("text/html")
+        });
     if is_json {
         return res;
     }

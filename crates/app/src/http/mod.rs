@@ -7,3 +7,4 @@ pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod router;
+pub mod ui;

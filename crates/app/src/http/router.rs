@@ -23,7 +23,7 @@ use super::api::{
     wallet, ws,
 };
 use super::middleware::{
-    not_found, problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
+    problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
 };
 use super::openapi::ApiDoc;
 use crate::state::AppState;
@@ -127,12 +127,8 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), route, request_id)
     });
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-        // Until the web UI lands, the front door is the interactive API documentation.
-        .route(
-            "/",
-            axum::routing::get(|| async { axum::response::Redirect::temporary("/docs/") }),
-        )
-        .fallback(not_found)
+        .merge(super::ui::routes())
+        .fallback(super::ui::errors::not_found)
         .layer(from_fn_with_state(state.clone(), rate_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -5,6 +5,7 @@
 //! the same transaction as whatever asked for it, then wake the workers. A worker that dies
 //! leaves a lease that expires, after which any worker claims the row again.
 
+pub mod admin;
 pub mod handlers;
 pub mod kinds;
 pub mod queue;

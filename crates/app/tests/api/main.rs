@@ -21,5 +21,6 @@ mod seed;
 mod system;
 mod tokens;
 mod wallet;
+mod ui;
 mod workers;
 mod ws;

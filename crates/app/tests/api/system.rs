@@ -121,11 +121,17 @@ async fn interactive_docs_are_served_from_the_binary() {
 }
 
 #[tokio::test]
-async fn the_front_door_leads_to_the_docs() {
+async fn the_front_door_is_the_landing_page() {
     let app = TestApp::spawn().await;
     let res = app.get("/", None).await;
-    assert_eq!(res.status(), 200, "redirect followed");
-    assert_eq!(res.url().path(), "/docs/");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.url().path(), "/");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("<h1>Tell it what you want to buy")
+    );
 }
 
 #[tokio::test]
