@@ -133,8 +133,9 @@ impl Serialize for TokenAmount {
     }
 }
 
-/// Reads a decimal string, or a whole number (as an environment variable arrives in the
-/// configuration); never a float, which could not be exact.
+/// Reads a decimal string, or a number (as an environment variable arrives in the
+/// configuration) through its shortest decimal representation, so `0.25` is exactly 250 000
+/// minor units.
 impl<'de> Deserialize<'de> for TokenAmount {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -150,6 +151,9 @@ impl<'de> Deserialize<'de> for TokenAmount {
                 TokenAmount::parse(&v.to_string()).map_err(E::custom)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TokenAmount, E> {
+                TokenAmount::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TokenAmount, E> {
                 TokenAmount::parse(&v.to_string()).map_err(E::custom)
             }
         }
@@ -278,11 +282,13 @@ mod tests {
     }
 
     #[test]
-    fn amounts_read_strings_and_whole_numbers_but_not_floats() {
+    fn amounts_read_strings_and_numbers_exactly() {
         let read = |json: &str| serde_json::from_str::<TokenAmount>(json);
         assert_eq!(read("\"2.5\"").unwrap().minor(), 2_500_000);
         assert_eq!(read("3").unwrap().minor(), 3_000_000);
-        assert!(read("2.5").is_err());
+        assert_eq!(read("0.1").unwrap().minor(), 100_000);
+        assert!(read("0.0000001").is_err(), "too precise");
+        assert!(read("-1").is_err());
         assert_eq!(
             serde_json::to_string(&TokenAmount::whole(1)).unwrap(),
             "\"1.000000\""

@@ -119,3 +119,24 @@ fn unknown_keys_are_refused() {
         Ok(())
     });
 }
+
+#[test]
+fn token_prices_come_from_the_file_and_the_environment_exactly() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "deals.toml",
+            "[tokens]\nsignup_bonus = \"50\"\n[tokens.pricing]\ngoal_analysis = \"2.5\"\n",
+        )?;
+        jail.set_env("DEALS_TOKENS__PRICING__DEAL_SEARCH", "0.25");
+        jail.set_env("DEALS_TOKENS__REFERRAL_REWARD", "3");
+        let s = Settings::load(Some(Path::new("deals.toml"))).map_err(|e| e.to_string())?;
+        assert_eq!(s.tokens.signup_bonus.minor(), 50_000_000);
+        assert_eq!(s.tokens.pricing.goal_analysis.minor(), 2_500_000);
+        assert_eq!(s.tokens.pricing.deal_search.minor(), 250_000);
+        assert_eq!(s.tokens.referral_reward.minor(), 3_000_000);
+        jail.set_env("DEALS_TOKENS__SIGNUP_BONUS", "1.0000001");
+        let err = Settings::load(None).unwrap_err().to_string();
+        assert!(err.contains("tokens.signup_bonus"), "{err}");
+        Ok(())
+    });
+}
