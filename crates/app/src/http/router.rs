@@ -22,9 +22,7 @@ use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
     wallet, ws,
 };
-use super::middleware::{
-    problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics,
-};
+use super::middleware::{problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
 

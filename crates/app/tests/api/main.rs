@@ -20,7 +20,7 @@ mod replicas;
 mod seed;
 mod system;
 mod tokens;
-mod wallet;
 mod ui;
+mod wallet;
 mod workers;
 mod ws;
