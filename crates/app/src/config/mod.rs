@@ -63,6 +63,8 @@ pub struct Settings {
     pub sim: SimSettings,
     /// When alerts fire and where external channels may send them.
     pub alerts: AlertSettings,
+    /// Outgoing e-mail (the `email` channel).
+    pub email: EmailSettings,
     /// Real marketplace adapters (credentials, limits). Not printed by `deals config`.
     #[serde(default, skip_serializing)]
     pub markets: deals_markets::MarketsConfig,
@@ -99,6 +101,19 @@ pub struct AlertSettings {
     /// Hosts that webhook and ntfy deliveries may reach although they resolve to loopback or
     /// private addresses (everything else in those ranges is refused).
     pub allow_private_hosts: Vec<String>,
+}
+
+/// Outgoing e-mail over SMTP.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`
+    /// (implicit TLS) or `smtp://host:25` (plain, for a local relay); empty: no e-mail.
+    pub smtp_url: Secret,
+    /// Sender address, e.g. `Deals <alerts@example.com>`.
+    pub from: String,
+    /// Public base URL of this service, for the links in e-mails (deal pages, unsubscribe).
+    pub base_url: String,
 }
 
 /// Background jobs, workers and the scheduler.
@@ -276,6 +291,11 @@ impl Default for Settings {
                 stock_cooldown_secs: 6 * 3600,
                 allow_private_hosts: vec![],
             },
+            email: EmailSettings {
+                smtp_url: Secret::new(""),
+                from: "Agentic Deals <alerts@agentic-deals.local>".into(),
+                base_url: "http://127.0.0.1:8000".into(),
+            },
             markets: deals_markets::MarketsConfig::default(),
             llm: deals_agents::LlmConfig::default(),
             jobs: JobsSettings {
@@ -315,7 +335,8 @@ impl Settings {
                 defaults.auth.jwt_secret.expose(),
             ))
             .merge(Serialized::default("database.url", ""))
-            .merge(Serialized::default("redis.url", ""));
+            .merge(Serialized::default("redis.url", ""))
+            .merge(Serialized::default("email.smtp_url", ""));
         if let Some(path) = file {
             fig = fig.merge(Toml::file_exact(path));
         }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use deals_core::{Channel, Preferences};
 use deals_store::rows::Notification;
 
+use super::email::Email;
 use super::guard::{AllowList, GuardedResolver, Refused};
 use super::ntfy::Ntfy;
 use super::webhook::Webhook;
@@ -81,12 +82,13 @@ pub struct Channels {
     client: reqwest::Client,
     webhook: Webhook,
     ntfy: Ntfy,
+    email: Option<Email>,
 }
 
 impl Channels {
     /// Channels with a shared client: 10 s per request, 5 s to connect, no redirects, internal
     /// destinations refused except the allow-listed hosts.
-    pub fn new(allow_private_hosts: &[String]) -> anyhow::Result<Self> {
+    pub fn new(allow_private_hosts: &[String], email: Option<Email>) -> anyhow::Result<Self> {
         let allow = AllowList::new(allow_private_hosts);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -100,7 +102,22 @@ impl Channels {
                 allow: allow.clone(),
             },
             ntfy: Ntfy { allow },
+            email,
         })
+    }
+
+    /// Sends `note` by e-mail to `to`; a permanent failure when this server has no SMTP.
+    pub async fn send_email(
+        &self,
+        note: &Notification,
+        to: &str,
+    ) -> Result<Delivered, DeliveryError> {
+        match &self.email {
+            Some(email) => email.send(note, to).await,
+            None => Err(DeliveryError::Permanent(
+                "e-mail is not configured on this server (email.smtp_url)".into(),
+            )),
+        }
     }
 
     /// Sends `note` to `channel`.
@@ -113,11 +130,7 @@ impl Channels {
         let sender: &dyn Sender = match channel {
             Channel::Webhook => &self.webhook,
             Channel::Ntfy => &self.ntfy,
-            Channel::Email => {
-                return Err(DeliveryError::Permanent(
-                    "e-mail delivery is not available on this server".into(),
-                ));
-            }
+            Channel::Email => return Ok(Delivered::Skipped("e-mail alerts are off")),
         };
         sender.send(&self.client, note, prefs).await
     }

@@ -8,6 +8,7 @@ mod analysis;
 mod auth;
 mod channels;
 mod deals;
+mod email;
 mod flows;
 mod gateway;
 mod goals;

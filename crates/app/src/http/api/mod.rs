@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod sources;
 pub mod system;
 pub mod tracking;
+pub mod unsubscribe;
 pub mod users;
 pub mod ws;
 
