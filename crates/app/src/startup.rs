@@ -157,7 +157,7 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
     let agents = Agents::new(Arc::new(chain), Arc::new(Unmetered));
     let channels = Arc::new(
         crate::notify::channels::Channels::new(
-            &settings.alerts.allow_private_hosts,
+            &settings.alerts,
             crate::notify::email::Email::new(&settings.email, settings.auth.jwt_secret.expose())
                 .context("email settings")?,
         )

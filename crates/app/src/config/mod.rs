@@ -101,6 +101,10 @@ pub struct AlertSettings {
     /// Hosts that webhook and ntfy deliveries may reach although they resolve to loopback or
     /// private addresses (everything else in those ranges is refused).
     pub allow_private_hosts: Vec<String>,
+    /// Token of the Telegram bot that sends alerts; empty: no Telegram.
+    pub telegram_bot_token: Secret,
+    /// Base URL of the Telegram Bot API.
+    pub telegram_api_url: String,
 }
 
 /// Outgoing e-mail over SMTP.
@@ -290,6 +294,8 @@ impl Default for Settings {
                 min_drop_pct: 5.0,
                 stock_cooldown_secs: 6 * 3600,
                 allow_private_hosts: vec![],
+                telegram_bot_token: Secret::new(""),
+                telegram_api_url: "https://api.telegram.org".into(),
             },
             email: EmailSettings {
                 smtp_url: Secret::new(""),
@@ -336,7 +342,8 @@ impl Settings {
             ))
             .merge(Serialized::default("database.url", ""))
             .merge(Serialized::default("redis.url", ""))
-            .merge(Serialized::default("email.smtp_url", ""));
+            .merge(Serialized::default("email.smtp_url", ""))
+            .merge(Serialized::default("alerts.telegram_bot_token", ""));
         if let Some(path) = file {
             fig = fig.merge(Toml::file_exact(path));
         }

@@ -9,10 +9,12 @@ use async_trait::async_trait;
 use deals_core::{Channel, Preferences};
 use deals_store::rows::Notification;
 
+use super::chat::{Discord, Telegram};
 use super::email::Email;
 use super::guard::{AllowList, GuardedResolver, Refused};
 use super::ntfy::Ntfy;
 use super::webhook::Webhook;
+use crate::config::AlertSettings;
 
 /// How a delivery attempt ended, when it did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,13 +84,16 @@ pub struct Channels {
     client: reqwest::Client,
     webhook: Webhook,
     ntfy: Ntfy,
+    telegram: Telegram,
+    discord: Discord,
     email: Option<Email>,
 }
 
 impl Channels {
     /// Channels with a shared client: 10 s per request, 5 s to connect, no redirects, internal
     /// destinations refused except the allow-listed hosts.
-    pub fn new(allow_private_hosts: &[String], email: Option<Email>) -> anyhow::Result<Self> {
+    pub fn new(alerts: &AlertSettings, email: Option<Email>) -> anyhow::Result<Self> {
+        let allow_private_hosts = &alerts.allow_private_hosts;
         let allow = AllowList::new(allow_private_hosts);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -101,7 +106,15 @@ impl Channels {
             webhook: Webhook {
                 allow: allow.clone(),
             },
-            ntfy: Ntfy { allow },
+            ntfy: Ntfy {
+                allow: allow.clone(),
+            },
+            telegram: Telegram {
+                token: alerts.telegram_bot_token.clone(),
+                api_url: alerts.telegram_api_url.clone(),
+                allow: allow.clone(),
+            },
+            discord: Discord { allow },
             email,
         })
     }
@@ -130,6 +143,8 @@ impl Channels {
         let sender: &dyn Sender = match channel {
             Channel::Webhook => &self.webhook,
             Channel::Ntfy => &self.ntfy,
+            Channel::Telegram => &self.telegram,
+            Channel::Discord => &self.discord,
             Channel::Email => return Ok(Delivered::Skipped("e-mail alerts are off")),
         };
         sender.send(&self.client, note, prefs).await

@@ -4,6 +4,7 @@
 //! in-app row never waits); critical alerts go through.
 
 pub mod channels;
+pub mod chat;
 pub mod email;
 pub mod goals;
 pub mod guard;
@@ -68,6 +69,12 @@ fn channels_for(prefs: &Preferences) -> Vec<Channel> {
     }
     if prefs.channels.email {
         out.push(Channel::Email);
+    }
+    if prefs.channels.telegram_chat_id.is_some() {
+        out.push(Channel::Telegram);
+    }
+    if prefs.channels.discord_webhook_url.is_some() {
+        out.push(Channel::Discord);
     }
     out
 }
@@ -226,6 +233,8 @@ pub async fn deliver(
                 Channel::Webhook => prefs.channels.webhook_url = None,
                 Channel::Ntfy => prefs.channels.ntfy_url = None,
                 Channel::Email => prefs.channels.email = false,
+                Channel::Telegram => prefs.channels.telegram_chat_id = None,
+                Channel::Discord => prefs.channels.discord_webhook_url = None,
             }
             save_preferences(state, note.user_id, &prefs)
                 .await
