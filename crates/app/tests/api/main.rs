@@ -13,6 +13,7 @@ mod flows;
 mod gateway;
 mod goals;
 mod helpers;
+mod live_replicas;
 mod llm;
 mod relevance;
 mod replicas;
