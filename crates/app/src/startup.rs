@@ -162,8 +162,12 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
     );
     let agents = Agents::new(Arc::new(chain), Arc::new(meter));
     let channels = Arc::new(
-        crate::notify::channels::Channels::new(&settings.alerts.allow_private_hosts)
-            .context("cannot build the HTTP client of the notification channels")?,
+        crate::notify::channels::Channels::new(
+            &settings.alerts,
+            crate::notify::email::Email::new(&settings.email, settings.auth.jwt_secret.expose())
+                .context("email settings")?,
+        )
+        .context("cannot build the HTTP client of the notification channels")?,
     );
     let state = AppState {
         store,

@@ -213,6 +213,10 @@ text_enum!(
         Ntfy => "ntfy",
         /// An e-mail to the account address.
         Email => "email",
+        /// A Telegram message from the server's bot to the user's chat.
+        Telegram => "telegram",
+        /// A message to the user's Discord webhook.
+        Discord => "discord",
     }
 );
 

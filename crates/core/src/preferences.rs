@@ -34,6 +34,10 @@ pub struct Channels {
     pub webhook_secret: Option<String>,
     /// An ntfy topic URL.
     pub ntfy_url: Option<String>,
+    /// The Telegram chat the server's bot writes to.
+    pub telegram_chat_id: Option<String>,
+    /// A Discord webhook URL.
+    pub discord_webhook_url: Option<String>,
 }
 
 impl Default for Channels {
@@ -44,6 +48,8 @@ impl Default for Channels {
             webhook_url: None,
             webhook_secret: None,
             ntfy_url: None,
+            telegram_chat_id: None,
+            discord_webhook_url: None,
         }
     }
 }
@@ -150,12 +156,28 @@ impl Preferences {
         for (field, url) in [
             ("channels.webhook_url", &self.channels.webhook_url),
             ("channels.ntfy_url", &self.channels.ntfy_url),
+            (
+                "channels.discord_webhook_url",
+                &self.channels.discord_webhook_url,
+            ),
         ] {
             if let Some(u) = url
                 && !is_http_url(u)
             {
                 errors.add(field, "must be an http:// or https:// URL");
             }
+        }
+        if let Some(chat) = &self.channels.telegram_chat_id
+            && (chat.is_empty()
+                || chat.len() > 64
+                || !chat
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@')))
+        {
+            errors.add(
+                "channels.telegram_chat_id",
+                "must be a chat id such as 123456789 or @channel",
+            );
         }
         if let Some(secrets) = &self.channels.webhook_secret
             && !valid_secrets(secrets)

@@ -66,6 +66,8 @@ pub struct Settings {
     pub tokens: crate::tokens::config::TokensSettings,
     /// When alerts fire and where external channels may send them.
     pub alerts: AlertSettings,
+    /// Outgoing e-mail (the `email` channel).
+    pub email: EmailSettings,
     /// Real marketplace adapters (credentials, limits). Not printed by `deals config`.
     #[serde(default, skip_serializing)]
     pub markets: deals_markets::MarketsConfig,
@@ -102,6 +104,23 @@ pub struct AlertSettings {
     /// Hosts that webhook and ntfy deliveries may reach although they resolve to loopback or
     /// private addresses (everything else in those ranges is refused).
     pub allow_private_hosts: Vec<String>,
+    /// Token of the Telegram bot that sends alerts; empty: no Telegram.
+    pub telegram_bot_token: Secret,
+    /// Base URL of the Telegram Bot API.
+    pub telegram_api_url: String,
+}
+
+/// Outgoing e-mail over SMTP.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`
+    /// (implicit TLS) or `smtp://host:25` (plain, for a local relay); empty: no e-mail.
+    pub smtp_url: Secret,
+    /// Sender address, e.g. `Deals <alerts@example.com>`.
+    pub from: String,
+    /// Public base URL of this service, for the links in e-mails (deal pages, unsubscribe).
+    pub base_url: String,
 }
 
 /// Background jobs, workers and the scheduler.
@@ -279,6 +298,13 @@ impl Default for Settings {
                 min_drop_pct: 5.0,
                 stock_cooldown_secs: 6 * 3600,
                 allow_private_hosts: vec![],
+                telegram_bot_token: Secret::new(""),
+                telegram_api_url: "https://api.telegram.org".into(),
+            },
+            email: EmailSettings {
+                smtp_url: Secret::new(""),
+                from: "Agentic Deals <alerts@agentic-deals.local>".into(),
+                base_url: "http://127.0.0.1:8000".into(),
             },
             markets: deals_markets::MarketsConfig::default(),
             llm: deals_agents::LlmConfig::default(),
@@ -319,7 +345,9 @@ impl Settings {
                 defaults.auth.jwt_secret.expose(),
             ))
             .merge(Serialized::default("database.url", ""))
-            .merge(Serialized::default("redis.url", ""));
+            .merge(Serialized::default("redis.url", ""))
+            .merge(Serialized::default("email.smtp_url", ""))
+            .merge(Serialized::default("alerts.telegram_bot_token", ""));
         if let Some(path) = file {
             fig = fig.merge(Toml::file_exact(path));
         }

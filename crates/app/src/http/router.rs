@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
-    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, users,
-    wallet, ws,
+    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, unsubscribe,
+    users, wallet, ws,
 };
 use super::middleware::{problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics};
 use super::openapi::ApiDoc;
@@ -61,6 +61,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tracking::mark_read))
         .routes(routes!(tracking::mark_all_read))
         .routes(routes!(ws::live_updates))
+        .routes(routes!(unsubscribe::unsubscribe))
         .routes(routes!(sources::list_markets))
         .routes(routes!(sources::agents_status))
         .routes(routes!(sources::agent_runs))

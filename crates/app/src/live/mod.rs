@@ -112,10 +112,46 @@ pub struct DealChange {
     pub currency: Currency,
 }
 
+/// A live event as handed to every local subscriber: shared, with its wire frame
+/// (`{type, id?, data}`) serialised once however many sockets send it.
+#[derive(Debug)]
+pub struct Shared {
+    /// The event.
+    pub event: LiveEvent,
+    frame: std::sync::OnceLock<String>,
+}
+
+impl Shared {
+    /// Wraps an event.
+    pub fn new(event: LiveEvent) -> Arc<Self> {
+        Arc::new(Self {
+            event,
+            frame: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The event's frame as JSON text.
+    pub fn frame(&self) -> &str {
+        self.frame
+            .get_or_init(|| frame_json(&self.event).to_string())
+    }
+}
+
+/// The wire frame of an event: `{type, data}`, plus `id` (the event id) for notifications.
+pub fn frame_json(event: &LiveEvent) -> serde_json::Value {
+    let mut v = serde_json::to_value(event).unwrap_or_default();
+    if let (LiveEvent::Notification(n), Some(obj)) = (event, v.as_object_mut())
+        && let Some(id) = n.event_id
+    {
+        obj.insert("id".into(), serde_json::json!(id));
+    }
+    v
+}
+
 /// Publishes and subscribes to live events.
 #[derive(Clone)]
 pub struct EventBus {
-    local: broadcast::Sender<LiveEvent>,
+    local: broadcast::Sender<Arc<Shared>>,
     resync: broadcast::Sender<()>,
     redis: Option<(redis::aio::ConnectionManager, String)>,
 }
@@ -175,7 +211,7 @@ impl EventBus {
     pub async fn publish(&self, event: LiveEvent) {
         match &self.redis {
             None => {
-                let _ = self.local.send(event);
+                let _ = self.local.send(Shared::new(event));
             }
             Some((conn, channel)) => {
                 let Ok(json) = serde_json::to_string(&event) else {
@@ -195,7 +231,7 @@ impl EventBus {
     }
 
     /// A receiver of every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Shared>> {
         self.local.subscribe()
     }
 }
@@ -207,7 +243,7 @@ pub type Events = Arc<EventBus>;
 struct Relay {
     client: redis::Client,
     channel: String,
-    events: broadcast::Sender<LiveEvent>,
+    events: broadcast::Sender<Arc<Shared>>,
     resync: broadcast::Sender<()>,
 }
 
@@ -226,7 +262,7 @@ impl Relay {
                     };
                     match serde_json::from_str::<LiveEvent>(&payload) {
                         Ok(event) => {
-                            let _ = self.events.send(event);
+                            let _ = self.events.send(Shared::new(event));
                         }
                         Err(e) => {
                             tracing::warn!(error = %e, "unreadable event on the Redis channel")
@@ -275,7 +311,12 @@ mod tests {
             error: None,
         });
         bus.publish(event.clone()).await;
-        assert_eq!(rx.recv().await.unwrap(), event);
+        let got = rx.recv().await.unwrap();
+        assert_eq!(got.event, event);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(got.frame()).unwrap()["type"],
+            "job_update"
+        );
     }
 
     #[test]

@@ -9,9 +9,12 @@ use async_trait::async_trait;
 use deals_core::{Channel, Preferences};
 use deals_store::rows::Notification;
 
+use super::chat::{Discord, Telegram};
+use super::email::Email;
 use super::guard::{AllowList, GuardedResolver, Refused};
 use super::ntfy::Ntfy;
 use super::webhook::Webhook;
+use crate::config::AlertSettings;
 
 /// How a delivery attempt ended, when it did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,12 +84,16 @@ pub struct Channels {
     client: reqwest::Client,
     webhook: Webhook,
     ntfy: Ntfy,
+    telegram: Telegram,
+    discord: Discord,
+    email: Option<Email>,
 }
 
 impl Channels {
     /// Channels with a shared client: 10 s per request, 5 s to connect, no redirects, internal
     /// destinations refused except the allow-listed hosts.
-    pub fn new(allow_private_hosts: &[String]) -> anyhow::Result<Self> {
+    pub fn new(alerts: &AlertSettings, email: Option<Email>) -> anyhow::Result<Self> {
+        let allow_private_hosts = &alerts.allow_private_hosts;
         let allow = AllowList::new(allow_private_hosts);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -99,8 +106,31 @@ impl Channels {
             webhook: Webhook {
                 allow: allow.clone(),
             },
-            ntfy: Ntfy { allow },
+            ntfy: Ntfy {
+                allow: allow.clone(),
+            },
+            telegram: Telegram {
+                token: alerts.telegram_bot_token.clone(),
+                api_url: alerts.telegram_api_url.clone(),
+                allow: allow.clone(),
+            },
+            discord: Discord { allow },
+            email,
         })
+    }
+
+    /// Sends `note` by e-mail to `to`; a permanent failure when this server has no SMTP.
+    pub async fn send_email(
+        &self,
+        note: &Notification,
+        to: &str,
+    ) -> Result<Delivered, DeliveryError> {
+        match &self.email {
+            Some(email) => email.send(note, to).await,
+            None => Err(DeliveryError::Permanent(
+                "e-mail is not configured on this server (email.smtp_url)".into(),
+            )),
+        }
     }
 
     /// Sends `note` to `channel`.
@@ -113,11 +143,9 @@ impl Channels {
         let sender: &dyn Sender = match channel {
             Channel::Webhook => &self.webhook,
             Channel::Ntfy => &self.ntfy,
-            Channel::Email => {
-                return Err(DeliveryError::Permanent(
-                    "e-mail delivery is not available on this server".into(),
-                ));
-            }
+            Channel::Telegram => &self.telegram,
+            Channel::Discord => &self.discord,
+            Channel::Email => return Ok(Delivered::Skipped("e-mail alerts are off")),
         };
         sender.send(&self.client, note, prefs).await
     }

@@ -4,6 +4,8 @@
 //! in-app row never waits); critical alerts go through.
 
 pub mod channels;
+pub mod chat;
+pub mod email;
 pub mod goals;
 pub mod guard;
 pub mod message;
@@ -64,6 +66,15 @@ fn channels_for(prefs: &Preferences) -> Vec<Channel> {
     }
     if prefs.channels.ntfy_url.is_some() {
         out.push(Channel::Ntfy);
+    }
+    if prefs.channels.email {
+        out.push(Channel::Email);
+    }
+    if prefs.channels.telegram_chat_id.is_some() {
+        out.push(Channel::Telegram);
+    }
+    if prefs.channels.discord_webhook_url.is_some() {
+        out.push(Channel::Discord);
     }
     out
 }
@@ -200,7 +211,16 @@ pub async fn deliver(
     let mut prefs = preferences(state, note.user_id)
         .await
         .map_err(Delivery::Failed)?;
-    let result = state.channels.send(channel, &note, &prefs).await;
+    let result = if channel == Channel::Email && prefs.channels.email {
+        let user = state
+            .store
+            .get_user(note.user_id)
+            .await
+            .map_err(|e| Delivery::Failed(Error::from(e)))?;
+        state.channels.send_email(&note, &user.email).await
+    } else {
+        state.channels.send(channel, &note, &prefs).await
+    };
     let (status, error) = match &result {
         Ok(channels::Delivered::Sent(_)) => ("sent", None),
         Ok(channels::Delivered::Skipped(why)) => ("failed", Some((*why).to_owned())),
@@ -213,6 +233,8 @@ pub async fn deliver(
                 Channel::Webhook => prefs.channels.webhook_url = None,
                 Channel::Ntfy => prefs.channels.ntfy_url = None,
                 Channel::Email => prefs.channels.email = false,
+                Channel::Telegram => prefs.channels.telegram_chat_id = None,
+                Channel::Discord => prefs.channels.discord_webhook_url = None,
             }
             save_preferences(state, note.user_id, &prefs)
                 .await
@@ -244,6 +266,24 @@ pub enum Delivery {
     /// The channel refused or could not be reached.
     #[error(transparent)]
     Channel(channels::DeliveryError),
+}
+
+/// Turns e-mail alerts off for the user of a one-click unsubscribe link (RFC 8058); a link with
+/// a wrong signature is not found.
+pub async fn unsubscribe(state: &AppState, user_id: Uuid, sig: &str) -> Result<()> {
+    let expected = email::unsubscribe_sig(state.settings.auth.jwt_secret.expose(), user_id)
+        .ok_or(Error::NotFound)?;
+    if !subtle_eq(expected.as_bytes(), sig.as_bytes()) {
+        return Err(Error::NotFound);
+    }
+    let mut prefs = preferences(state, user_id).await?;
+    prefs.channels.email = false;
+    save_preferences(state, user_id, &prefs).await
+}
+
+/// Constant-time comparison.
+fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A user's notifications, newest first; only unread ones with `unread_only`.

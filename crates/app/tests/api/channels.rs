@@ -54,13 +54,18 @@ impl Fake {
                     res.headers_mut()
                         .insert("location", "/elsewhere".parse().unwrap());
                 }
+                if code == 429 {
+                    res.headers_mut()
+                        .insert("retry-after", "3".parse().unwrap());
+                }
                 res
             }
         };
         let app = Router::new()
             .route("/", post(handler.clone()))
             .route("/hook", post(handler.clone()))
-            .route("/elsewhere", post(handler));
+            .route("/elsewhere", post(handler.clone()))
+            .fallback(handler);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -295,5 +300,95 @@ async fn ntfy_gets_a_json_publish_with_title_priority_and_a_tap_to_the_listing()
     assert_eq!(sent["message"], "$279 at Best Buy");
     assert_eq!(sent["priority"], 4);
     assert_eq!(sent["click"], "https://shop.example/p/1");
+    assert_eq!(deliveries(&app, &user).await[0]["status"], "sent");
+}
+
+#[tokio::test]
+async fn telegram_gets_an_escaped_html_message_and_a_429_is_retried() {
+    let (fake, url) = Fake::start(&[429, 200]).await;
+    let app = TestApp::spawn_with(|s| {
+        s.alerts.allow_private_hosts = vec!["127.0.0.1".into()];
+        s.alerts.telegram_bot_token = deals_app::config::Secret::new("123:abc");
+        s.alerts.telegram_api_url = url.clone();
+    })
+    .await;
+    let user = app.register_user().await;
+    set_channels(&app, &user, json!({"telegram_chat_id": "4242"})).await;
+    let stored = notify(
+        &app.state,
+        Uuid::parse_str(&user.id).unwrap(),
+        Alert {
+            kind: NotificationKind::NewMatch,
+            priority: Priority::Medium,
+            title: "<b>Sale</b> & more".into(),
+            body: "x".repeat(5000),
+            data: json!({"url": "https://shop.example/p/2"}),
+            dedup_key: "tg".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(stored);
+    app.drain_jobs().await;
+    let d = deliveries(&app, &user).await;
+    assert_eq!(d[0]["channel"], "telegram");
+    assert_eq!(d[0]["status"], "pending");
+    assert!(
+        d[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("retry after 3 s"),
+        "{d:?}"
+    );
+    assert!(
+        !d[0]["last_error"].as_str().unwrap().contains("123:abc"),
+        "no token in errors"
+    );
+    retries_due(&app).await;
+    assert_eq!(deliveries(&app, &user).await[0]["status"], "sent");
+    let received = fake.received.lock().unwrap().clone();
+    let sent: Value = serde_json::from_slice(&received[1].1).unwrap();
+    assert_eq!(sent["chat_id"], "4242");
+    assert_eq!(sent["parse_mode"], "HTML");
+    let text = sent["text"].as_str().unwrap();
+    assert!(text.chars().count() <= 4096);
+    assert!(
+        text.starts_with("<b>&#60;b&#62;Sale") || text.starts_with("<b>&lt;b&gt;Sale"),
+        "{}",
+        &text[..40]
+    );
+}
+
+#[tokio::test]
+async fn discord_messages_fit_2000_characters_and_cannot_ping_everyone() {
+    let app = spawn_allowing_loopback().await;
+    let (fake, url) = Fake::start(&[204]).await;
+    let user = app.register_user().await;
+    set_channels(
+        &app,
+        &user,
+        json!({"discord_webhook_url": format!("{url}/hook")}),
+    )
+    .await;
+    let stored = notify(
+        &app.state,
+        Uuid::parse_str(&user.id).unwrap(),
+        Alert {
+            kind: NotificationKind::NewMatch,
+            priority: Priority::Medium,
+            title: "@everyone free TV".into(),
+            body: "y".repeat(3000),
+            data: json!({}),
+            dedup_key: "discord".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(stored);
+    app.drain_jobs().await;
+    let received = fake.received.lock().unwrap().clone();
+    let sent: Value = serde_json::from_slice(&received[0].1).unwrap();
+    assert!(sent["content"].as_str().unwrap().chars().count() <= 2000);
+    assert_eq!(sent["allowed_mentions"], json!({"parse": []}));
     assert_eq!(deliveries(&app, &user).await[0]["status"], "sent");
 }

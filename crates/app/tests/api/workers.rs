@@ -272,6 +272,8 @@ fn command(url: &str, args: &[&str]) -> Command {
         .env("DEALS_SIM__ENABLED", "false")
         .env("DEALS_SIM__CHAOS", "false")
         .env("DEALS_SEED__DEMO_ON_EMPTY", "false")
+        // The tests' webhook endpoints listen on loopback.
+        .env("DEALS_ALERTS__ALLOW_PRIVATE_HOSTS", "[\"127.0.0.1\"]")
         .env("DEALS_LOG__LEVEL", "warn")
         .env_remove("DEALS_REDIS__URL")
         .env_remove("DEALS_TEST_BACKEND")
@@ -346,7 +348,11 @@ impl Webhook {
 }
 
 async fn receive(State(hook): State<Webhook>, Json(body): Json<Value>) -> &'static str {
-    let id = body["id"].as_str().and_then(|s| s.parse().ok()).unwrap();
+    // Standard Webhooks payload: the notification is under `data`.
+    let id = body["data"]["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap();
     hook.received.lock().unwrap().push(id);
     tokio::time::sleep(WEBHOOK_DELAY).await;
     "ok"

@@ -10,6 +10,7 @@ pub mod sources;
 pub mod system;
 pub mod tokens;
 pub mod tracking;
+pub mod unsubscribe;
 pub mod users;
 pub mod wallet;
 pub mod ws;

@@ -19,8 +19,8 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::auth::credentials::{Via, authenticate};
 use crate::http::error::{AppError, Problem};
-use crate::live::LiveEvent;
 use crate::live::replay::{self, Replay};
+use crate::live::{LiveEvent, frame_json};
 use crate::state::AppState;
 
 /// Close code telling a client it missed events and must reload.
@@ -74,17 +74,6 @@ pub async fn live_updates(
     }))
 }
 
-/// A frame as sent: `{type, id?, data}`.
-fn frame(event: &LiveEvent) -> Value {
-    let mut v = serde_json::to_value(event).unwrap_or_default();
-    if let (LiveEvent::Notification(n), Some(obj)) = (event, v.as_object_mut())
-        && let Some(id) = n.event_id
-    {
-        obj.insert("id".into(), json!(id));
-    }
-    v
-}
-
 /// Whether `user` may see `event`: their own notifications and jobs, and public deal and price
 /// updates.
 fn visible(event: &LiveEvent, user: &AuthUser) -> bool {
@@ -96,7 +85,11 @@ fn visible(event: &LiveEvent, user: &AuthUser) -> bool {
 
 /// Sends one frame, failing when the client stalls.
 async fn send(socket: &mut WebSocket, v: &Value) -> Result<(), &'static str> {
-    let text = v.to_string();
+    send_text(socket, v.to_string()).await
+}
+
+/// Sends one frame already serialised.
+async fn send_text(socket: &mut WebSocket, text: String) -> Result<(), &'static str> {
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await {
         Ok(Ok(())) => {
             metrics::counter!("ws_frames_sent_total").increment(1);
@@ -144,7 +137,7 @@ async fn serve(
             Ok(Replay::Events(missed)) => {
                 for n in missed {
                     last_id = last_id.max(n.event_id.unwrap_or(0));
-                    if send(&mut socket, &frame(&LiveEvent::Notification(n)))
+                    if send(&mut socket, &frame_json(&LiveEvent::Notification(n)))
                         .await
                         .is_err()
                     {
@@ -166,18 +159,19 @@ async fn serve(
         tokio::select! {
             biased;
             got = events.recv() => match got {
-                Ok(event) => {
-                    if !visible(&event, &user) {
+                Ok(shared) => {
+                    let event = &shared.event;
+                    if !visible(event, &user) {
                         continue;
                     }
-                    if let LiveEvent::Notification(n) = &event {
+                    if let LiveEvent::Notification(n) = event {
                         // Already replayed (it committed between subscribe and replay).
                         if n.event_id.is_some_and(|id| id <= last_id) {
                             continue;
                         }
                         last_id = last_id.max(n.event_id.unwrap_or(0));
                     }
-                    if send(&mut socket, &frame(&event)).await.is_err() {
+                    if send_text(&mut socket, shared.frame().to_owned()).await.is_err() {
                         return "send failed";
                     }
                 }

@@ -82,9 +82,10 @@ impl SettingsForm {
                 in_app: self.in_app.is_some(),
                 email: self.email.is_some(),
                 webhook_url: opt(&self.webhook_url),
-                // The signing secret is not shown on the page; `save` keeps the stored one.
-                webhook_secret: None,
                 ntfy_url: opt(&self.ntfy_url),
+                // Not on this page: `save` keeps the stored signing secret, Telegram chat and
+                // Discord webhook (set them through the API).
+                ..Channels::default()
             },
             min_priority: Priority::parse(&self.min_priority).unwrap_or(Priority::Low),
             quiet_hours,
@@ -141,6 +142,8 @@ pub async fn save(
         Ok(mut prefs) => {
             let stored = crate::notify::preferences(&state, user.id).await?;
             prefs.channels.webhook_secret = stored.channels.webhook_secret;
+            prefs.channels.telegram_chat_id = stored.channels.telegram_chat_id;
+            prefs.channels.discord_webhook_url = stored.channels.discord_webhook_url;
             crate::notify::save_preferences(&state, user.id, &prefs).await?;
             Ok(Redirect::to("/settings?saved=1").into_response())
         }
