@@ -26,6 +26,11 @@
     try { frame = JSON.parse(evt.detail.message); } catch (e) { return; }
     evt.preventDefault();
     if (!frame || typeof frame.type !== "string") { return; }
+    if (frame.type === "connected") {
+      // The server has subscribed this socket: live frames from now on reach the page.
+      document.body.setAttribute("data-socket", "connected");
+      return;
+    }
     if (frame.type === "notification") {
       bump(1);
       toast((frame.data && frame.data.title) || "New alert");

@@ -1,6 +1,7 @@
 //! The first-minute flow of a new user: sign up → create a goal by sentence → matched deals
-//! appear → open a deal → chart and score breakdown → track it → a price check alerts → mark the
-//! alert read → log out; at desktop size and at 375×812, and with JavaScript off.
+//! appear → open a deal → chart and score breakdown → track it → a price check alerts (with
+//! JavaScript: live, over the page's WebSocket, without a reload) → mark the alert read → log
+//! out; at desktop size and at 375×812, and with JavaScript off.
 
 use deals_app::agents::Origin;
 use deals_core::{Email, Pagination};
@@ -96,10 +97,24 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
         .await
         .unwrap();
     let ids: Vec<Uuid> = tracked.items.iter().map(|t| t.tracker.id).collect();
+    // With JavaScript, the open page's socket carries the alert: the badge rises without a reload.
+    let unread_before_check = if javascript {
+        h.wait_for("body[data-socket=connected]").await;
+        Some(h.text("#unread-badge").await.parse::<u64>().unwrap())
+    } else {
+        None
+    };
     let checked = deals_app::tracking::check::check_prices(&h.state, Origin::default(), &ids)
         .await
         .unwrap();
     assert!(checked.alerts >= 1, "{checked:?}");
+    if let Some(before) = unread_before_check {
+        let raised = before + u64::from(checked.alerts);
+        h.wait_for(&format!("#unread-badge[data-count='{raised}']"))
+            .await;
+        h.wait_for(".toast").await;
+        h.screenshot(&format!("live-alert{tag}")).await;
+    }
     h.drain_jobs().await;
 
     h.goto("/tracked").await;
