@@ -290,3 +290,26 @@ async fn a_goal_is_edited_from_its_page_with_errors_next_to_their_field() {
     assert!(page.contains("<h1>Quiet headphones</h1>"));
     assert!(page.contains("target $199.50"));
 }
+
+#[tokio::test]
+async fn the_tokens_page_shows_the_signup_bonus_the_ledger_and_the_prices() {
+    let app = TestApp::spawn().await;
+    let http = no_redirects();
+    let (cookie, _) = sign_up(&app, &http).await;
+    let page = http
+        .get(app.url("/tokens"))
+        .header("cookie", format!("deals_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<strong id=\"token-balance\">20.000000</strong>"),
+        "the signup bonus is the balance"
+    );
+    assert!(html.contains("signup_bonus"), "the bonus is in the ledger");
+    assert!(html.contains("enough for 18 goals"));
+    let anonymous = http.get(app.url("/tokens")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+}

@@ -17,6 +17,7 @@ pub mod landing;
 pub mod notifications;
 pub mod session;
 pub mod settings;
+pub mod tokens;
 pub mod tracked;
 pub mod view;
 
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/deals", get(deals::show))
         .route("/deals/{id}", get(deal::show))
         .route("/deals/{id}/track", post(deal::track))
+        .route("/tokens", get(tokens::show))
         .route("/tracked", get(tracked::show))
         .route("/tracked/{id}/delete", post(tracked::untrack))
         .route("/notifications", get(notifications::show))
