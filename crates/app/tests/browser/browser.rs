@@ -141,8 +141,17 @@ impl Harness {
         self.wait_for(css).await.click().await.unwrap();
     }
 
+    /// The text of the element matching `css`. A live page may swap the element between finding
+    /// and reading it (a socket frame re-fetching a fragment): it is then found again.
     pub async fn text(&self, css: &str) -> String {
-        self.wait_for(css).await.text().await.unwrap()
+        let mut tries = 0;
+        loop {
+            match self.wait_for(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if tries < 5 && is_stale(&e) => tries += 1,
+                Err(e) => panic!("text of {css}: {e}"),
+            }
+        }
     }
 
     pub async fn path(&self) -> String {
@@ -165,4 +174,13 @@ impl Harness {
     pub async fn close(self) {
         self.browser.close().await.unwrap();
     }
+}
+
+/// Whether a WebDriver error says the element left the page.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        e,
+        fantoccini::error::CmdError::Standard(w)
+            if w.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
 }
