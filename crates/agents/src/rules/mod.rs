@@ -87,8 +87,15 @@ fn title(text: &str, toks: &[tokens::Token], filler: &[bool]) -> String {
         .split_whitespace()
         .enumerate()
         .filter(|(w, _)| {
-            let mut of_word = toks.iter().zip(filler).filter(|(t, _)| t.word == *w);
-            !of_word.all(|(_, f)| *f)
+            let of_word: Vec<bool> = toks
+                .iter()
+                .zip(filler)
+                .filter(|(t, _)| t.word == *w)
+                .map(|(_, f)| *f)
+                .collect();
+            // A word with no token of its own was joined to its neighbour ("air pods" →
+            // `airpods`): it is part of the product, not filler.
+            of_word.is_empty() || !of_word.iter().all(|f| *f)
         })
         .map(|(_, word)| word)
         .collect();
@@ -116,6 +123,20 @@ fn title(text: &str, toks: &[tokens::Token], filler: &[bool]) -> String {
 pub fn brand_in_title(title: &str) -> Option<&'static str> {
     let toks = tokens::tokenize(title);
     (0..toks.len()).find_map(|i| brands::brand_at(&toks, i).map(|(_, b)| b))
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::parse_goal;
+
+    #[test]
+    fn a_title_keeps_both_words_of_a_joined_variant() {
+        assert_eq!(parse_goal("air pods").title, "Air pods");
+        assert_eq!(
+            parse_goal("sony ear buds under $50").title,
+            "Sony ear buds under $50"
+        );
+    }
 }
 
 #[cfg(test)]
