@@ -355,6 +355,7 @@ impl Settings {
             "test_database_url",
             "test_redis_url",
             "test_backend",
+            "test_er_data",
         ]))
     }
 

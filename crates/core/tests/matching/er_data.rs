@@ -47,9 +47,9 @@ pub struct Pair {
     pub same: bool,
 }
 
-/// Where the data lives: `DEALS_ER_DATA`, else `../shared/data/er` next to the repository.
+/// Where the data lives: `DEALS_TEST_ER_DATA`, else `../shared/data/er` next to the repository.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("DEALS_ER_DATA").map_or_else(
+    std::env::var_os("DEALS_TEST_ER_DATA").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/er"),
         PathBuf::from,
     )
