@@ -69,22 +69,7 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(AppError::Unauthorized("missing bearer token"))?;
-        let claims = state
-            .jwt
-            .verify(token)
-            .map_err(|_| AppError::Unauthorized("invalid or expired token"))?;
-        let Some(role) = state
-            .store
-            .live_session_role(claims.fid, claims.sub)
-            .await?
-        else {
-            return Err(AppError::Unauthorized("session has ended"));
-        };
-        Ok(AuthUser {
-            id: claims.sub,
-            role,
-            session: claims.fid,
-        })
+        super::credentials::verify_token(state, token).await
     }
 }
 

@@ -59,16 +59,13 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Validates a session token like a bearer token: signature, expiry and a live session.
 pub async fn validate(state: &AppState, token: &str) -> Option<UiUser> {
-    let claims = state.jwt.verify(token).ok()?;
-    let role = state
-        .store
-        .live_session_role(claims.fid, claims.sub)
+    let user = crate::auth::credentials::verify_token(state, token)
         .await
-        .ok()??;
+        .ok()?;
     Some(UiUser {
-        id: claims.sub,
-        role,
-        session: claims.fid,
+        id: user.id,
+        role: user.role,
+        session: user.session,
     })
 }
 
