@@ -58,14 +58,7 @@ pub async fn analyze(
     refine: bool,
 ) -> Result<Analyzed> {
     let goal = state.store.get_goal(Scope::All, goal_id).await?;
-    let mut out = Analyzed {
-        goal_id,
-        refined: false,
-        provider: None,
-        criteria: None,
-        notes: None,
-        search_job_id: Uuid::nil(),
-    };
+    let mut refined = None;
     if let (true, Some(query)) = (refine, goal.query.as_deref()) {
         let analysis = state
             .agents
@@ -80,10 +73,7 @@ pub async fn analyze(
             .store
             .update_goal(Scope::All, goal_id, changes)
             .await?;
-        out.refined = true;
-        out.provider = Some(analysis.run.provider.clone());
-        out.criteria = Some(analysis.output.criteria);
-        out.notes = Some(analysis.output.notes);
+        refined = Some((analysis.run.provider, analysis.output));
     }
     let mut search = Jobs::new_job(
         JobKind::SearchDeals,
@@ -93,8 +83,15 @@ pub async fn analyze(
     );
     search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
     let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
-    out.search_job_id = search_job.id;
-    Ok(out)
+    let (provider, output) = refined.unzip();
+    Ok(Analyzed {
+        goal_id,
+        refined: provider.is_some(),
+        provider,
+        criteria: output.as_ref().map(|o| o.criteria.clone()),
+        notes: output.map(|o| o.notes),
+        search_job_id: search_job.id,
+    })
 }
 
 /// What a goal's deal search did.

@@ -139,19 +139,10 @@ impl From<crate::error::Error> for AppError {
     }
 }
 
+/// The storage errors a handler meets directly map as the use cases' do (one place decides).
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(_) => {
-                AppError::Conflict("conflicts with an existing resource".into())
-            }
-            e if e.is_unreachable() => {
-                tracing::error!(error = %e, "database unreachable");
-                AppError::Unavailable("the database")
-            }
-            other => AppError::Internal(anyhow::Error::new(other)),
-        }
+        crate::error::Error::from(e).into()
     }
 }
 
