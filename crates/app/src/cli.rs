@@ -1,4 +1,4 @@
-//! The command line: `deals [--config FILE] [serve|worker|scheduler|migrate|seed|admin|config|openapi]`.
+//! The command line: `deals [--config FILE] [serve|worker|scheduler|migrate|backup|seed|admin|config|openapi]`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -63,6 +63,13 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to a new file while the service runs
+    /// (PostgreSQL: use `pg_dump`, see docs/operations.md).
+    Backup {
+        /// The file to create (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Load the demo data (idempotent: does nothing if the demo user exists).
     Seed,
     /// Administrative tasks.
@@ -151,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { to } => backup(settings, &to).await,
         Command::Seed => {
             let _guard = init_logging(&settings)?;
             let store = connect_store(&settings).await?;
@@ -184,6 +192,31 @@ async fn serve(settings: Settings, role: ProcessRole) -> anyhow::Result<ExitCode
     let addr = app.local_addr()?;
     tracing::info!(%addr, "agentic-deals is serving on http://{addr} (API docs at /docs)");
     app.run_until(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(mut settings: Settings, to: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let _guard = init_logging(&settings)?;
+    if settings.database.url.expose().starts_with("postgres") {
+        eprintln!(
+            "error: database.url is PostgreSQL; back it up with pg_dump (docs/operations.md, \"Backup and restore\")"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    // A backup reads the database as it is: it never migrates it.
+    settings.database.migrate_on_start = false;
+    let store = connect_store(&settings).await?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    store
+        .backup_to(to)
+        .await
+        .with_context(|| format!("backup to {} failed", to.display()))?;
+    let bytes = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(to = %to.display(), bytes, "backup written");
+    println!("backup written to {} ({bytes} bytes)", to.display());
     Ok(ExitCode::SUCCESS)
 }
 

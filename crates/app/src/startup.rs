@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -333,12 +334,33 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
+        let draining = Arc::new(AtomicBool::new(false));
+        let drain = Duration::from_secs(self.state.settings.server.drain_secs);
+        let stop = {
+            let draining = draining.clone();
+            let signal = signal();
+            async move {
+                signal.await;
+                if !drain.is_zero() {
+                    draining.store(true, Ordering::Relaxed);
+                    tracing::info!(
+                        secs = drain.as_secs(),
+                        "draining: /ready answers 503 and connections close after each response"
+                    );
+                    tokio::time::sleep(drain).await;
+                }
+            }
+        };
+        let router = self.router.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                drain_layer(draining.clone(), req, next)
+            },
+        ));
         let served = axum::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(signal())
+        .with_graceful_shutdown(stop)
         .await
         .context("HTTP server failed");
         for t in tasks {
@@ -346,6 +368,35 @@ impl Application {
         }
         served
     }
+}
+
+/// While the process drains before shutdown: `/ready` says 503 "draining" and every response
+/// (but a WebSocket upgrade) carries `Connection: close`, so proxies stop reusing connections
+/// to this process before it stops accepting new ones.
+async fn drain_layer(
+    draining: Arc<AtomicBool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    if !draining.load(Ordering::Relaxed) {
+        return next.run(req).await;
+    }
+    let mut res = if req.uri().path() == "/ready" {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "draining", "checks": []})),
+        )
+            .into_response()
+    } else {
+        next.run(req).await
+    };
+    if res.status() != StatusCode::SWITCHING_PROTOCOLS {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -118,6 +118,28 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a consistent copy of a SQLite database to `to` while it stays in use (`VACUUM
+    /// INTO`: one read transaction, so writers carry on and the copy is a single point in time).
+    /// `to` must not exist. PostgreSQL is backed up with `pg_dump` (docs/operations.md): this
+    /// returns [`StoreError::Config`] there.
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        if self.is_postgres() {
+            return Err(StoreError::Config(
+                "backups of PostgreSQL are taken with pg_dump (see docs/operations.md)".into(),
+            ));
+        }
+        if to.exists() {
+            return Err(StoreError::Config(format!("{} already exists", to.display())));
+        }
+        let path = to
+            .to_str()
+            .ok_or_else(|| StoreError::Config("the backup path is not UTF-8".into()))?;
+        self.db
+            .execute_unprepared(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))
+            .await?;
+        Ok(())
+    }
+
     /// Whether the database is PostgreSQL (which can notify other processes; SQLite cannot).
     pub fn is_postgres(&self) -> bool {
         self.backend() == DbBackend::Postgres

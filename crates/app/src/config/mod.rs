@@ -162,6 +162,11 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     /// Trust `X-Real-IP` / `X-Forwarded-For` for the client address (only behind a proxy).
     pub trust_forwarded_for: bool,
+    /// Seconds an API process keeps serving after SIGTERM before it stops accepting
+    /// connections: `/ready` answers 503 and every response closes its connection, so a load
+    /// balancer moves away without a failed request (0: stop accepting at once).
+    #[serde(default)]
+    pub drain_secs: u64,
 }
 
 /// Database settings (pool defaults from the original deployment).
@@ -253,6 +258,7 @@ impl Default for Settings {
                 body_limit_bytes: 1024 * 1024,
                 cors_allowed_origins: vec![],
                 trust_forwarded_for: false,
+                drain_secs: 0,
             },
             database: DatabaseSettings {
                 url: Secret::new(""),

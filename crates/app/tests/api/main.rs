@@ -6,6 +6,7 @@
 mod alerts;
 mod analysis;
 mod auth;
+mod backup;
 mod channels;
 mod deals;
 mod deposits;
