@@ -11,6 +11,7 @@
 #   3. rolling restart of every api replica        -> no failed request (--quick: < 1 % overall)
 #      (SIGTERM: the replica drains for server.drain_secs, /ready 503, Connection: close; then
 #      it is started again and the next one goes once it answers /ready)
+#   4. (after the load) pg_dump of the database, pg_restore into a new one, an api process serves it
 #
 #   scripts/ha-test.sh            # full: 100 users, 90 s per phase (USERS=, PHASE_SECS= override)
 #   scripts/ha-test.sh --quick    # CI: 30 users, one 60 s run with all three events, < 1 % errors
@@ -59,6 +60,7 @@ cleanup() {
   sleep 1
   for name in "${!pids[@]}"; do kill -KILL "${pids[$name]}" 2> /dev/null; done
   psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" > /dev/null 2>&1
+  psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS \"${db}_restore\" WITH (FORCE)" > /dev/null 2>&1
   redis-cli -u "$redis_url" --scan --pattern "test:ha:$id:*" | xargs -r -n 500 redis-cli -u "$redis_url" del > /dev/null
   if [ -n "${KEEP:-}" ]; then echo "logs kept in $work"; else rm -rf "$work"; fi
 }
@@ -258,6 +260,30 @@ else
 fi
 log "processes at the end:"
 usage
+
+# PostgreSQL backup and restore (docs/operations.md): pg_dump the database the run filled, restore
+# it into a new database, serve it with one api process and read what the load test wrote.
+restore_db="${db}_restore"
+t0=$(now)
+pg_dump --format=custom --no-owner --no-privileges --file "$work/deals.dump" "$base_url"
+psql -q "$pg_admin" -c "CREATE DATABASE \"$restore_db\"" > /dev/null
+pg_restore --no-owner --no-privileges --exit-on-error --dbname "${pg_admin%/*}/$restore_db" "$work/deals.dump"
+restore_port=$(free_port)
+DEALS_DATABASE__URL="${pg_admin%/*}/$restore_db" DEALS_SERVER__LISTEN="127.0.0.1:$restore_port" \
+  DEALS_REDIS__KEY_PREFIX="test:ha:$id:restore:" "$bin" serve --role api >> "$work/restore.log" 2>&1 &
+pids[restore]=$!
+wait_ready "http://127.0.0.1:$restore_port/ready" 60
+users_src=$(psql -At "$base_url" -c "SELECT count(*) FROM users")
+users_restored=$(psql -At "${pg_admin%/*}/$restore_db" -c "SELECT count(*) FROM users")
+found=$(curl -fs "http://127.0.0.1:$restore_port/api/v1/deals/search?q=headphones" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+login=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+  -d '{"email":"demo@agentic-deals.local","password":"demo-password"}' "http://127.0.0.1:$restore_port/api/v1/auth/login")
+log "pg_dump/pg_restore $(du -h "$work/deals.dump" | cut -f1) in $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s: users $users_src -> $users_restored, search on the restored copy $found deals, demo login $login"
+kill -TERM "${pids[restore]}"; wait "${pids[restore]}" 2> /dev/null || true; unset "pids[restore]"
+psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS \"$restore_db\" WITH (FORCE)" > /dev/null
+if [ "$users_src" != "$users_restored" ] || [ "$found" -lt 1 ] || [ "$login" != 200 ]; then
+  log "FAIL: the restored dump does not serve"; status=1
+fi
 grep -h '"level":"ERROR"' "$work"/api*.log | head -5 || true
 [ "$status" = 0 ] && log "HA test passed" || log "HA test FAILED"
 exit "$status"

@@ -76,5 +76,5 @@ print(f"{len(dash['panels'])} panels, {len(exprs)} queries, metric names known")
 PY
 
 echo "-- locustfile"
-python3 -m py_compile loadtest/locustfile.py
+python3 -c "import ast,sys; ast.parse(open(sys.argv[1]).read())" loadtest/locustfile.py
 echo "deployment files valid"
