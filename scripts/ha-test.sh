@@ -15,6 +15,8 @@
 #
 #   scripts/ha-test.sh            # full: 100 users, 90 s per phase (USERS=, PHASE_SECS= override)
 #   scripts/ha-test.sh --quick    # CI: 30 users, one 60 s run with all three events, < 1 % errors
+#   scripts/ha-test.sh --load "100 300 1000"   # no faults: one run per user count (PHASE_SECS
+#                                 # after the last user started), per-scenario latency, CPU and RSS
 #
 # Needs: nginx, psql, redis-cli, python3 (Locust is installed, pinned, into target/loadtest-venv),
 # PostgreSQL and Redis (DEALS_TEST_DATABASE_URL / DEALS_TEST_REDIS_URL, the test defaults), and a
@@ -25,7 +27,13 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 quick=false
-[ "${1:-}" = "--quick" ] && quick=true
+load=""
+case "${1:-}" in
+  --quick) quick=true ;;
+  --load) load=${2:-"100 300 1000"} ;;
+  "") ;;
+  *) echo "usage: $0 [--quick | --load \"100 300 1000\"]"; exit 2 ;;
+esac
 bin=${DEALS_BIN:-target/release/deals}
 pg_admin=${DEALS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${DEALS_TEST_REDIS_URL:-redis://127.0.0.1:6379}
@@ -140,9 +148,9 @@ leader() {
 deadline=$(( $(date +%s) + 30 ))
 until [ -n "$(leader)" ]; do [ "$(date +%s)" -lt "$deadline" ] || { echo "no scheduler leads"; exit 1; }; sleep 0.2; done
 
-locust_run() { # name, seconds -> starts in the background, sets locust_pid
-  LOCUST_MAX_FAIL_RATIO=${2:-1} "$venv/bin/locust" --config loadtest/locust.conf -f loadtest/locustfile.py \
-    -u "$users" -r "$spawn_rate" -t "${phase_secs}s" --host "http://127.0.0.1:$nginx_port" \
+locust_run() { # name [users [seconds]] -> starts in the background, sets locust_pid
+  "$venv/bin/locust" --config loadtest/locust.conf -f loadtest/locustfile.py \
+    -u "${2:-$users}" -r "$spawn_rate" -t "${3:-$phase_secs}s" --host "http://127.0.0.1:$nginx_port" \
     --csv "$work/$1" > "$work/$1.out" 2>&1 &
   locust_pid=$!
 }
@@ -233,7 +241,44 @@ check() { # name, max ratio
   fi
 }
 
-if $quick; then
+snapshot() { # -> "name rss_mib cpu_seconds" per process
+  local name pid hz
+  hz=$(getconf CLK_TCK)
+  for name in $(printf '%s\n' "${!pids[@]}" | sort); do
+    pid=${pids[$name]}
+    [ -r "/proc/$pid/stat" ] || continue
+    echo "$name $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") $(awk -v hz="$hz" '{printf "%.2f", ($14+$15)/hz}' "/proc/$pid/stat")"
+  done
+  local n=0
+  for pid in "$(cat "$work/nginx.pid")" $(pgrep -P "$(cat "$work/nginx.pid")"); do
+    echo "nginx$n $(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status") $(awk -v hz="$hz" '{printf "%.2f", ($14+$15)/hz}' "/proc/$pid/stat")"
+    n=$((n + 1))
+  done
+}
+
+if [ -n "$load" ]; then
+  for u in $load; do
+    secs=$(( phase_secs + u / spawn_rate ))
+    log "load: $u users (spawn $spawn_rate/s), $secs s"
+    snapshot | sort > "$work/before-$u"
+    locust_run "load$u" "$u" "$secs"
+    sleep $(( u / spawn_rate + 2 ))
+    sample=0
+    while kill -0 "$locust_pid" 2> /dev/null; do
+      [ $((sample % 5)) = 0 ] && snapshot > "$work/peak-$u-$sample"
+      lcpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$locust_pid/stat" 2> /dev/null || echo "${lcpu:-0}")
+      sample=$((sample + 1)); sleep 1
+    done
+    wait "$locust_pid" || true
+    snapshot | sort > "$work/after-$u"
+    check "load$u" 1
+    echo "  process     RSS MiB (max)  CPU % of a core (mean over the run)"
+    cat "$work"/peak-$u-* "$work/after-$u" | sort -k1,1 -k2,2n | awk '{m[$1]=$2} END {for (k in m) print k, m[k]}' | sort > "$work/rss-$u"
+    join "$work/before-$u" "$work/after-$u" | join - "$work/rss-$u" | \
+      awk -v s="$secs" '{printf "  %-11s %6s       %6.1f\n", $1, $6, ($5 - $3) / s * 100}'
+    printf '  %-11s %6s       %6.1f\n' locust - "$(echo "${lcpu:-0} / $secs * 100" | bc -l)"
+  done
+elif $quick; then
   log "quick: $users users, ${phase_secs} s: kill -9 one api, kill the scheduler leader, rolling restart"
   locust_run quick
   sleep 8
