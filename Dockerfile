@@ -5,8 +5,8 @@
 # The entrypoint is `deals`; the command picks the role: `serve --role api`, `worker`,
 # `scheduler`, `migrate`, `backup --to FILE`, ... (deploy/compose.yaml, deploy/k8s/).
 
-# ---- build: the workspace's toolchain (rust-version 1.90, edition 2024) ----
-FROM rust:1.90-slim-bookworm AS build
+# ---- build: the toolchain the workspace is built and tested with (1.95; sqlx 0.9 needs >= 1.94) ----
+FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so they are cached while only the workspace's sources change.
 COPY Cargo.toml Cargo.lock ./

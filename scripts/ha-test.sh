@@ -87,7 +87,8 @@ export DEALS_DATABASE__POOL_SIZE=10
 export DEALS_REDIS__URL="$redis_url"
 export DEALS_REDIS__KEY_PREFIX="test:ha:$id:"
 export DEALS_SERVER__TRUST_FORWARDED_FOR=true
-export DEALS_SERVER__DRAIN_SECS=5
+# DRAIN_SECS=off runs binaries without server.drain_secs (to compare).
+[ "${DRAIN_SECS:-5}" = off ] || export DEALS_SERVER__DRAIN_SECS=${DRAIN_SECS:-5}
 export DEALS_RATE_LIMIT__ENABLED=false      # one load generator address; limits are not under test
 export DEALS_TOKENS__SIGNUP_BONUS=100000    # enough tokens for every goal the users create
 export DEALS_SEED__DEMO_ON_EMPTY=false
