@@ -7,7 +7,9 @@
 #   - .github/workflows/ci.yml        check-jsonschema against its vendored GitHub workflow schema
 #   - deploy/grafana/deals.json       JSON, and every deals_* metric it or the alerts use is one
 #                                     the app exports (the names agreed in docs/operations.md)
-#   - loadtest/locustfile.py          compiles
+#   - Dockerfile                      parsed by BuildKit's parser (PyPI `dockerfile`): two stages,
+#                                     non-root USER, HEALTHCHECK on /health, ENTRYPOINT deals
+#   - loadtest/locustfile.py          parses
 # Installs what is missing: Debian packages with apt-get, Python tools pinned in target/validate-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +22,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" > /dev/null
 fi
 venv=target/validate-venv
-if [ ! -x "$venv/bin/kubernetes-validate" ] || [ ! -x "$venv/bin/check-jsonschema" ]; then
+if [ ! -f "$venv/.v2" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'kubernetes-validate==1.31.0' 'check-jsonschema==0.29.4'
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    'kubernetes-validate==1.31.0' 'check-jsonschema==0.29.4' 'dockerfile==3.4.0'
+  touch "$venv/.v2"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -73,6 +77,21 @@ for e in exprs:
             unknown.add(name)
 assert not unknown, f"metrics the app does not export: {sorted(unknown)}"
 print(f"{len(dash['panels'])} panels, {len(exprs)} queries, metric names known")
+PY
+
+echo "-- Dockerfile"
+"$venv/bin/python" - << 'PY'
+import dockerfile
+cmds = dockerfile.parse_file("Dockerfile")
+kinds = [c.cmd for c in cmds]
+assert kinds.count("FROM") >= 2, "multi-stage: two FROM"
+last = max(i for i, k in enumerate(kinds) if k == "FROM")
+final = cmds[last:]
+users = [c.value[0] for c in final if c.cmd == "USER"]
+assert users and not users[-1].split(":")[0] in ("root", "0"), "the final stage runs as a non-root user"
+assert any(c.cmd == "HEALTHCHECK" and "/health" in " ".join(c.value) for c in final), "HEALTHCHECK on /health"
+assert any(c.cmd == "ENTRYPOINT" and c.value[0] == "deals" for c in final), "ENTRYPOINT deals"
+print(f"{len(cmds)} instructions, {kinds.count('FROM')} stages, user {users[-1]}")
 PY
 
 echo "-- locustfile"
