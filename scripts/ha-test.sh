@@ -14,7 +14,7 @@
 #   4. (after the load) pg_dump of the database, pg_restore into a new one, an api process serves it
 #
 #   scripts/ha-test.sh            # full: 100 users, 90 s per phase (USERS=, PHASE_SECS= override)
-#   scripts/ha-test.sh --quick    # CI: 30 users, one 60 s run with all three events, < 1 % errors
+#   scripts/ha-test.sh --quick    # CI: 30 users, one 90 s run with all three events, < 1 % errors
 #   scripts/ha-test.sh --load "100 300 1000"   # no faults: one run per user count (PHASE_SECS
 #                                 # after the last user started), per-scenario latency, CPU and RSS
 #
@@ -38,7 +38,7 @@ bin=${DEALS_BIN:-target/release/deals}
 pg_admin=${DEALS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 redis_url=${DEALS_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 if $quick; then
-  users=${USERS:-30}; phase_secs=${PHASE_SECS:-60}; max_fail=0.01
+  users=${USERS:-30}; phase_secs=${PHASE_SECS:-90}; max_fail=0.01
 else
   users=${USERS:-100}; phase_secs=${PHASE_SECS:-90}
 fi
