@@ -95,7 +95,7 @@ export DEALS_SEED__DEMO_ON_EMPTY=false
 export DEALS_LOG__FORMAT=json
 export DEALS_LOG__LEVEL=${DEALS_LOG__LEVEL:-info}
 export DEALS_DATA_DIR="$work/data"
-unset DEALS_CONFIG_FILE
+unset DEALS_CONFIG_FILE DEALS_BIN   # DEALS_* variables are configuration keys for the binary
 
 log "database $db, Redis prefix test:ha:$id:, binary $bin"
 "$bin" migrate > "$work/migrate.log" 2>&1
@@ -282,7 +282,7 @@ if [ -n "$load" ]; then
 elif $quick; then
   log "quick: $users users, ${phase_secs} s: kill -9 one api, kill the scheduler leader, rolling restart"
   locust_run quick
-  sleep 8
+  sleep 15   # after every user signed up
   kill_one_api
   kill_scheduler_leader
   rolling_restart
