@@ -207,8 +207,7 @@ async fn backup(mut settings: Settings, to: &std::path::Path) -> anyhow::Result<
     settings.database.migrate_on_start = false;
     let store = connect_store(&settings).await?;
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     store
         .backup_to(to)

@@ -129,7 +129,10 @@ impl Store {
             ));
         }
         if to.exists() {
-            return Err(StoreError::Config(format!("{} already exists", to.display())));
+            return Err(StoreError::Config(format!(
+                "{} already exists",
+                to.display()
+            )));
         }
         let path = to
             .to_str()
