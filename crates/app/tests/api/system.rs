@@ -140,3 +140,53 @@ async fn unknown_routes_and_methods_answer_with_problems() {
     assert_problem(app.get("/api/v1/nope", None).await, 404).await;
     assert_problem(app.delete("/health", None).await, 405).await;
 }
+
+/// `server.drain_secs`: after the shutdown signal the server keeps answering for the drain
+/// period, with `/ready` 503 "draining" and `Connection: close` on every response, then stops
+/// accepting connections.
+#[tokio::test]
+async fn shutdown_drains_with_ready_503_and_connection_close_then_stops() {
+    let db = deals_store::testing::TestDb::from_env().await;
+    let mut settings = crate::helpers::test_settings();
+    settings.server.drain_secs = 4;
+    let app = deals_app::startup::Application::build_with_store(settings, db.store.clone())
+        .await
+        .unwrap()
+        .api_only();
+    let base = format!("http://{}", app.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let before = client.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(before.status(), 200);
+    assert!(before.headers().get("connection").is_none());
+
+    stop.send(()).unwrap();
+    // The drain begins as soon as the signal is seen; poll for it instead of sleeping.
+    let mut ready = None;
+    for _ in 0..200 {
+        let res = client.get(format!("{base}/ready")).send().await.unwrap();
+        if res.status() == 503 {
+            ready = Some(res);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let ready = ready.expect("/ready turns 503 while draining");
+    assert_eq!(ready.headers()["connection"], "close");
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "draining");
+    // Other requests are still served while draining, each closing its connection.
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.headers()["connection"], "close");
+
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("the server stops after the drain")
+        .unwrap()
+        .unwrap();
+    assert!(client.get(format!("{base}/health")).send().await.is_err());
+}
