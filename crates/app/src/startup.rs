@@ -330,12 +330,18 @@ impl Application {
             )));
             tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
         }
+        let draining = Arc::new(AtomicBool::new(false));
+        let close_listener = Arc::new(tokio::sync::Notify::new());
+        let drain = Duration::from_secs(self.state.settings.server.drain_secs);
         // Live frames are small and latency-bound: no Nagle delay on accepted sockets.
-        let listener = self.listener.tap_io(|tcp| {
+        let listener = DrainingListener {
+            addr: self.listener.local_addr()?,
+            inner: Some(self.listener),
+            close: close_listener.clone(),
+        }
+        .tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let draining = Arc::new(AtomicBool::new(false));
-        let drain = Duration::from_secs(self.state.settings.server.drain_secs);
         let stop = {
             let draining = draining.clone();
             let signal = signal();
@@ -343,9 +349,10 @@ impl Application {
                 signal.await;
                 if !drain.is_zero() {
                     draining.store(true, Ordering::Relaxed);
+                    close_listener.notify_one();
                     tracing::info!(
                         secs = drain.as_secs(),
-                        "draining: /ready answers 503 and connections close after each response"
+                        "draining: no new connections; open ones are served and closed after each response"
                     );
                     tokio::time::sleep(drain).await;
                 }
@@ -367,6 +374,36 @@ impl Application {
             let _ = t.await;
         }
         served
+    }
+}
+
+/// The server's listener, closed when the drain begins: new connections are refused at once (a
+/// proxy then picks another replica, even for a POST, since nothing was sent), while connections
+/// already open keep being served until the drain ends.
+struct DrainingListener {
+    inner: Option<TcpListener>,
+    addr: SocketAddr,
+    close: Arc<tokio::sync::Notify>,
+}
+
+impl axum::serve::Listener for DrainingListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Some(inner) = self.inner.as_mut() else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                conn = axum::serve::Listener::accept(inner) => return conn,
+                () = self.close.notified() => self.inner = None,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
     }
 }
 

@@ -162,9 +162,9 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     /// Trust `X-Real-IP` / `X-Forwarded-For` for the client address (only behind a proxy).
     pub trust_forwarded_for: bool,
-    /// Seconds an API process keeps serving after SIGTERM before it stops accepting
-    /// connections: `/ready` answers 503 and every response closes its connection, so a load
-    /// balancer moves away without a failed request (0: stop accepting at once).
+    /// Seconds an API process keeps serving its open connections after SIGTERM (new ones are
+    /// refused at once; `/ready` answers 503 and every response closes its connection), so a
+    /// load balancer moves away without a failed request (0: plain graceful shutdown).
     #[serde(default)]
     pub drain_secs: u64,
 }
