@@ -13,13 +13,18 @@ use super::error::{AppError, PROBLEM_JSON, problem};
 use crate::auth::extract::bearer;
 use crate::ratelimit::Bucket;
 use crate::state::AppState;
+use crate::telemetry::{RequestUser, monitor};
 
 /// Label for requests that matched no route.
 const UNMATCHED: &str = "unmatched";
 
-/// Records `http_requests_total` and `http_request_duration_seconds` by method, route pattern
-/// and status, plus `http_server_errors_total` for 5xx.
-pub async fn track_metrics(req: Request, next: Next) -> Response {
+/// Records `http_requests_total`, `http_request_duration_seconds` and
+/// `deals_request_latency_seconds` by method, route pattern and status, `http_server_errors_total`
+/// for 5xx, feeds `deals_error_rate` and `deals_active_users`, and writes one INFO line per
+/// request (method, route, status, latency, user id when authenticated, request id). Probes
+/// (`/health`, `/ready`, `/metrics`) log at DEBUG so that orchestrators polling them do not
+/// drown the log.
+pub async fn track_metrics(mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req
         .extensions()
@@ -27,14 +32,37 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| UNMATCHED.to_owned());
     let method = req.method().to_string();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let user = RequestUser::default();
+    req.extensions_mut().insert(user.clone());
     let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+    let elapsed = start.elapsed();
+    let status = res.status();
+    let user = user.get();
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", status.as_u16().to_string()),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
-    if res.status().is_server_error() {
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    metrics::histogram!("deals_request_latency_seconds", &labels).record(elapsed.as_secs_f64());
+    if status.is_server_error() {
         metrics::counter!("http_server_errors_total", &labels[..2]).increment(1);
+    }
+    monitor().request(status.is_server_error(), user);
+    let [(_, method), (_, route), _] = &labels;
+    let latency_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    let user_id = user.map(|u| u.to_string());
+    if matches!(route.as_str(), "/health" | "/ready" | "/metrics") {
+        tracing::debug!(target: "deals::request", %method, %route, status = status.as_u16(), latency_ms, user_id, request_id, "request");
+    } else {
+        tracing::info!(target: "deals::request", %method, %route, status = status.as_u16(), latency_ms, user_id, request_id, "request");
     }
     res
 }
