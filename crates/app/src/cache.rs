@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::redisconn::RedisConn;
 use async_trait::async_trait;
 use bytes::Bytes;
 use moka::Expiry;
 use moka::future::Cache as Moka;
 use redis::AsyncCommands;
-use crate::redisconn::RedisConn;
 
 use crate::breaker::Breaker;
 

@@ -4,10 +4,10 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::redisconn::RedisConn;
 use async_trait::async_trait;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use crate::redisconn::RedisConn;
 
 use crate::breaker::Breaker;
 

@@ -39,11 +39,10 @@ impl RedisConn {
         match target {
             RedisTarget::Single(url) => {
                 let client = redis::Client::open(url.as_str()).context("invalid redis.url")?;
-                let conn =
-                    tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
-                        .await
-                        .context("redis did not answer within 5 s")?
-                        .context("cannot connect to redis")?;
+                let conn = tokio::time::timeout(CONNECT_TIMEOUT, client.get_connection_manager())
+                    .await
+                    .context("redis did not answer within 5 s")?
+                    .context("cannot connect to redis")?;
                 Ok(Self::Single(conn))
             }
             RedisTarget::Cluster(nodes) => {

@@ -112,37 +112,36 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         Duration::from_secs(settings.auth.access_ttl_secs),
     );
     let target = settings.redis_target();
-    let (cache, limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) =
-        match &target {
-            Some(target) => {
-                let conn = connect_redis(target).await?;
-                let prefix = settings.redis.key_prefix.clone();
-                (
-                    Arc::new(RedisCache::new(conn.clone(), prefix.clone())),
-                    Arc::new(RedisLimiter::new(conn.clone(), prefix, limits(&settings))),
-                    Some(conn),
-                )
-            }
-            None => {
-                let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
-                let weak = Arc::downgrade(&limiter);
-                tokio::spawn(async move {
-                    let mut tick = tokio::time::interval(Duration::from_secs(60));
-                    loop {
-                        tick.tick().await;
-                        match weak.upgrade() {
-                            Some(l) => l.shrink(),
-                            None => break,
-                        }
+    let (cache, limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match &target {
+        Some(target) => {
+            let conn = connect_redis(target).await?;
+            let prefix = settings.redis.key_prefix.clone();
+            (
+                Arc::new(RedisCache::new(conn.clone(), prefix.clone())),
+                Arc::new(RedisLimiter::new(conn.clone(), prefix, limits(&settings))),
+                Some(conn),
+            )
+        }
+        None => {
+            let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
+            let weak = Arc::downgrade(&limiter);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match weak.upgrade() {
+                        Some(l) => l.shrink(),
+                        None => break,
                     }
-                });
-                (
-                    Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
-                    limiter,
-                    None,
-                )
-            }
-        };
+                }
+            });
+            (
+                Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
+                limiter,
+                None,
+            )
+        }
+    };
     let events = Arc::new(match (&redis, &target) {
         (Some(conn), Some(target)) => {
             EventBus::connect(target, conn.clone(), &settings.redis.key_prefix)

@@ -63,7 +63,11 @@ pub fn init_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
 /// `<dir>/deals.log`, rotated by size: once it holds more than `max_bytes` it becomes
 /// `deals.log.1` (older ones shift up) and at most `max_files` rotated files are kept.
 /// (tracing-appender's own rolling writer rotates by time only.)
-fn rotating_file(dir: &std::path::Path, max_bytes: usize, max_files: usize) -> FileRotate<AppendCount> {
+fn rotating_file(
+    dir: &std::path::Path,
+    max_bytes: usize,
+    max_files: usize,
+) -> FileRotate<AppendCount> {
     FileRotate::new(
         dir.join("deals.log"),
         AppendCount::new(max_files),
@@ -241,7 +245,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, ["deals.log", "deals.log.1", "deals.log.2", "deals.log.3"]);
+        assert_eq!(
+            names,
+            ["deals.log", "deals.log.1", "deals.log.2", "deals.log.3"]
+        );
         for name in &names {
             let len = std::fs::metadata(dir.path().join(name)).unwrap().len();
             assert!(len <= 1_100, "{name} holds {len} bytes");

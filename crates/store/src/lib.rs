@@ -68,9 +68,12 @@ struct Replica {
 
 impl Replica {
     async fn probe(&self) -> bool {
-        let ok = tokio::time::timeout(REPLICA_PROBE_TIMEOUT, self.db.execute_unprepared("SELECT 1"))
-            .await
-            .is_ok_and(|r| r.is_ok());
+        let ok = tokio::time::timeout(
+            REPLICA_PROBE_TIMEOUT,
+            self.db.execute_unprepared("SELECT 1"),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok());
         let was = self.up.swap(ok, Ordering::Relaxed);
         if was != ok {
             if ok {

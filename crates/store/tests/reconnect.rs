@@ -49,8 +49,14 @@ async fn the_pools_recover_after_the_server_kills_their_connections() {
     store.reader().ping().await.unwrap();
 
     let admin = Database::connect(&url).await.unwrap();
-    assert!(terminate(&admin, &primary).await >= 1, "the primary pool had connections");
-    assert!(terminate(&admin, &replica).await >= 1, "the replica pool had connections");
+    assert!(
+        terminate(&admin, &primary).await >= 1,
+        "the primary pool had connections"
+    );
+    assert!(
+        terminate(&admin, &replica).await >= 1,
+        "the replica pool had connections"
+    );
 
     // The next queries get fresh connections: dead ones are tested and replaced on acquire.
     for _ in 0..5 {

@@ -550,8 +550,7 @@ impl Settings {
         if !self.redis.cluster_urls.is_empty() {
             return Some(RedisTarget::Cluster(self.redis.cluster_urls.clone()));
         }
-        self.redis_url()
-            .map(|u| RedisTarget::Single(u.to_owned()))
+        self.redis_url().map(|u| RedisTarget::Single(u.to_owned()))
     }
 
     /// Pool settings for the store.
@@ -561,7 +560,8 @@ impl Settings {
         s.max_overflow = self.database.max_overflow;
         s.pool_timeout_secs = self.database.pool_timeout_secs;
         s.pool_recycle_secs = self.database.pool_recycle_secs;
-        s.replica_url = Some(self.database.replica_url.expose().to_owned()).filter(|u| !u.is_empty());
+        s.replica_url =
+            Some(self.database.replica_url.expose().to_owned()).filter(|u| !u.is_empty());
         s
     }
 }

@@ -166,7 +166,13 @@ fn a_read_replica_is_refused_on_sqlite_and_read_from_the_environment_on_postgres
 #[test]
 fn redis_cluster_urls_come_as_a_comma_separated_variable() {
     Jail::expect_with(|jail| {
-        assert!(Settings::load(None).map_err(|e| e.to_string())?.redis.cluster_urls.is_empty());
+        assert!(
+            Settings::load(None)
+                .map_err(|e| e.to_string())?
+                .redis
+                .cluster_urls
+                .is_empty()
+        );
         jail.set_env(
             "DEALS_REDIS__CLUSTER_URLS",
             "redis://127.0.0.1:7001, redis://127.0.0.1:7002,redis://127.0.0.1:7003",

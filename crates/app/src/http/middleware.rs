@@ -223,6 +223,73 @@ mod tests {
         assert_eq!(address_key(client_ip(&req, true)), "10.0.0.1");
     }
 
+    /// A writer collecting what the subscriber prints.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn every_request_logs_one_json_line_with_route_status_latency_user_and_request_id() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        let user = uuid::Uuid::now_v7();
+        let app = axum::Router::new()
+            .route(
+                "/api/v1/goals/{goal_id}",
+                get(move |req: Request| async move {
+                    RequestUser::note(req.extensions(), user);
+                    "ok"
+                }),
+            )
+            .route("/health", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track_metrics));
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let req = Request::builder()
+            .uri("/api/v1/goals/0193c0de-0000-7000-8000-000000000001?x=1")
+            .header("x-request-id", "req-42")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.clone().oneshot(req).await.unwrap().status(), 200);
+        let probe = Request::builder()
+            .uri("/health")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(probe).await.unwrap().status(), 200);
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "one INFO line, probes at DEBUG: {text}");
+        let f = &lines[0]["fields"];
+        assert_eq!(f["message"], "request");
+        assert_eq!(f["method"], "GET");
+        assert_eq!(f["route"], "/api/v1/goals/{goal_id}");
+        assert_eq!(f["status"], 200);
+        assert_eq!(f["user_id"], user.to_string());
+        assert_eq!(f["request_id"], "req-42");
+        assert!(f["latency_ms"].as_f64().unwrap() >= 0.0);
+        assert_eq!(lines[0]["level"], "INFO");
+    }
+
     #[test]
     fn ipv6_clients_share_a_budget_per_64() {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();

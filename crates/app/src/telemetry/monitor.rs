@@ -243,14 +243,22 @@ mod tests {
         u.seen(a, t0 + Duration::from_secs(1));
         u.seen(Uuid::now_v7(), t0 + Duration::from_secs(2));
         assert_eq!(u.count(t0 + Duration::from_secs(3)), 2);
-        assert_eq!(u.count(t0 + Duration::from_secs(301)), 1, "a was seen at 1 s");
+        assert_eq!(
+            u.count(t0 + Duration::from_secs(301)),
+            1,
+            "only the one seen at 2 s"
+        );
         assert_eq!(u.count(t0 + Duration::from_secs(400)), 0);
         for _ in 0..MAX_TRACKED_USERS + 10 {
             u.seen(Uuid::now_v7(), t0 + Duration::from_secs(500));
         }
         assert_eq!(u.count(t0 + Duration::from_secs(500)), MAX_TRACKED_USERS);
         u.seen(Uuid::now_v7(), t0 + Duration::from_secs(900));
-        assert_eq!(u.count(t0 + Duration::from_secs(900)), 1, "old ones made room");
+        assert_eq!(
+            u.count(t0 + Duration::from_secs(900)),
+            1,
+            "old ones made room"
+        );
     }
 
     #[test]

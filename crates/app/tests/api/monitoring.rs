@@ -57,7 +57,10 @@ fn one(all: &[Sample], name: &str, with: &[(&str, &str)]) -> f64 {
 async fn metrics_expose_every_collector_with_its_labels() {
     let app = TestApp::spawn_with_markets().await;
     let user = app.register_user().await;
-    assert_eq!(app.get("/api/v1/goals", Some(&user.access)).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/goals", Some(&user.access)).await.status(),
+        200
+    );
     let missing = format!("/api/v1/deals/{}", uuid::Uuid::new_v4());
     assert_eq!(app.get(&missing, None).await.status(), 404);
     crate::deals::catalog(&app).await;
@@ -68,12 +71,19 @@ async fn metrics_expose_every_collector_with_its_labels() {
     let all = samples(&text);
 
     // request_latency: a histogram by method, route pattern and status.
-    let goals = [("method", "GET"), ("route", "/api/v1/goals"), ("status", "200")];
+    let goals = [
+        ("method", "GET"),
+        ("route", "/api/v1/goals"),
+        ("status", "200"),
+    ];
     assert!(one(&all, "deals_request_latency_seconds_count", &goals) >= 1.0);
     assert!(!values(&all, "deals_request_latency_seconds_bucket", &goals).is_empty());
     let deal = [("route", "/api/v1/deals/{deal_id}"), ("status", "404")];
     assert!(one(&all, "deals_request_latency_seconds_count", &deal) >= 1.0);
-    assert!(!text.contains(missing.as_str()), "raw paths never become labels");
+    assert!(
+        !text.contains(missing.as_str()),
+        "raw paths never become labels"
+    );
 
     // error_rate and active_users over the last five minutes.
     let rate = one(&all, "deals_error_rate", &[]);
@@ -83,7 +93,7 @@ async fn metrics_expose_every_collector_with_its_labels() {
 
     // deal_count per market: every store of the marketplace has a value.
     for market in app.state.markets.searchable() {
-        one(&all, "deals_deal_count", &[("market", &market)]);
+        one(&all, "deals_deal_count", &[("market", market.as_str())]);
     }
 
     // system_resources.
@@ -92,7 +102,10 @@ async fn metrics_expose_every_collector_with_its_labels() {
     assert!(one(&all, "deals_process_open_fds", &[]) > 0.0);
     let in_use = one(&all, "deals_db_pool_connections", &[("state", "in_use")]);
     let idle = one(&all, "deals_db_pool_connections", &[("state", "idle")]);
-    assert!(in_use + idle >= 1.0, "the pool has a connection: {in_use} + {idle}");
+    assert!(
+        in_use + idle >= 1.0,
+        "the pool has a connection: {in_use} + {idle}"
+    );
     assert_eq!(one(&all, "deals_database_up", &[]), 1.0);
     if app.state.redis.is_some() {
         assert_eq!(one(&all, "deals_redis_up", &[]), 1.0);
@@ -120,7 +133,7 @@ async fn a_goal_search_reports_each_market_up() {
         .markets
         .searchable()
         .iter()
-        .flat_map(|m| values(&all, "deals_market_up", &[("market", m)]))
+        .flat_map(|m| values(&all, "deals_market_up", &[("market", m.as_str())]))
         .collect();
     assert!(!up.is_empty(), "no deals_market_up series:\n{text}");
     assert!(up.iter().all(|v| *v == 0.0 || *v == 1.0), "{up:?}");

@@ -19,7 +19,9 @@ async fn with_replica(replica_url: &str) -> Option<TestDb> {
     let mut db = TestDb::from_env().await;
     let mut settings = db.settings.clone();
     settings.replica_url = Some(replica_url.to_owned());
-    db.store = Store::connect(&settings).await.expect("store with a replica");
+    db.store = Store::connect(&settings)
+        .await
+        .expect("store with a replica");
     db.settings = settings;
     Some(db)
 }
@@ -73,7 +75,10 @@ async fn public_reads_go_to_a_replica_that_answers() {
     let deal = app.get(&format!("/api/v1/deals/{}", ids[0]), None).await;
     assert_eq!(deal.status(), 200);
     let history = app
-        .get(&format!("/api/v1/deals/{}/price-history?days=30", ids[0]), None)
+        .get(
+            &format!("/api/v1/deals/{}/price-history?days=30", ids[0]),
+            None,
+        )
         .await;
     assert_eq!(history.status(), 200);
 }
@@ -94,7 +99,9 @@ async fn an_unreachable_replica_degrades_readiness_and_reads_use_the_primary() {
         return;
     };
     db.settings.pool_timeout_secs = 1;
-    db.store = Store::connect(&db.settings).await.expect("starts without its replica");
+    db.store = Store::connect(&db.settings)
+        .await
+        .expect("starts without its replica");
     let app = spawn(db).await;
     assert_eq!(app.state.store.replica_state(), ReplicaState::Down);
     let ids = crate::deals::catalog(&app).await;

@@ -15,7 +15,9 @@ fn cluster_urls() -> Option<Vec<String>> {
     match std::env::var("DEALS_TEST_REDIS_CLUSTER_URLS") {
         Ok(v) if !v.trim().is_empty() => Some(v.split(',').map(|s| s.trim().to_owned()).collect()),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but DEALS_TEST_REDIS_CLUSTER_URLS is not set (scripts/redis-cluster.sh start)")
+            panic!(
+                "CI=true but DEALS_TEST_REDIS_CLUSTER_URLS is not set (scripts/redis-cluster.sh start)"
+            )
         }
         _ => {
             eprintln!("skipped: needs DEALS_TEST_REDIS_CLUSTER_URLS");
@@ -47,7 +49,10 @@ async fn cache_and_rate_limits_are_shared_through_the_cluster() {
     let Some((a, b)) = two_instances(4).await else {
         return;
     };
-    assert_eq!(a.state.redis.as_ref().map(|r| r.kind()), Some("redis-cluster"));
+    assert_eq!(
+        a.state.redis.as_ref().map(|r| r.kind()),
+        Some("redis-cluster")
+    );
     let ready: Value = a.get("/ready", None).await.json().await.unwrap();
     let redis = ready["checks"]
         .as_array()
@@ -78,7 +83,12 @@ async fn cache_and_rate_limits_are_shared_through_the_cluster() {
     let mut statuses = Vec::new();
     for i in 0..6 {
         let app = if i % 2 == 0 { &a } else { &b };
-        statuses.push(app.get("/api/v1/deals/search?q=tv", None).await.status().as_u16());
+        statuses.push(
+            app.get("/api/v1/deals/search?q=tv", None)
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(statuses, [200, 200, 200, 200, 429, 429]);
 }
