@@ -213,19 +213,20 @@ impl Store {
 
     /// Runs the public read `op` on [`Store::reader`]; when the replica fails to answer it is
     /// marked down and `op` runs again on the primary.
-    pub async fn read<T>(
-        &self,
-        op: impl AsyncFn(&Store) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    pub async fn read<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: Fn(Store) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
         let reader = self.reader();
         let Some(replica) = self.replica.as_ref().filter(|_| reader.replica.is_none()) else {
-            return op(self).await;
+            return op(self.clone()).await;
         };
-        match op(&reader).await {
+        match op(reader).await {
             Err(e @ StoreError::Db(_)) => {
                 tracing::warn!(error = %e, "read on the replica failed; using the primary");
                 replica.up.store(false, Ordering::Relaxed);
-                op(self).await
+                op(self.clone()).await
             }
             other => other,
         }

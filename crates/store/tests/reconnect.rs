@@ -64,7 +64,7 @@ async fn the_pools_recover_after_the_server_kills_their_connections() {
     }
     assert_eq!(store.check_replica().await, ReplicaState::Up);
     store
-        .read(async |s| s.ping().await)
+        .read(|s| async move { s.ping().await })
         .await
         .expect("the replica pool reconnected");
     admin.close().await.unwrap();

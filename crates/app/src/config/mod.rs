@@ -379,6 +379,7 @@ impl Settings {
             ))
             .merge(Serialized::default("database.url", ""))
             .merge(Serialized::default("redis.url", ""))
+            .merge(Serialized::default("database.replica_url", ""))
             .merge(Serialized::default("email.smtp_url", ""))
             .merge(Serialized::default("alerts.telegram_bot_token", ""));
         if let Some(path) = file {
@@ -387,6 +388,7 @@ impl Settings {
         fig.merge(Env::prefixed("DEALS_").split("__").ignore(&[
             "test_database_url",
             "test_redis_url",
+            "test_redis_cluster_urls",
             "test_backend",
             "test_er_data",
         ]))

@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub async fn search(state: &AppState, query: &DealQuery) -> Result<Page<Listing>> {
     Ok(state
         .store
-        .read(async |db| db.search_listings(query).await)
+        .read(|db| async move { db.search_listings(query).await })
         .await?)
 }
 
@@ -37,7 +37,7 @@ pub async fn get(state: &AppState, viewer: Option<Scope>, id: Uuid) -> Result<Li
         None => {
             state
                 .store
-                .read(async |db| db.get_visible_listing(id, None).await)
+                .read(|db| async move { db.get_visible_listing(id, None).await })
                 .await?
         }
         Some(_) => state.store.get_visible_listing(id, viewer).await?,
@@ -79,9 +79,10 @@ pub async fn price_history(
     let points = if listing.owner_id.is_some() {
         state.store.product_history(&listing, since).await?
     } else {
+        let listing = &listing;
         state
             .store
-            .read(async |db| db.product_history(&listing, since).await)
+            .read(|db| async move { db.product_history(listing, since).await })
             .await?
     };
     let series: Vec<PricePoint> = points

@@ -126,7 +126,7 @@ async fn an_unreachable_replica_degrades_readiness_and_reads_use_the_primary() {
     let n = app
         .state
         .store
-        .read(async |s| s.count_listings().await)
+        .read(|s| async move { s.count_listings().await })
         .await
         .unwrap();
     assert_eq!(n, ids.len() as u64);
