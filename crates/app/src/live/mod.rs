@@ -243,12 +243,12 @@ impl EventBus {
                         }
                     }
                 }
-                redis::PushKind::Subscribe => {
-                    // The first confirmation is our own subscribe; later ones follow a
-                    // reconnection, after which events may have been missed.
-                    if confirmations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) > 0 {
-                        let _ = resyncs.send(());
-                    }
+                // The first confirmation is our own subscribe; later ones follow a
+                // reconnection, after which events may have been missed.
+                redis::PushKind::Subscribe
+                    if confirmations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) > 0 =>
+                {
+                    let _ = resyncs.send(());
                 }
                 redis::PushKind::Disconnection => {
                     tracing::warn!("Redis Cluster event subscription dropped; resubscribing");
