@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::redisconn::RedisConn;
 use async_trait::async_trait;
 use bytes::Bytes;
 use moka::Expiry;
 use moka::future::Cache as Moka;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 
 use crate::breaker::Breaker;
 
@@ -83,14 +83,14 @@ impl Cache for MemoryCache {
 
 /// Redis cache shared by all replicas; keys carry the deployment's prefix.
 pub struct RedisCache {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     breaker: Breaker,
 }
 
 impl RedisCache {
     /// A cache on an established connection.
-    pub fn new(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+    pub fn new(conn: RedisConn, prefix: impl Into<String>) -> Self {
         Self {
             conn,
             prefix: prefix.into(),

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod live;
 pub mod notify;
 pub mod ratelimit;
+pub mod redisconn;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -4,10 +4,10 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::redisconn::RedisConn;
 use async_trait::async_trait;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use redis::aio::ConnectionManager;
 
 use crate::breaker::Breaker;
 
@@ -115,7 +115,7 @@ impl RateLimiter for MemoryLimiter {
 /// reads the clock of the Redis server, so replicas with skewed clocks agree. While Redis fails
 /// or is slow (see [`Breaker`]), each replica limits on its own with the in-process limiter.
 pub struct RedisLimiter {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     limits: Limits,
     script: redis::Script,
@@ -142,7 +142,7 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 
 impl RedisLimiter {
     /// A limiter on an established connection.
-    pub fn new(conn: ConnectionManager, prefix: impl Into<String>, limits: Limits) -> Self {
+    pub fn new(conn: RedisConn, prefix: impl Into<String>, limits: Limits) -> Self {
         Self {
             conn,
             prefix: prefix.into(),

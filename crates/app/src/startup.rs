@@ -14,7 +14,6 @@ use deals_agents::{Agents, LlmChain};
 use deals_markets::Registry;
 use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
 use deals_store::Store;
-use redis::aio::ConnectionManager;
 use tokio::net::TcpListener;
 
 use crate::auth::JwtKeys;
@@ -25,6 +24,7 @@ use crate::jobs::Jobs;
 use crate::jobs::queue::{JobQueue, WorkerOptions};
 use crate::live::EventBus;
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
+use crate::redisconn::{RedisConn, RedisTarget};
 use crate::state::AppState;
 use crate::telemetry::metrics_handle;
 
@@ -55,13 +55,10 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Connects to Redis, failing within five seconds when it does not answer.
-pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
-    let client = redis::Client::open(url).context("invalid redis.url")?;
-    tokio::time::timeout(Duration::from_secs(5), client.get_connection_manager())
-        .await
-        .context("redis did not answer within 5 s")?
-        .context("cannot connect to redis")
+/// Connects to Redis (a server or a cluster), failing within five seconds when it does not
+/// answer.
+pub async fn connect_redis(target: &RedisTarget) -> anyhow::Result<RedisConn> {
+    RedisConn::connect(target).await
 }
 
 fn limits(settings: &Settings) -> Limits {
@@ -115,41 +112,43 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         settings.auth.jwt_secret.expose(),
         Duration::from_secs(settings.auth.access_ttl_secs),
     );
-    let (cache, limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) =
-        match settings.redis_url() {
-            Some(url) => {
-                let conn = connect_redis(url).await?;
-                let prefix = settings.redis.key_prefix.clone();
-                (
-                    Arc::new(RedisCache::new(conn.clone(), prefix.clone())),
-                    Arc::new(RedisLimiter::new(conn.clone(), prefix, limits(&settings))),
-                    Some(conn),
-                )
-            }
-            None => {
-                let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
-                let weak = Arc::downgrade(&limiter);
-                tokio::spawn(async move {
-                    let mut tick = tokio::time::interval(Duration::from_secs(60));
-                    loop {
-                        tick.tick().await;
-                        match weak.upgrade() {
-                            Some(l) => l.shrink(),
-                            None => break,
-                        }
+    let target = settings.redis_target();
+    let (cache, limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match &target {
+        Some(target) => {
+            let conn = connect_redis(target).await?;
+            let prefix = settings.redis.key_prefix.clone();
+            (
+                Arc::new(RedisCache::new(conn.clone(), prefix.clone())),
+                Arc::new(RedisLimiter::new(conn.clone(), prefix, limits(&settings))),
+                Some(conn),
+            )
+        }
+        None => {
+            let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
+            let weak = Arc::downgrade(&limiter);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match weak.upgrade() {
+                        Some(l) => l.shrink(),
+                        None => break,
                     }
-                });
-                (
-                    Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
-                    limiter,
-                    None,
-                )
-            }
-        };
-    let events = Arc::new(match (&redis, settings.redis_url()) {
-        (Some(conn), Some(url)) => EventBus::redis(url, conn.clone(), &settings.redis.key_prefix)
-            .await
-            .context("cannot subscribe to Redis events")?,
+                }
+            });
+            (
+                Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
+                limiter,
+                None,
+            )
+        }
+    };
+    let events = Arc::new(match (&redis, &target) {
+        (Some(conn), Some(target)) => {
+            EventBus::connect(target, conn.clone(), &settings.redis.key_prefix)
+                .await
+                .context("cannot subscribe to Redis events")?
+        }
         _ => EventBus::in_process(),
     });
     let queue = JobQueue::new(store.clone());
@@ -177,7 +176,11 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         cache,
         limiter,
         redis,
-        metrics: metrics_handle(),
+        metrics: {
+            let handle = metrics_handle();
+            crate::telemetry::register_gauges(&markets.searchable());
+            handle
+        },
         jobs: Jobs::new(queue, events.clone()),
         events,
         channels,

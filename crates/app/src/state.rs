@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use deals_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
-use redis::aio::ConnectionManager;
 
 use deals_agents::Agents;
 use deals_markets::Registry;
@@ -33,7 +32,7 @@ pub struct AppState {
     /// Rate limiter (governor or Redis).
     pub limiter: Arc<dyn RateLimiter>,
     /// Redis connection when configured, for readiness checks.
-    pub redis: Option<ConnectionManager>,
+    pub redis: Option<crate::redisconn::RedisConn>,
     /// Prometheus exporter.
     pub metrics: PrometheusHandle,
     /// Background jobs (producer side).

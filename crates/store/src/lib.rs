@@ -13,6 +13,10 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -41,9 +45,65 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// A connected database with the repository operations of the application.
+///
+/// With a read replica configured, [`Store::reader`] hands out a view on the replica for public
+/// reads; everything else (writes, a user's own rows) stays on the primary.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    replica: Option<Arc<Replica>>,
+}
+
+/// Seconds between two health probes of the replica.
+const REPLICA_PROBE_EVERY: Duration = Duration::from_secs(2);
+/// How long one probe of the replica may take before it counts as down.
+const REPLICA_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The read replica's pool and whether its last probe answered.
+#[derive(Debug)]
+struct Replica {
+    db: DatabaseConnection,
+    up: AtomicBool,
+}
+
+impl Replica {
+    async fn probe(&self) -> bool {
+        let ok = tokio::time::timeout(
+            REPLICA_PROBE_TIMEOUT,
+            self.db.execute_unprepared("SELECT 1"),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok());
+        let was = self.up.swap(ok, Ordering::Relaxed);
+        if was != ok {
+            if ok {
+                tracing::info!("read replica answers again; public reads go to it");
+            } else {
+                tracing::warn!("read replica does not answer; public reads go to the primary");
+            }
+        }
+        ok
+    }
+}
+
+/// Connections of a pool: handed out and idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections in use by a query or transaction.
+    pub in_use: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+}
+
+/// State of the read replica, for readiness checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// No replica configured.
+    None,
+    /// Its last probe answered: public reads use it.
+    Up,
+    /// Its last probe failed: public reads use the primary.
+    Down,
 }
 
 impl Store {
@@ -61,27 +121,161 @@ impl Store {
                 ))
             })?;
         }
-        let mut opts = ConnectOptions::new(settings.url_with_create_mode());
+        let db = Self::open(settings, &settings.url_with_create_mode(), false).await?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        let replica = match settings.replica_url.as_deref().filter(|u| !u.is_empty()) {
+            None => None,
+            Some(_) if settings.is_sqlite() => {
+                return Err(StoreError::Config(
+                    "a read replica needs PostgreSQL; SQLite has none".into(),
+                ));
+            }
+            Some(url) => {
+                // Lazy: an unreachable replica must not keep the service from starting.
+                let replica = Arc::new(Replica {
+                    db: Self::open(settings, url, true).await?,
+                    up: AtomicBool::new(false),
+                });
+                replica.probe().await;
+                let weak = Arc::downgrade(&replica);
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(REPLICA_PROBE_EVERY).await;
+                        match weak.upgrade() {
+                            Some(r) => {
+                                r.probe().await;
+                            }
+                            None => break,
+                        }
+                    }
+                });
+                Some(replica)
+            }
+        };
+        Ok(Self { db, replica })
+    }
+
+    /// A pool on `url` with the settings' sizes. Connections are tested before they are handed
+    /// out, so connections the server dropped (restart, failover, `pg_terminate_backend`) are
+    /// replaced instead of failing a query.
+    async fn open(
+        settings: &DbSettings,
+        url: &str,
+        lazy: bool,
+    ) -> Result<DatabaseConnection, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
         let max = if settings.is_sqlite() {
             settings.pool_size.clamp(1, 8)
         } else {
             settings.pool_size + settings.max_overflow
         };
         opts.max_connections(max)
-            .min_connections(settings.min_connections.min(max))
+            .min_connections(if lazy {
+                0
+            } else {
+                settings.min_connections.min(max)
+            })
             .acquire_timeout(settings.pool_timeout())
             .connect_timeout(settings.pool_timeout())
             .max_lifetime(settings.pool_recycle())
             .idle_timeout(std::time::Duration::from_secs(600))
+            .test_before_acquire(true)
+            .connect_lazy(lazy)
             .sqlx_logging(false);
         if let Some(schema) = &settings.schema {
             opts.set_schema_search_path(schema.clone());
         }
-        let db = Database::connect(opts).await?;
-        if db.get_database_backend() == DbBackend::Sqlite {
-            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        Ok(Database::connect(opts).await?)
+    }
+
+    /// The store to run public reads on (search, deal pages, price history): the replica while
+    /// it answers, else the primary. Never write through it, and never read through it what a
+    /// user just wrote (replication lags); [`Store::read`] adds the fallback on failure.
+    pub fn reader(&self) -> Store {
+        match &self.replica {
+            Some(r) if r.up.load(Ordering::Relaxed) => Store {
+                db: r.db.clone(),
+                replica: None,
+            },
+            _ => self.writer(),
         }
-        Ok(Self { db })
+    }
+
+    /// The store on the primary: writes and read-your-writes.
+    pub fn writer(&self) -> Store {
+        Store {
+            db: self.db.clone(),
+            replica: self.replica.clone(),
+        }
+    }
+
+    /// Runs the public read `op` on [`Store::reader`]; when the replica fails to answer it is
+    /// marked down and `op` runs again on the primary.
+    pub async fn read<T, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        F: Fn(Store) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let reader = self.reader();
+        let Some(replica) = self.replica.as_ref().filter(|_| reader.replica.is_none()) else {
+            return op(self.clone()).await;
+        };
+        match op(reader).await {
+            Err(e @ StoreError::Db(_)) => {
+                tracing::warn!(error = %e, "read on the replica failed; using the primary");
+                replica.up.store(false, Ordering::Relaxed);
+                op(self.clone()).await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether a replica is configured and answering.
+    pub fn replica_state(&self) -> ReplicaState {
+        match &self.replica {
+            None => ReplicaState::None,
+            Some(r) if r.up.load(Ordering::Relaxed) => ReplicaState::Up,
+            Some(_) => ReplicaState::Down,
+        }
+    }
+
+    /// Overrides the replica's last probe (tests of the fallback).
+    #[cfg(feature = "testing")]
+    pub fn force_replica_state(&self, up: bool) {
+        if let Some(r) = &self.replica {
+            r.up.store(up, Ordering::Relaxed);
+        }
+    }
+
+    /// Probes the replica now (readiness checks) and returns its state.
+    pub async fn check_replica(&self) -> ReplicaState {
+        match &self.replica {
+            None => ReplicaState::None,
+            Some(r) if r.probe().await => ReplicaState::Up,
+            Some(_) => ReplicaState::Down,
+        }
+    }
+
+    /// Connections of the primary's pool.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match self.backend() {
+            DbBackend::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            DbBackend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle())
+            }
+            _ => (0, 0),
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        PoolStats {
+            in_use: size - idle,
+            idle,
+        }
     }
 
     /// Applies pending migrations and creates the price-point partitions around now.

@@ -21,6 +21,8 @@ pub struct DbSettings {
     pub pool_recycle_secs: u64,
     /// PostgreSQL schema to use (tests isolate themselves in one schema each).
     pub schema: Option<String>,
+    /// A read replica (PostgreSQL) for public reads; `None`: every read goes to `url`.
+    pub replica_url: Option<String>,
 }
 
 impl DbSettings {
@@ -34,6 +36,7 @@ impl DbSettings {
             pool_timeout_secs: 5,
             pool_recycle_secs: 1800,
             schema: None,
+            replica_url: None,
         }
     }
 

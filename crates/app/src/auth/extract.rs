@@ -69,7 +69,9 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(AppError::Unauthorized("missing bearer token"))?;
-        super::credentials::verify_token(state, token).await
+        let user = super::credentials::verify_token(state, token).await?;
+        crate::telemetry::RequestUser::note(&parts.extensions, user.id);
+        Ok(user)
     }
 }
 

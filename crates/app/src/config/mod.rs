@@ -185,6 +185,33 @@ pub struct DatabaseSettings {
     pub pool_recycle_secs: u64,
     /// Run migrations at start-up.
     pub migrate_on_start: bool,
+    /// `postgres://…` of a read replica for public reads (search, deal pages, price history);
+    /// empty means every read goes to `url`. PostgreSQL only.
+    #[serde(default = "empty_secret")]
+    pub replica_url: Secret,
+}
+
+fn empty_secret() -> Secret {
+    Secret::new("")
+}
+
+/// A list given as a TOML array or as one comma-separated string (environment variables).
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect())
 }
 
 /// Redis settings.
@@ -195,6 +222,10 @@ pub struct RedisSettings {
     pub url: Secret,
     /// Prefix of every key this deployment writes.
     pub key_prefix: String,
+    /// Seed nodes of a Redis Cluster (`redis://host:port`, a list or one comma-separated
+    /// string); when set it replaces `url` for cache, rate limits and live events.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub cluster_urls: Vec<String>,
 }
 
 /// Token settings.
@@ -267,10 +298,12 @@ impl Default for Settings {
                 pool_timeout_secs: 5,
                 pool_recycle_secs: 1800,
                 migrate_on_start: true,
+                replica_url: Secret::new(""),
             },
             redis: RedisSettings {
                 url: Secret::new(""),
                 key_prefix: "deals:".into(),
+                cluster_urls: vec![],
             },
             auth: AuthSettings {
                 jwt_secret: Secret::new(DEV_JWT_SECRET),
@@ -352,6 +385,7 @@ impl Settings {
             ))
             .merge(Serialized::default("database.url", ""))
             .merge(Serialized::default("redis.url", ""))
+            .merge(Serialized::default("database.replica_url", ""))
             .merge(Serialized::default("email.smtp_url", ""))
             .merge(Serialized::default("alerts.telegram_bot_token", ""));
         if let Some(path) = file {
@@ -360,6 +394,7 @@ impl Settings {
         fig.merge(Env::prefixed("DEALS_").split("__").ignore(&[
             "test_database_url",
             "test_redis_url",
+            "test_redis_cluster_urls",
             "test_backend",
             "test_er_data",
         ]))
@@ -417,6 +452,29 @@ impl Settings {
             return Err(ConfigError(
                 "redis.url (DEALS_REDIS__URL) must start with redis:// or rediss://".into(),
             ));
+        }
+        let replica = self.database.replica_url.expose();
+        if !replica.is_empty() {
+            if !(replica.starts_with("postgres://") || replica.starts_with("postgresql://")) {
+                return Err(ConfigError(
+                    "database.replica_url (DEALS_DATABASE__REPLICA_URL) must start with postgres://".into(),
+                ));
+            }
+            if self.database_url().starts_with("sqlite:") {
+                return Err(ConfigError(
+                    "database.replica_url (DEALS_DATABASE__REPLICA_URL) needs a PostgreSQL database.url; SQLite has no read replicas".into(),
+                ));
+            }
+        }
+        if let Some(bad) = self
+            .redis
+            .cluster_urls
+            .iter()
+            .find(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
+        {
+            return Err(ConfigError(format!(
+                "redis.cluster_urls (DEALS_REDIS__CLUSTER_URLS) entries must start with redis:// or rediss://; got {bad:?}"
+            )));
         }
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
@@ -493,6 +551,16 @@ impl Settings {
         Some(self.redis.url.expose()).filter(|u| !u.is_empty())
     }
 
+    /// Where Redis is: the cluster when `redis.cluster_urls` is set, else the server of
+    /// `redis.url`, else `None` (in-process backends).
+    pub fn redis_target(&self) -> Option<crate::redisconn::RedisTarget> {
+        use crate::redisconn::RedisTarget;
+        if !self.redis.cluster_urls.is_empty() {
+            return Some(RedisTarget::Cluster(self.redis.cluster_urls.clone()));
+        }
+        self.redis_url().map(|u| RedisTarget::Single(u.to_owned()))
+    }
+
     /// Pool settings for the store.
     pub fn db_settings(&self) -> deals_store::DbSettings {
         let mut s = deals_store::DbSettings::new(self.database_url());
@@ -500,6 +568,8 @@ impl Settings {
         s.max_overflow = self.database.max_overflow;
         s.pool_timeout_secs = self.database.pool_timeout_secs;
         s.pool_recycle_secs = self.database.pool_recycle_secs;
+        s.replica_url =
+            Some(self.database.replica_url.expose().to_owned()).filter(|u| !u.is_empty());
         s
     }
 }

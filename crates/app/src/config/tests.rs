@@ -140,3 +140,55 @@ fn token_prices_come_from_the_file_and_the_environment_exactly() {
         Ok(())
     });
 }
+
+#[test]
+fn a_read_replica_is_refused_on_sqlite_and_read_from_the_environment_on_postgres() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DEALS_DATABASE__REPLICA_URL", "postgres://replica/deals");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("database.replica_url") && e.contains("SQLite"),
+            "{e}"
+        );
+        jail.set_env("DEALS_DATABASE__URL", "postgres://primary/deals");
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(
+            s.db_settings().replica_url.as_deref(),
+            Some("postgres://replica/deals")
+        );
+        jail.set_env("DEALS_DATABASE__REPLICA_URL", "mysql://replica/deals");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("database.replica_url"), "{e}");
+        Ok(())
+    });
+}
+
+#[test]
+fn redis_cluster_urls_come_as_a_comma_separated_variable() {
+    Jail::expect_with(|jail| {
+        assert!(
+            Settings::load(None)
+                .map_err(|e| e.to_string())?
+                .redis
+                .cluster_urls
+                .is_empty()
+        );
+        jail.set_env(
+            "DEALS_REDIS__CLUSTER_URLS",
+            "redis://127.0.0.1:7001, redis://127.0.0.1:7002,redis://127.0.0.1:7003",
+        );
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(
+            s.redis.cluster_urls,
+            [
+                "redis://127.0.0.1:7001",
+                "redis://127.0.0.1:7002",
+                "redis://127.0.0.1:7003"
+            ]
+        );
+        jail.set_env("DEALS_REDIS__CLUSTER_URLS", "127.0.0.1:7001");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("redis.cluster_urls"), "{e}");
+        Ok(())
+    });
+}

@@ -19,15 +19,29 @@ use crate::agents::Origin;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
-/// Active public listings matching `query`.
+/// Active public listings matching `query` (on the read replica when there is one).
 pub async fn search(state: &AppState, query: &DealQuery) -> Result<Page<Listing>> {
-    Ok(state.store.search_listings(query).await?)
+    Ok(state
+        .store
+        .read(|db| async move { db.search_listings(query).await })
+        .await?)
 }
 
 /// One deal as `viewer` may see it (`None`: anonymous): market listings are public, deals
 /// attached by hand only visible to their owner and administrators.
+///
+/// Anonymous views read the replica when there is one; a signed-in viewer reads the primary, so
+/// a deal they just attached is there at once (replication lags).
 pub async fn get(state: &AppState, viewer: Option<Scope>, id: Uuid) -> Result<Listing> {
-    Ok(state.store.get_visible_listing(id, viewer).await?)
+    Ok(match viewer {
+        None => {
+            state
+                .store
+                .read(|db| async move { db.get_visible_listing(id, None).await })
+                .await?
+        }
+        Some(_) => state.store.get_visible_listing(id, viewer).await?,
+    })
 }
 
 /// A deal's latest analysis; a deal never analysed is analysed now.
@@ -60,10 +74,17 @@ pub async fn price_history(
     }
     let listing = get(state, viewer, id).await?;
     let at = now();
-    let points = state
-        .store
-        .product_history(&listing, at - Duration::days(days))
-        .await?;
+    let since = at - Duration::days(days);
+    // A hand-attached deal's prices are its owner's writes: read them on the primary.
+    let points = if listing.owner_id.is_some() {
+        state.store.product_history(&listing, since).await?
+    } else {
+        let listing = &listing;
+        state
+            .store
+            .read(|db| async move { db.product_history(listing, since).await })
+            .await?
+    };
     let series: Vec<PricePoint> = points
         .iter()
         .map(|p| PricePoint::new(p.at, p.price_minor))

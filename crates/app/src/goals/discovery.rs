@@ -154,6 +154,10 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         .await?;
     origin.record(&state.store, &result.run).await;
     let search = result.output;
+    for q in &search.queries {
+        let up = f64::from(u8::from(q.offers.is_some()));
+        metrics::gauge!("deals_market_up", "market" => q.market.clone()).set(up);
+    }
     if !search.queries.is_empty() && search.queries.iter().all(|q| q.offers.is_none()) {
         return Err(Error::Internal(anyhow::anyhow!(
             "every market search failed: {}",

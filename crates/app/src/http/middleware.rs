@@ -13,13 +13,18 @@ use super::error::{AppError, PROBLEM_JSON, problem};
 use crate::auth::extract::bearer;
 use crate::ratelimit::Bucket;
 use crate::state::AppState;
+use crate::telemetry::{RequestUser, monitor};
 
 /// Label for requests that matched no route.
 const UNMATCHED: &str = "unmatched";
 
-/// Records `http_requests_total` and `http_request_duration_seconds` by method, route pattern
-/// and status, plus `http_server_errors_total` for 5xx.
-pub async fn track_metrics(req: Request, next: Next) -> Response {
+/// Records `http_requests_total`, `http_request_duration_seconds` and
+/// `deals_request_latency_seconds` by method, route pattern and status, `http_server_errors_total`
+/// for 5xx, feeds `deals_error_rate` and `deals_active_users`, and writes one INFO line per
+/// request (method, route, status, latency, user id when authenticated, request id). Probes
+/// (`/health`, `/ready`, `/metrics`) log at DEBUG so that orchestrators polling them do not
+/// drown the log.
+pub async fn track_metrics(mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = req
         .extensions()
@@ -27,14 +32,37 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| UNMATCHED.to_owned());
     let method = req.method().to_string();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let user = RequestUser::default();
+    req.extensions_mut().insert(user.clone());
     let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+    let elapsed = start.elapsed();
+    let status = res.status();
+    let user = user.get();
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", status.as_u16().to_string()),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
-    if res.status().is_server_error() {
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    metrics::histogram!("deals_request_latency_seconds", &labels).record(elapsed.as_secs_f64());
+    if status.is_server_error() {
         metrics::counter!("http_server_errors_total", &labels[..2]).increment(1);
+    }
+    monitor().request(status.is_server_error(), user);
+    let [(_, method), (_, route), _] = &labels;
+    let latency_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+    let user_id = user.map(|u| u.to_string());
+    if matches!(route.as_str(), "/health" | "/ready" | "/metrics") {
+        tracing::debug!(target: "deals::request", %method, %route, status = status.as_u16(), latency_ms, user_id, request_id, "request");
+    } else {
+        tracing::info!(target: "deals::request", %method, %route, status = status.as_u16(), latency_ms, user_id, request_id, "request");
     }
     res
 }
@@ -193,6 +221,73 @@ mod tests {
         assert_eq!(address_key(client_ip(&req, true)), "5.5.5.5");
         let req = request(&["garbage"]);
         assert_eq!(address_key(client_ip(&req, true)), "10.0.0.1");
+    }
+
+    /// A writer collecting what the subscriber prints.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn every_request_logs_one_json_line_with_route_status_latency_user_and_request_id() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+
+        let user = uuid::Uuid::now_v7();
+        let app = axum::Router::new()
+            .route(
+                "/api/v1/goals/{goal_id}",
+                get(move |req: Request| async move {
+                    RequestUser::note(req.extensions(), user);
+                    "ok"
+                }),
+            )
+            .route("/health", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track_metrics));
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let req = Request::builder()
+            .uri("/api/v1/goals/0193c0de-0000-7000-8000-000000000001?x=1")
+            .header("x-request-id", "req-42")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.clone().oneshot(req).await.unwrap().status(), 200);
+        let probe = Request::builder()
+            .uri("/health")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(probe).await.unwrap().status(), 200);
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "one INFO line, probes at DEBUG: {text}");
+        let f = &lines[0]["fields"];
+        assert_eq!(f["message"], "request");
+        assert_eq!(f["method"], "GET");
+        assert_eq!(f["route"], "/api/v1/goals/{goal_id}");
+        assert_eq!(f["status"], 200);
+        assert_eq!(f["user_id"], user.to_string());
+        assert_eq!(f["request_id"], "req-42");
+        assert!(f["latency_ms"].as_f64().unwrap() >= 0.0);
+        assert_eq!(lines[0]["level"], "INFO");
     }
 
     #[test]

@@ -58,9 +58,21 @@ pub async fn run_job(state: &AppState, worker: &str, job: Job) {
         ))),
     };
     drop(renewal);
+    let elapsed = started.elapsed();
     metrics::histogram!("deals_job_duration_seconds", "kind" => job.kind.as_str())
-        .record(started.elapsed().as_secs_f64());
-    settle(state, worker, &job, outcome).await;
+        .record(elapsed.as_secs_f64());
+    let settled = settle(state, worker, &job, outcome).await;
+    // One line per run: what ran, how it ended (`lease_lost` when another worker took it over or
+    // the outcome could not be stored), how long, which attempt.
+    tracing::info!(
+        target: "deals::job",
+        job_id = %job.id,
+        kind = job.kind.as_str(),
+        outcome = settled.map_or("lease_lost", |s| s.as_str()),
+        duration_ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0,
+        attempt = job.attempts,
+        "job"
+    );
 }
 
 /// Records the outcome of a run.
@@ -69,7 +81,7 @@ async fn settle(
     worker: &str,
     job: &Job,
     outcome: Result<serde_json::Value, JobError>,
-) {
+) -> Option<JobStatus> {
     let label = job.kind.as_str();
     let stored = match outcome {
         Ok(result) => {
@@ -132,7 +144,9 @@ async fn settle(
             _ => {}
         }
         state.jobs.announce(&row).await;
+        return Some(row.status);
     }
+    None
 }
 
 /// Renews the lease every third of its length until dropped.

@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 pub mod replay;
 
+use crate::redisconn::{RedisConn, RedisTarget};
+
 /// Events kept for slow subscribers before they start missing some.
 const BUFFER: usize = 1024;
 
@@ -153,7 +155,9 @@ pub fn frame_json(event: &LiveEvent) -> serde_json::Value {
 pub struct EventBus {
     local: broadcast::Sender<Arc<Shared>>,
     resync: broadcast::Sender<()>,
-    redis: Option<(redis::aio::ConnectionManager, String)>,
+    redis: Option<(RedisConn, String)>,
+    /// The cluster connection whose push frames feed `local` (kept open as long as the bus).
+    _subscription: Option<redis::cluster_async::ClusterConnection>,
 }
 
 impl EventBus {
@@ -163,6 +167,20 @@ impl EventBus {
             local: broadcast::channel(BUFFER).0,
             resync: broadcast::channel(4).0,
             redis: None,
+            _subscription: None,
+        }
+    }
+
+    /// Events go through the Redis channel `<prefix>events` on a single server or on a Redis
+    /// Cluster (see [`EventBus::redis_cluster`]).
+    pub async fn connect(
+        target: &RedisTarget,
+        conn: RedisConn,
+        prefix: &str,
+    ) -> anyhow::Result<Self> {
+        match target {
+            RedisTarget::Single(url) => Self::redis(url, conn, prefix).await,
+            RedisTarget::Cluster(nodes) => Self::redis_cluster(nodes, conn, prefix).await,
         }
     }
 
@@ -170,11 +188,7 @@ impl EventBus {
     /// arrives there (from every process, this one included) to local subscribers. When the
     /// subscription drops it resubscribes, then tells local subscribers to resync (pub/sub is
     /// at-most-once: what was published meanwhile is lost to them).
-    pub async fn redis(
-        url: &str,
-        conn: redis::aio::ConnectionManager,
-        prefix: &str,
-    ) -> anyhow::Result<Self> {
+    pub async fn redis(url: &str, conn: RedisConn, prefix: &str) -> anyhow::Result<Self> {
         let channel = format!("{prefix}events");
         let local = broadcast::channel(BUFFER).0;
         let resync = broadcast::channel(4).0;
@@ -192,6 +206,74 @@ impl EventBus {
             local,
             resync,
             redis: Some((conn, channel)),
+            _subscription: None,
+        })
+    }
+
+    /// The same channel on a Redis Cluster. Classic pub/sub is cluster-wide (a `PUBLISH` on any
+    /// node reaches subscribers on every node), so one subscription on a RESP3 cluster
+    /// connection is enough; its messages arrive as push frames, which the connection
+    /// re-establishes by itself after a disconnection — the resubscription confirmation then
+    /// triggers a resync, as on a single server.
+    pub async fn redis_cluster(
+        nodes: &[String],
+        conn: RedisConn,
+        prefix: &str,
+    ) -> anyhow::Result<Self> {
+        let channel = format!("{prefix}events");
+        let local: broadcast::Sender<Arc<Shared>> = broadcast::channel(BUFFER).0;
+        let resync = broadcast::channel(4).0;
+        let (events, resyncs) = (local.clone(), resync.clone());
+        let confirmations = std::sync::atomic::AtomicU64::new(0);
+        let push = move |info: redis::PushInfo| -> Result<(), redis::aio::SendError> {
+            match info.kind {
+                redis::PushKind::Message => {
+                    let Some(payload) = info.data.get(1) else {
+                        return Ok(());
+                    };
+                    let Ok(payload) = redis::from_redis_value_ref::<String>(payload) else {
+                        return Ok(());
+                    };
+                    match serde_json::from_str::<LiveEvent>(&payload) {
+                        Ok(event) => {
+                            let _ = events.send(Shared::new(event));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "unreadable event on the Redis channel")
+                        }
+                    }
+                }
+                // The first confirmation is our own subscribe; later ones follow a
+                // reconnection, after which events may have been missed.
+                redis::PushKind::Subscribe
+                    if confirmations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) > 0 =>
+                {
+                    let _ = resyncs.send(());
+                }
+                redis::PushKind::Disconnection => {
+                    tracing::warn!("Redis Cluster event subscription dropped; resubscribing");
+                    metrics::counter!("live_subscription_drops_total").increment(1);
+                }
+                _ => {}
+            }
+            Ok(())
+        };
+        let client = redis::cluster::ClusterClientBuilder::new(nodes.to_vec())
+            .use_protocol(redis::ProtocolVersion::RESP3)
+            .push_sender(push)
+            .build()?;
+        let mut sub = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client.get_async_connection(),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("the redis cluster did not answer within 5 s"))??;
+        sub.subscribe(&channel).await?;
+        Ok(Self {
+            local,
+            resync,
+            redis: Some((conn, channel)),
+            _subscription: Some(sub),
         })
     }
 

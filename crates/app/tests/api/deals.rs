@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, assert_problem, error_fields};
 
 /// Five market listings, as the market adapters will store them.
-async fn catalog(app: &TestApp) -> Vec<Uuid> {
+pub async fn catalog(app: &TestApp) -> Vec<Uuid> {
     let deals = [
         (
             "Sony WH-1000XM5 Noise Cancelling Headphones",

@@ -8,6 +8,7 @@ pub mod background;
 pub mod goals;
 pub mod jobs;
 pub mod listings;
+pub mod monitoring;
 pub mod search;
 pub mod sessions;
 pub mod token_holds;

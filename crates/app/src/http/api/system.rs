@@ -35,6 +35,8 @@ pub enum CheckStatus {
     Ok,
     /// It did not.
     Down,
+    /// An optional dependency (the read replica) did not answer; the service works without it.
+    Degraded,
 }
 
 impl CheckStatus {
@@ -52,7 +54,7 @@ impl CheckStatus {
 pub struct Check {
     /// Dependency name.
     pub name: &'static str,
-    /// `ok` or `down`.
+    /// `ok`, `down`, or `degraded` for an optional dependency that is down.
     pub status: CheckStatus,
     /// Backend in use (`sqlite`, `postgres`, `redis`, `memory`).
     pub backend: String,
@@ -61,7 +63,8 @@ pub struct Check {
 /// Readiness answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `unavailable`.
+    /// `ready`, `degraded` (an optional dependency such as the read replica is down; still
+    /// 200) or `unavailable`.
     pub status: &'static str,
     /// Every dependency checked.
     pub checks: Vec<Check>,
@@ -81,18 +84,24 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         status: CheckStatus::of(db_ok),
         backend,
     });
+    match state.store.check_replica().await {
+        deals_store::ReplicaState::None => {}
+        replica => checks.push(Check {
+            name: "database_replica",
+            status: if replica == deals_store::ReplicaState::Up {
+                CheckStatus::Ok
+            } else {
+                CheckStatus::Degraded
+            },
+            backend: "postgres".into(),
+        }),
+    }
     if let Some(conn) = &state.redis {
-        let mut conn = conn.clone();
-        let ping = tokio::time::timeout(
-            std::time::Duration::from_secs(3),
-            redis::cmd("PING").query_async::<String>(&mut conn),
-        )
-        .await;
-        let ok = matches!(ping, Ok(Ok(ref pong)) if pong == "PONG");
+        let ok = conn.ping(std::time::Duration::from_secs(3)).await;
         checks.push(Check {
             name: "redis",
             status: CheckStatus::of(ok),
-            backend: "redis".into(),
+            backend: conn.kind().into(),
         });
     }
     let queue = state.jobs.queue();
@@ -104,14 +113,19 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         status: CheckStatus::of(queue_ok),
         backend: queue.backend_name().into(),
     });
-    let all_ok = checks.iter().all(|c| c.status == CheckStatus::Ok);
+    let all_ok = checks.iter().all(|c| c.status != CheckStatus::Down);
+    let degraded = checks.iter().any(|c| c.status == CheckStatus::Degraded);
     let status = if all_ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = Readiness {
-        status: if all_ok { "ready" } else { "unavailable" },
+        status: match (all_ok, degraded) {
+            (false, _) => "unavailable",
+            (true, true) => "degraded",
+            (true, false) => "ready",
+        },
         checks,
     };
     (status, Json(body)).into_response()
@@ -122,6 +136,6 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        crate::telemetry::render_metrics(&state).await,
     )
 }

@@ -68,8 +68,10 @@ pub async fn live_updates(
     let since = params.since;
     Ok(upgrade.on_upgrade(move |socket| async move {
         metrics::gauge!("ws_connections").increment(1.0);
+        metrics::gauge!("deals_websocket_connections").increment(1.0);
         let why = serve(state, socket, user, since).await;
         metrics::gauge!("ws_connections").decrement(1.0);
+        metrics::gauge!("deals_websocket_connections").decrement(1.0);
         tracing::debug!(user = %user.id, why, "WebSocket closed");
     }))
 }

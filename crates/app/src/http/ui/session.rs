@@ -175,10 +175,12 @@ impl FromRequestParts<AppState> for UiUser {
             .get::<OriginalUri>()
             .map(|u| u.0.to_string())
             .unwrap_or_else(|| parts.uri.to_string());
-        match cookie_token(&parts.headers) {
-            Some(token) => validate(state, token).await.ok_or(LoginRedirect(back)),
-            None => Err(LoginRedirect(back)),
-        }
+        let user = match cookie_token(&parts.headers) {
+            Some(token) => validate(state, token).await.ok_or(LoginRedirect(back))?,
+            None => return Err(LoginRedirect(back)),
+        };
+        crate::telemetry::RequestUser::note(&parts.extensions, user.id);
+        Ok(user)
     }
 }
 
@@ -193,10 +195,14 @@ impl FromRequestParts<AppState> for MaybeUiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(MaybeUiUser(match cookie_token(&parts.headers) {
+        let user = match cookie_token(&parts.headers) {
             Some(token) => validate(state, token).await,
             None => None,
-        }))
+        };
+        if let Some(u) = &user {
+            crate::telemetry::RequestUser::note(&parts.extensions, u.id);
+        }
+        Ok(MaybeUiUser(user))
     }
 }
 
