@@ -187,7 +187,10 @@ async fn shutdown_drains_open_connections_and_refuses_new_ones() {
         .get(format!("{base}/health"))
         .send()
         .await;
-    assert!(refused.is_err(), "a new connection is refused while draining");
+    assert!(
+        refused.is_err(),
+        "a new connection is refused while draining"
+    );
 
     tokio::time::timeout(std::time::Duration::from_secs(15), server)
         .await
