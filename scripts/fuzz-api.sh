@@ -6,7 +6,11 @@
 # type or body the document does not declare, or a schema-valid request that is refused.
 #
 #   scripts/fuzz-api.sh                      # uses target/debug/deals, 180 s budget
-#   DEALS_BIN=target/release/deals FUZZ_MAX_TIME=60 scripts/fuzz-api.sh
+#   FUZZ_BIN=target/release/deals FUZZ_MAX_TIME=60 scripts/fuzz-api.sh
+#
+# `POST /auth/logout` is left out: it ends the session of the fuzzer's own token, after which
+# every other operation answers 401. Failures recorded in scripts/fuzz-baseline.json are known
+# and tracked (see docs/performance.md); any other failure fails the run.
 #
 # The only settings changed from the defaults are the rate limits (a fuzzer sends thousands of
 # requests a minute; 429s would hide everything else) and the demo data (off: the registered user
@@ -15,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-BIN="${DEALS_BIN:-target/debug/deals}"
+BIN="${FUZZ_BIN:-target/debug/deals}"
 MAX_TIME="${FUZZ_MAX_TIME:-180}"
 OUT="target/fuzz"
 VENV="${FUZZ_VENV:-target/fuzz-venv}"
@@ -70,6 +74,8 @@ set +e
   --max-time "$MAX_TIME" --workers 2 --seed 1 \
   --suppress-health-check all \
   --request-timeout 35 \
+  --exclude-path /api/v1/auth/logout \
+  --baseline scripts/fuzz-baseline.json \
   --report ndjson,junit --report-dir "$OUT" \
   --no-color 2>&1 | tee "$OUT/schemathesis.txt"
 status=${PIPESTATUS[0]}

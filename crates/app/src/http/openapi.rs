@@ -112,9 +112,10 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                 "The request's headers are too large (more than 64 KiB)",
             );
             if has_query {
+                add("400", "A malformed query parameter (not of its type)");
                 add(
-                    "400",
-                    "A malformed query parameter (wrong type, or out of its range)",
+                    "422",
+                    "A query parameter out of its range, or a required one missing",
                 );
             }
             if has_path_param {
