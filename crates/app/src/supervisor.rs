@@ -226,7 +226,7 @@ mod tests {
             .collect();
         assert!(gaps.len() >= 3, "{gaps:?}");
         for (gap, want) in gaps.iter().zip([100, 200, 400, 800]) {
-            assert!(*gap >= want && *gap < want + 150, "{gaps:?}");
+            assert!((want..want + 150).contains(gap), "{gaps:?}");
         }
     }
 }

@@ -215,9 +215,9 @@ impl Server {
     }
 
     fn log(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default();
-        let start = text.len().saturating_sub(20_000);
-        text[text.floor_char_boundary(start)..].to_owned()
+        let bytes = std::fs::read(self.dir.path().join("serve.log")).unwrap_or_default();
+        let start = bytes.len().saturating_sub(20_000);
+        String::from_utf8_lossy(&bytes[start..]).into_owned()
     }
 
     async fn register(&self) -> String {
