@@ -98,6 +98,12 @@ impl RedisCache {
         }
     }
 
+    /// Shares `breaker` (one per Redis: the limiter and the cache trip it together).
+    pub fn with_breaker(mut self, breaker: Breaker) -> Self {
+        self.breaker = breaker;
+        self
+    }
+
     fn key(&self, key: &str) -> String {
         format!("{}cache:{key}", self.prefix)
     }

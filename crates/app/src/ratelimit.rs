@@ -152,6 +152,12 @@ impl RedisLimiter {
             fallback: MemoryLimiter::new(limits),
         }
     }
+
+    /// Shares `breaker` (one per Redis: the limiter and the cache trip it together).
+    pub fn with_breaker(mut self, breaker: Breaker) -> Self {
+        self.breaker = breaker;
+        self
+    }
 }
 
 #[async_trait]

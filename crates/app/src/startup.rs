@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::serve::ListenerExt;
+use axum::extract::ConnectInfo;
 use deals_agents::{Agents, LlmChain};
 use deals_markets::Registry;
 use deals_markets::sim::{SimConfig, SimHandle, SimServer, SimWorld};
 use deals_store::Store;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use crate::auth::JwtKeys;
+use crate::breaker::Breaker;
 use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::config::{Environment, Settings};
 use crate::http::router::router;
@@ -26,7 +28,13 @@ use crate::live::EventBus;
 use crate::ratelimit::{Limits, MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::redisconn::{RedisConn, RedisTarget};
 use crate::state::AppState;
+use crate::supervisor::{Loops, Signal, supervise};
 use crate::telemetry::metrics_handle;
+
+/// Name of the supervised job worker loop (see `/ready`).
+pub const JOB_WORKER: &str = "job_worker";
+/// Name of the supervised scheduler loop.
+pub const SCHEDULER: &str = "scheduler";
 
 /// Bytes of responses the in-process cache keeps.
 const MEMORY_CACHE_BYTES: u64 = 32 * 1024 * 1024;
@@ -59,6 +67,19 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Store> {
 /// answer.
 pub async fn connect_redis(target: &RedisTarget) -> anyhow::Result<RedisConn> {
     RedisConn::connect(target).await
+}
+
+/// One breaker for every Redis call of the cache and the limiter: after a failure Redis is
+/// skipped until a `PING` (tried every half second in the background) answers again.
+fn redis_breaker(conn: &RedisConn) -> Breaker {
+    let conn = conn.clone();
+    Breaker::redis_with_probe(
+        "redis",
+        Arc::new(move || {
+            let conn = conn.clone();
+            Box::pin(async move { conn.ping(Duration::from_millis(400)).await })
+        }),
+    )
 }
 
 fn limits(settings: &Settings) -> Limits {
@@ -112,37 +133,56 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         settings.auth.jwt_secret.expose(),
         Duration::from_secs(settings.auth.access_ttl_secs),
     );
+    let loops = Arc::new(Loops::default());
     let target = settings.redis_target();
-    let (cache, limiter, redis): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _) = match &target {
-        Some(target) => {
-            let conn = connect_redis(target).await?;
-            let prefix = settings.redis.key_prefix.clone();
-            (
-                Arc::new(RedisCache::new(conn.clone(), prefix.clone())),
-                Arc::new(RedisLimiter::new(conn.clone(), prefix, limits(&settings))),
-                Some(conn),
-            )
-        }
-        None => {
-            let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
-            let weak = Arc::downgrade(&limiter);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    match weak.upgrade() {
-                        Some(l) => l.shrink(),
-                        None => break,
-                    }
-                }
-            });
-            (
-                Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
-                limiter,
-                None,
-            )
-        }
-    };
+    let (cache, limiter, redis, redis_breaker): (Arc<dyn Cache>, Arc<dyn RateLimiter>, _, _) =
+        match &target {
+            Some(target) => {
+                let conn = connect_redis(target).await?;
+                let prefix = settings.redis.key_prefix.clone();
+                let breaker = redis_breaker(&conn);
+                (
+                    Arc::new(
+                        RedisCache::new(conn.clone(), prefix.clone()).with_breaker(breaker.clone()),
+                    ),
+                    Arc::new(
+                        RedisLimiter::new(conn.clone(), prefix, limits(&settings))
+                            .with_breaker(breaker.clone()),
+                    ),
+                    Some(conn),
+                    Some(breaker),
+                )
+            }
+            None => {
+                let limiter = Arc::new(MemoryLimiter::new(limits(&settings)));
+                let weak = Arc::downgrade(&limiter);
+                tokio::spawn(supervise(
+                    loops.clone(),
+                    "rate_limit_upkeep",
+                    crate::supervisor::never(),
+                    move |_| {
+                        let weak = weak.clone();
+                        async move {
+                            let mut tick = tokio::time::interval(Duration::from_secs(60));
+                            loop {
+                                tick.tick().await;
+                                match weak.upgrade() {
+                                    Some(l) => l.shrink(),
+                                    // The application is gone: nothing left to do, ever.
+                                    None => std::future::pending::<()>().await,
+                                }
+                            }
+                        }
+                    },
+                ));
+                (
+                    Arc::new(MemoryCache::new(MEMORY_CACHE_BYTES)),
+                    limiter,
+                    None,
+                    None,
+                )
+            }
+        };
     let events = Arc::new(match (&redis, &target) {
         (Some(conn), Some(target)) => {
             EventBus::connect(target, conn.clone(), &settings.redis.key_prefix)
@@ -176,6 +216,8 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         cache,
         limiter,
         redis,
+        redis_breaker,
+        loops,
         metrics: {
             let handle = metrics_handle();
             crate::telemetry::register_gauges(&markets.searchable());
@@ -230,20 +272,47 @@ pub async fn run_scheduler(state: AppState, shutdown: impl Future<Output = ()> +
 }
 
 /// A shutdown signal that several tasks can wait for.
-fn fan_out(
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+fn fan_out(shutdown: impl Future<Output = ()> + Send + 'static) -> Signal {
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = tx.send(true);
     });
-    move || {
+    Arc::new(move || {
         let mut rx = rx.clone();
         Box::pin(async move {
             let _ = rx.wait_for(|stop| *stop).await;
         })
-    }
+    })
+}
+
+/// The job worker under supervision (restarted with backoff if it panics or stops early).
+fn supervised_worker(
+    state: AppState,
+    concurrency: usize,
+    signal: Signal,
+) -> impl Future<Output = ()> + Send + 'static {
+    supervise(state.loops.clone(), JOB_WORKER, signal, move |stop| {
+        let state = state.clone();
+        async move {
+            run_worker(state, concurrency, stop).await;
+            Ok(())
+        }
+    })
+}
+
+/// The scheduler under supervision.
+fn supervised_scheduler(
+    state: AppState,
+    signal: Signal,
+) -> impl Future<Output = ()> + Send + 'static {
+    supervise(state.loops.clone(), SCHEDULER, signal, move |stop| {
+        let state = state.clone();
+        async move {
+            run_scheduler(state, stop).await;
+            Ok(())
+        }
+    })
 }
 
 /// Runs the background roles of a process without an HTTP listener.
@@ -256,9 +325,10 @@ pub async fn run_background(
     let store = connect_store(&settings).await?;
     let state = build_state(settings, store).await?;
     let signal = fan_out(shutdown);
-    let sched = scheduler.then(|| tokio::spawn(run_scheduler(state.clone(), signal())));
+    let sched =
+        scheduler.then(|| tokio::spawn(supervised_scheduler(state.clone(), signal.clone())));
     match worker {
-        Some(n) => run_worker(state.clone(), n, signal()).await,
+        Some(n) => supervised_worker(state.clone(), n, signal.clone()).await,
         None => signal().await,
     }
     if let Some(s) = sched {
@@ -326,24 +396,25 @@ impl Application {
         let mut tasks = Vec::new();
         if self.background {
             let concurrency = self.state.settings.jobs.concurrency;
-            tasks.push(tokio::spawn(run_worker(
+            tasks.push(tokio::spawn(supervised_worker(
                 self.state.clone(),
                 concurrency,
-                signal(),
+                signal.clone(),
             )));
-            tasks.push(tokio::spawn(run_scheduler(self.state.clone(), signal())));
+            tasks.push(tokio::spawn(supervised_scheduler(
+                self.state.clone(),
+                signal.clone(),
+            )));
         }
         let draining = Arc::new(AtomicBool::new(false));
         let close_listener = Arc::new(tokio::sync::Notify::new());
         let drain = Duration::from_secs(self.state.settings.server.drain_secs);
-        // Live frames are small and latency-bound: no Nagle delay on accepted sockets.
-        let listener = DrainingListener {
+        // hyper's own 400/431 answers become problem documents (see `http::wire`), accepted
+        // sockets get TCP_NODELAY, and the drain closes the listening socket first.
+        let listener = crate::http::wire::ProblemListener::new(DrainingListener {
             addr: self.listener.local_addr()?,
             inner: Some(self.listener),
             close: close_listener.clone(),
-        }
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
         });
         let stop = {
             let draining = draining.clone();
@@ -366,13 +437,26 @@ impl Application {
                 drain_layer(draining.clone(), req, next)
             },
         ));
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-        .context("HTTP server failed");
+        // Each connection's requests carry its peer address as `ConnectInfo`.
+        let make_service = tower::service_fn(
+            move |incoming: axum::serve::IncomingStream<
+                '_,
+                crate::http::wire::ProblemListener<DrainingListener>,
+            >| {
+                let peer = ConnectInfo(*incoming.remote_addr());
+                let service = router
+                    .clone()
+                    .map_request(move |mut req: axum::extract::Request| {
+                        req.extensions_mut().insert(peer);
+                        req
+                    });
+                std::future::ready(Ok::<_, std::convert::Infallible>(service))
+            },
+        );
+        let served = axum::serve(listener, make_service)
+            .with_graceful_shutdown(stop)
+            .await
+            .context("HTTP server failed");
         for t in tasks {
             let _ = t.await;
         }

@@ -33,6 +33,11 @@ pub struct AppState {
     pub limiter: Arc<dyn RateLimiter>,
     /// Redis connection when configured, for readiness checks.
     pub redis: Option<crate::redisconn::RedisConn>,
+    /// The breaker every Redis call of the cache and the limiter goes through (open: Redis is
+    /// being skipped), when Redis is configured.
+    pub redis_breaker: Option<crate::breaker::Breaker>,
+    /// The supervised background loops of this process, for `/ready`.
+    pub loops: Arc<crate::supervisor::Loops>,
     /// Prometheus exporter.
     pub metrics: PrometheusHandle,
     /// Background jobs (producer side).

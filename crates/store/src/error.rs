@@ -24,13 +24,25 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the database could not be reached (no connection, pool exhausted): worth a 503
-    /// and a retry, not a 500.
+    /// Whether the database could not be reached (no connection, pool exhausted, or the
+    /// connection broke under a query): worth a 503 and a retry, not a 500.
     pub fn is_unreachable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Db(DbErr::ConnectionAcquire(_)) | StoreError::Db(DbErr::Conn(_))
-        )
+        use sea_orm::RuntimeErr;
+        use sea_orm::sqlx::Error as Sqlx;
+        match self {
+            StoreError::Db(DbErr::ConnectionAcquire(_)) | StoreError::Db(DbErr::Conn(_)) => true,
+            StoreError::Db(
+                DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)),
+            ) => matches!(
+                **e,
+                Sqlx::Io(_)
+                    | Sqlx::Tls(_)
+                    | Sqlx::PoolTimedOut
+                    | Sqlx::PoolClosed
+                    | Sqlx::WorkerCrashed
+            ),
+            _ => false,
+        }
     }
 }
 

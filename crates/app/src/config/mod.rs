@@ -295,7 +295,7 @@ impl Default for Settings {
                 url: Secret::new(""),
                 pool_size: 20,
                 max_overflow: 10,
-                pool_timeout_secs: 5,
+                pool_timeout_secs: 3,
                 pool_recycle_secs: 1800,
                 migrate_on_start: true,
                 replica_url: Secret::new(""),

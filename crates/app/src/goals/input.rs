@@ -49,6 +49,7 @@ pub struct CreateGoalRequest {
     /// Title; defaults to the query.
     pub title: Option<String>,
     /// `low`, `medium` (default), `high`, `critical`.
+    #[schema(schema_with = crate::schema::priority)]
     pub priority: Option<String>,
     /// Optional deadline, in the future.
     pub deadline: Option<DateTime<Utc>>,
@@ -78,8 +79,10 @@ pub struct UpdateGoalRequest {
     #[schema(value_type = Option<CriteriaDoc>)]
     pub criteria: Option<GoalCriteriaInput>,
     /// New status.
+    #[schema(schema_with = crate::schema::goal_status)]
     pub status: Option<String>,
     /// New priority.
+    #[schema(schema_with = crate::schema::priority)]
     pub priority: Option<String>,
     /// New deadline, or null to clear.
     #[serde(deserialize_with = "nullable")]

@@ -164,6 +164,7 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         StatusCode::REQUEST_TIMEOUT => "the request took too long and was cancelled",
         StatusCode::PAYLOAD_TOO_LARGE => "request body too large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "the request's headers are too large",
         _ if status.is_server_error() => "an unexpected error occurred; it has been logged",
         _ => "the request could not be processed",
     };
@@ -193,6 +194,31 @@ pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next:
     let limit = state.settings.server.body_limit_bytes as u64;
     if declared.is_some_and(|n| n > limit) {
         return AppError::PayloadTooLarge.into_response();
+    }
+    next.run(req).await
+}
+
+/// Largest request head (header names and values) accepted; hyper's own buffer allows about
+/// 400 KiB, far more than any honest client sends.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Refuses (431 problem+json) a request whose headers add up to more than
+/// [`MAX_HEADER_BYTES`]. Heads hyper cannot even buffer get the same answer from
+/// [`super::wire`].
+pub async fn refuse_huge_headers(req: Request, next: Next) -> Response {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return problem(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "the request's headers add up to {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+            ),
+            None,
+        );
     }
     next.run(req).await
 }

@@ -63,6 +63,10 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for op in ops.into_iter().flatten() {
             let has_body = op.request_body.is_some();
+            let has_query = op.parameters.iter().flatten().any(|p| match p {
+                RefOr::T(p) => p.parameter_in == ParameterIn::Query,
+                RefOr::Ref(_) => false,
+            });
             let has_path_param = path.contains('{')
                 || op.parameters.iter().flatten().any(|p| match p {
                     RefOr::T(p) => p.parameter_in == ParameterIn::Path,
@@ -102,6 +106,17 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
                 add("413", "Body too large");
                 add("415", "The body is not JSON");
                 add("422", "Validation failed; one entry per bad field");
+            }
+            add(
+                "431",
+                "The request's headers are too large (more than 64 KiB)",
+            );
+            if has_query {
+                add("400", "A malformed query parameter (not of its type)");
+                add(
+                    "422",
+                    "A query parameter out of its range, or a required one missing",
+                );
             }
             if has_path_param {
                 add(

@@ -22,7 +22,9 @@ use super::api::{
     analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, unsubscribe,
     users, wallet, ws,
 };
-use super::middleware::{problem_for_bare_errors, rate_limit, refuse_oversized, track_metrics};
+use super::middleware::{
+    problem_for_bare_errors, rate_limit, refuse_huge_headers, refuse_oversized, track_metrics,
+};
 use super::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -135,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn(problem_for_bare_errors))
         .layer(from_fn_with_state(state.clone(), refuse_oversized))
+        .layer(from_fn(refuse_huge_headers))
         .layer(DefaultBodyLimit::max(settings.server.body_limit_bytes))
         .layer(
             ServiceBuilder::new()

@@ -201,7 +201,22 @@ impl EventBus {
             events: local.clone(),
             resync: resync.clone(),
         };
-        tokio::spawn(relay.run(pubsub));
+        // Supervised: should the relay ever panic, it starts again (subscribing afresh, then
+        // announcing a resync) instead of leaving this process deaf to other replicas.
+        let first = std::sync::Mutex::new(Some(pubsub));
+        tokio::spawn(crate::supervisor::supervise(
+            Arc::default(),
+            "live_relay",
+            crate::supervisor::never(),
+            move |_| {
+                let relay = relay.clone();
+                let first = first.lock().unwrap_or_else(|p| p.into_inner()).take();
+                async move {
+                    relay.run(first).await;
+                    Ok(())
+                }
+            },
+        ));
         Ok(Self {
             local,
             resync,
@@ -322,6 +337,7 @@ impl EventBus {
 pub type Events = Arc<EventBus>;
 
 /// The task relaying a Redis channel to local subscribers.
+#[derive(Clone)]
 struct Relay {
     client: redis::Client,
     channel: String,
@@ -332,8 +348,8 @@ struct Relay {
 impl Relay {
     /// Relays until the process ends, resubscribing (with a capped backoff) when the
     /// subscription drops and announcing a resync once it is back.
-    async fn run(self, first: redis::aio::PubSub) {
-        let mut pubsub = Some(first);
+    async fn run(self, first: Option<redis::aio::PubSub>) {
+        let mut pubsub = first;
         let mut backoff = std::time::Duration::from_millis(200);
         loop {
             if let Some(sub) = pubsub.take() {

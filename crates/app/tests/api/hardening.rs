@@ -226,3 +226,169 @@ async fn the_openapi_document_says_failures_are_problem_json_and_lists_the_gatew
         assert!(create[code].is_object(), "POST /goals documents {code}");
     }
 }
+
+/// Sends `head` on a raw connection and returns the answer's status line and body.
+async fn raw_exchange(app: &TestApp, head: &[u8]) -> (String, String, String) {
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // The server may answer (and close) before it read all of a huge head.
+    let _ = stream.write_all(head).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .expect("answered and closed");
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn assert_raw_problem(answer: &(String, String, String), status: u16) {
+    let (line, head, body) = answer;
+    assert!(
+        line.starts_with(&format!("HTTP/1.1 {status} ")),
+        "{line}\n{head}"
+    );
+    assert!(
+        head.contains("content-type: application/problem+json"),
+        "{line}\n{head}"
+    );
+    let doc: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(doc["status"], status, "{doc}");
+    assert!(
+        doc["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{doc}"
+    );
+}
+
+#[tokio::test]
+async fn a_raw_0xff_byte_in_the_url_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+    let answer = raw_exchange(
+        &app,
+        b"GET /api/v1/deals/search?q=\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .await;
+    assert_raw_problem(&answer, 400);
+}
+
+#[tokio::test]
+async fn two_hundred_kilobytes_of_headers_are_a_431_problem() {
+    let app = TestApp::spawn().await;
+    // One header of 200 KB (hyper buffers it; the gateway refuses it) ...
+    let big = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(200 * 1024)
+    );
+    assert_raw_problem(&raw_exchange(&app, big.as_bytes()).await, 431);
+    // ... 200 KB in many headers (more than hyper parses: it answers by itself) ...
+    let mut many = String::from("GET /health HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..2_000 {
+        many.push_str(&format!("X-H{i}: {}\r\n", "b".repeat(96)));
+    }
+    many.push_str("\r\n");
+    assert_raw_problem(&raw_exchange(&app, many.as_bytes()).await, 431);
+    // ... and a head larger than hyper's buffer.
+    let huge = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n",
+        "c".repeat(600 * 1024)
+    );
+    assert_raw_problem(&raw_exchange(&app, huge.as_bytes()).await, 431);
+    // An ordinary request still works.
+    assert_eq!(app.get("/health", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn ready_is_503_naming_a_background_loop_that_is_down() {
+    use std::sync::Arc;
+    let app = TestApp::spawn().await;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let signal: deals_app::supervisor::Signal = Arc::new(move || {
+        let mut rx = rx.clone();
+        Box::pin(async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })
+    });
+    // A job worker that keeps failing: supervised (restarted with backoff), and /ready says so.
+    tokio::spawn(deals_app::supervisor::supervise(
+        app.state.loops.clone(),
+        deals_app::startup::JOB_WORKER,
+        signal,
+        |_| async { anyhow::bail!("injected: the queue worker cannot start") },
+    ));
+    let mut body = Value::Null;
+    for _ in 0..100 {
+        let res = app.get("/ready", None).await;
+        let status = res.status();
+        body = res.json().await.unwrap();
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(body["status"], "unavailable", "{body}");
+    let worker = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "job_worker")
+        .cloned()
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(worker["status"], "down");
+    assert!(
+        worker["error"].as_str().unwrap().contains("injected"),
+        "{worker}"
+    );
+    let restarts = app.state.loops.get("job_worker").unwrap().restarts;
+    assert!(restarts >= 1, "restarted {restarts} times");
+    stop.send(true).unwrap();
+}
+
+#[tokio::test]
+async fn every_redis_key_and_channel_carries_the_configured_prefix() {
+    let app = TestApp::spawn().await;
+    let Some(conn) = app.state.redis.clone() else {
+        // SQLite pass: no Redis configured (the PostgreSQL pass runs this with Redis).
+        return;
+    };
+    let prefix = app.state.settings.redis.key_prefix.clone();
+    assert!(prefix.starts_with("test:"), "{prefix}");
+    let user = app.register_user().await;
+    // The cache (a public search), the limiter (signed-in and anonymous requests, sign-in) and
+    // the live channel (a goal's job updates).
+    for _ in 0..2 {
+        let res = app.get("/api/v1/deals/search?q=charger", None).await;
+        assert_eq!(res.status(), 200);
+    }
+    app.get("/api/v1/goals", Some(&user.access)).await;
+    app.create_goal(&user, "usb c charger").await;
+    app.drain_jobs().await;
+
+    let mut conn = conn;
+    let mut ours = Vec::new();
+    // Everything under the prefix, and everything anywhere that names this test's user.
+    for pattern in [format!("{prefix}*"), format!("*{}*", user.id)] {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(&pattern)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(!keys.is_empty(), "nothing stored under {pattern}");
+        for key in &keys {
+            assert!(key.starts_with(&prefix), "{key} lacks the prefix {prefix}");
+        }
+        ours.extend(keys);
+    }
+    assert!(ours.iter().any(|k| k.contains(":cache:")), "{ours:?}");
+    assert!(ours.iter().any(|k| k.contains(":rl:")), "{ours:?}");
+    let channels: Vec<String> = redis::cmd("PUBSUB")
+        .arg("CHANNELS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(channels, [format!("{prefix}events")]);
+}

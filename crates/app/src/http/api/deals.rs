@@ -116,8 +116,10 @@ pub struct SearchParams {
     /// Highest price.
     pub max_price: Option<String>,
     /// `new`, `used`, `refurbished`, `open_box`.
+    #[param(schema_with = crate::schema::condition_filter)]
     pub condition: Option<String>,
     /// `score` (default), `price`, `discount` or `newest`.
+    #[param(schema_with = crate::schema::deal_sort)]
     pub sort: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 100_000, default = 1)]

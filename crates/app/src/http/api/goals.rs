@@ -94,6 +94,7 @@ impl From<Goal> for GoalOut {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only goals of this status.
+    #[param(schema_with = crate::schema::goal_status_filter)]
     pub status: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 100_000, default = 1)]

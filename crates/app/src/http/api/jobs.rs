@@ -128,6 +128,7 @@ pub struct JobMonitor {
 #[into_params(parameter_in = Query)]
 pub struct MonitorParams {
     /// Only jobs in this status.
+    #[param(schema_with = crate::schema::job_status)]
     pub status: Option<String>,
     /// Page (1-based).
     #[param(minimum = 1, maximum = 100_000, default = 1)]

@@ -166,7 +166,7 @@ pub struct AgentRunOut {
     /// Estimated cost in US dollars.
     pub cost: f64,
     /// Providers tried, in order, with their outcome.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub attempts: serde_json::Value,
     /// Error of a failed run.
     pub error: Option<String>,

@@ -1,5 +1,7 @@
 //! Liveness, readiness and metrics.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -49,33 +51,58 @@ impl CheckStatus {
     }
 }
 
-/// State of one dependency.
+/// State of one dependency or background loop.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Check {
-    /// Dependency name.
+    /// Dependency name (`database`, `redis`, `job_queue`), or a background loop of this
+    /// process (`job_worker`, `scheduler`).
     pub name: &'static str,
     /// `ok`, `down`, or `degraded` for an optional dependency that is down.
     pub status: CheckStatus,
-    /// Backend in use (`sqlite`, `postgres`, `redis`, `memory`).
+    /// Backend in use (`sqlite`, `postgres`, `redis`, `memory`; `process` for a loop).
     pub backend: String,
+    /// Whether the process can serve without it (Redis: the cache misses and limits fall back
+    /// to this process meanwhile).
+    pub optional: bool,
+    /// Why it is down, when known (a loop's last failure while it restarts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Overall readiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadyStatus {
+    /// Everything answers.
+    Ready,
+    /// Serving, without an optional dependency (Redis): 200.
+    Degraded,
+    /// A required dependency or loop is down: 503.
+    Unavailable,
 }
 
 /// Readiness answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready`, `degraded` (an optional dependency such as the read replica is down; still
-    /// 200) or `unavailable`.
-    pub status: &'static str,
-    /// Every dependency checked.
+    /// `ready`, `degraded` (an optional dependency is down; still 200) or `unavailable` (503).
+    pub status: ReadyStatus,
+    /// Every dependency and background loop checked.
     pub checks: Vec<Check>,
 }
 
-/// Ready to serve: the database (and Redis, when configured) answer.
+/// How long `/ready` waits for a dependency.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `/ready` waits for Redis (the cache and limits give up on it after 250 ms anyway).
+const REDIS_CHECK_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Ready to serve: the database and the job queue answer and this process's job worker and
+/// scheduler (when it runs them) are running — else 503 naming what is down. Redis down is
+/// `degraded` (200): the cache misses and limits are kept in this process meanwhile.
 #[utoipa::path(get, path = "/ready", tag = "system", responses(
-    (status = 200, body = Readiness, description = "OK"), (status = 503, body = Readiness, description = "a dependency is down")))]
+    (status = 200, body = Readiness, description = "ready, or degraded (an optional dependency is down)"), (status = 503, body = Readiness, description = "a required dependency or background loop is down")))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = Vec::new();
-    let db_ok = tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping())
+    let db_ok = tokio::time::timeout(CHECK_TIMEOUT, state.store.ping())
         .await
         .is_ok_and(|r| r.is_ok());
     let backend = format!("{:?}", state.store.backend()).to_lowercase();
@@ -83,6 +110,8 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         name: "database",
         status: CheckStatus::of(db_ok),
         backend,
+        optional: false,
+        error: None,
     });
     match state.store.check_replica().await {
         deals_store::ReplicaState::None => {}
@@ -94,41 +123,52 @@ pub async fn ready(State(state): State<AppState>) -> Response {
                 CheckStatus::Degraded
             },
             backend: "postgres".into(),
+            optional: true,
+            error: None,
         }),
     }
     if let Some(conn) = &state.redis {
-        let ok = conn.ping(std::time::Duration::from_secs(3)).await;
+        let ok = conn.ping(REDIS_CHECK_TIMEOUT).await;
         checks.push(Check {
             name: "redis",
             status: CheckStatus::of(ok),
             backend: conn.kind().into(),
+            optional: true,
+            error: None,
         });
     }
     let queue = state.jobs.queue();
-    let queue_ok = tokio::time::timeout(std::time::Duration::from_secs(3), queue.ping())
+    let queue_ok = tokio::time::timeout(CHECK_TIMEOUT, queue.ping())
         .await
         .is_ok_and(|r| r.is_ok());
     checks.push(Check {
         name: "job_queue",
         status: CheckStatus::of(queue_ok),
         backend: queue.backend_name().into(),
+        optional: false,
+        error: None,
     });
-    let all_ok = checks.iter().all(|c| c.status != CheckStatus::Down);
-    let degraded = checks.iter().any(|c| c.status == CheckStatus::Degraded);
-    let status = if all_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
+    for name in [crate::startup::JOB_WORKER, crate::startup::SCHEDULER] {
+        if let Some(run) = state.loops.get(name) {
+            checks.push(Check {
+                name,
+                status: CheckStatus::of(run.up),
+                backend: "process".into(),
+                optional: false,
+                error: (!run.up).then_some(run.last_error).flatten(),
+            });
+        }
+    }
+    let required_ok = checks
+        .iter()
+        .all(|c| c.optional || c.status == CheckStatus::Ok);
+    let all_ok = checks.iter().all(|c| c.status == CheckStatus::Ok);
+    let (code, status) = match (required_ok, all_ok) {
+        (true, true) => (StatusCode::OK, ReadyStatus::Ready),
+        (true, false) => (StatusCode::OK, ReadyStatus::Degraded),
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, ReadyStatus::Unavailable),
     };
-    let body = Readiness {
-        status: match (all_ok, degraded) {
-            (false, _) => "unavailable",
-            (true, true) => "degraded",
-            (true, false) => "ready",
-        },
-        checks,
-    };
-    (status, Json(body)).into_response()
+    (code, Json(Readiness { status, checks })).into_response()
 }
 
 /// Prometheus metrics in the text exposition format.
