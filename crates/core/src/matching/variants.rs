@@ -116,12 +116,10 @@ impl Variants {
             .filter(|m| text::has_digit(m))
     }
 
-    /// True when the two titles state a variant attribute differently. With `strict_models`
-    /// false (the titles share a strong model code, which already names the model), other
-    /// model tokens and tier words are not compared: stores add their own part numbers and
-    /// SKUs, and spell `mini-B` `min-B`.
-    pub(crate) fn conflicts(&self, o: &Self, strict_models: bool) -> bool {
-        let pack = |v: &Self| v.pack.clone().unwrap_or_else(|| "1pk".to_owned());
+    /// The differences that always make another product: condition, colours and measures
+    /// (storage, memory, screen and other sizes); unless the titles share a strong model code
+    /// (`shared_code`), also accessory words and a colour code against a colour word.
+    pub(crate) fn hard_conflict(&self, o: &Self, shared_code: bool) -> bool {
         let conditions = |v: &Self| {
             if v.conditions.is_empty() {
                 BTreeSet::from(["new"])
@@ -129,23 +127,32 @@ impl Variants {
                 v.conditions.clone()
             }
         };
-        self.code_contradicts(o)
-            || o.code_contradicts(self)
-            || pack(self) != pack(o)
+        (!shared_code && self.soft_conflicts(o, false)[6..].iter().any(|c| *c))
             || conditions(self) != conditions(o)
-            || (strict_models && self.tiers != o.tiers)
-            || self.accessories != o.accessories
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
-            || sets_conflict(&self.generations, &o.generations, |a, b| a == b)
-            || sets_conflict(&self.carriers, &o.carriers, |a, b| a == b)
-            || (strict_models
-                && (sets_conflict(&self.models, &o.models, models_compatible)
-                    || !self.romans().eq(o.romans())))
             || self.measures.iter().any(|(kind, a)| {
                 o.measures
                     .get(kind)
                     .is_some_and(|b| sets_conflict(a, b, |x, y| x == y))
             })
+    }
+
+    /// The differences stores also write differently for one product, which the rules and the
+    /// learned model weigh: `[pack, tiers, generations, carriers, model tokens, roman
+    /// numerals, accessory words, colour code]` (tiers, model tokens and numerals only with
+    /// `strict_models`).
+    pub(crate) fn soft_conflicts<'a>(&'a self, o: &'a Self, strict_models: bool) -> [bool; 8] {
+        let pack = |v: &'a Self| v.pack.as_deref().unwrap_or("1pk");
+        [
+            pack(self) != pack(o),
+            strict_models && self.tiers != o.tiers,
+            sets_conflict(&self.generations, &o.generations, |a, b| a == b),
+            sets_conflict(&self.carriers, &o.carriers, |a, b| a == b),
+            strict_models && sets_conflict(&self.models, &o.models, models_compatible),
+            strict_models && !self.romans().eq(o.romans()),
+            self.accessories != o.accessories,
+            self.code_contradicts(o) || o.code_contradicts(self),
+        ]
     }
 }
 

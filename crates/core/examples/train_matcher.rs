@@ -1,0 +1,425 @@
+//! Trains the learned part of same-product matching on the **train** splits of the public
+//! pairs in `../shared/data/er/` (Walmart–Amazon and Abt–Buy) and writes it into the crate:
+//!
+//! ```text
+//! cargo run --release -p deals-core --example train_matcher            # report only
+//! cargo run --release -p deals-core --example train_matcher -- write   # also write the model
+//! ```
+//!
+//! Steps: term weights (inverse document frequency over the train records) →
+//! `src/matching/idf.txt`; similarity features of every train pair that the hard rules leave
+//! open (see `ProductFeatures::pair_features`); gradient-boosted trees (logistic loss,
+//! histogram splits, depth 4); the decision threshold from 5-fold out-of-fold scores on train
+//! (the highest F1 of the worse benchmark with precision ≥ [`MIN_PRECISION`] on both); the
+//! final trees on all train pairs → `src/matching/learned_model.rs`. The validation splits are
+//! only read for the report at the end. Deterministic: no randomness.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+#[path = "../tests/matching/er_data.rs"]
+#[allow(dead_code)]
+mod er_data;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use deals_core::matching::{FEATURE_NAMES, FEATURES, Idf, ProductFeatures, SameProduct};
+
+/// Trees in the ensemble.
+const TREES: usize = 200;
+/// Depth of each tree (the crate's `learned::DEPTH`).
+const DEPTH: usize = 4;
+/// Shrinkage of each tree's leaves.
+const LEARNING_RATE: f32 = 0.1;
+/// L2 penalty on leaf values.
+const LAMBDA: f64 = 1.0;
+/// Smallest hessian sum of a child.
+const MIN_CHILD: f64 = 2.0;
+/// Histogram bins per feature.
+const BINS: usize = 64;
+/// Lowest out-of-fold precision accepted when choosing the threshold.
+const MIN_PRECISION: f64 = 0.93;
+/// Terms seen in fewer train records get the weight of an unseen term.
+const MIN_DF: usize = 2;
+const BENCHES: [&str; 2] = ["Walmart-Amazon", "Abt-Buy"];
+
+/// One labelled pair: `None` when a hard rule decides it, with that decision.
+struct Sample {
+    bench: usize,
+    x: Option<[f32; FEATURES]>,
+    decided: bool,
+    y: bool,
+}
+
+struct Tree {
+    feature: [u8; 15],
+    threshold: [f32; 15],
+    leaf: [f32; 16],
+}
+
+struct Model {
+    base: f32,
+    trees: Vec<Tree>,
+}
+
+impl Model {
+    fn margin(&self, x: &[f32; FEATURES]) -> f32 {
+        let mut sum = self.base;
+        for t in &self.trees {
+            let mut i = 0;
+            for _ in 0..DEPTH {
+                i = 2 * i + 1 + usize::from(x[t.feature[i] as usize] > t.threshold[i]);
+            }
+            sum += t.leaf[i - 15];
+        }
+        sum
+    }
+}
+
+fn main() {
+    let write = std::env::args().nth(1).as_deref() == Some("write");
+    let load = |split: &str| -> Vec<(usize, er_data::Pair)> {
+        BENCHES
+            .iter()
+            .enumerate()
+            .flat_map(|(b, name)| {
+                er_data::load(&format!("{name}.{split}"))
+                    .unwrap_or_else(|| panic!("{name}.{split} missing"))
+                    .into_iter()
+                    .map(move |p| (b, p))
+            })
+            .collect()
+    };
+    let train = load("train");
+    let valid = load("valid");
+
+    // Term weights from the train records (each distinct record once).
+    let plain = Idf::default();
+    let mut seen = HashSet::new();
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for (_, p) in &train {
+        for r in [&p.left, &p.right] {
+            if !seen.insert(er_data::describe(r)) {
+                continue;
+            }
+            for t in ProductFeatures::with_idf(&r.key(), &plain).terms() {
+                *df.entry(t.clone()).or_default() += 1;
+            }
+        }
+    }
+    let idf = Idf::from_counts(seen.len(), df.iter().map(|(t, n)| (t.as_str(), *n)), MIN_DF);
+
+    let samples = |pairs: &[(usize, er_data::Pair)]| -> Vec<Sample> {
+        pairs
+            .iter()
+            .map(|(bench, p)| {
+                let (a, b) = (
+                    ProductFeatures::with_idf(&p.left.key(), &idf),
+                    ProductFeatures::with_idf(&p.right.key(), &idf),
+                );
+                let x = a.pair_features(&b);
+                Sample {
+                    bench: *bench,
+                    x,
+                    decided: x.is_none() && a.same_as(&b) != SameProduct::No,
+                    y: p.same,
+                }
+            })
+            .collect()
+    };
+    if std::env::args().nth(1).as_deref() == Some("vetoed") {
+        for (b, p) in &train {
+            let (x, y) = (ProductFeatures::new(&p.left.key()), ProductFeatures::new(&p.right.key()));
+            if p.same && x.pair_features(&y).is_none() && x.same_as(&y) == SameProduct::No {
+                println!("{b} {}\n   {}", er_data::describe(&p.left), er_data::describe(&p.right));
+            }
+        }
+        return;
+    }
+    let tr = samples(&train);
+    let va = samples(&valid);
+    for (name, set) in [("train", &tr), ("valid", &va)] {
+        for (b, bench) in BENCHES.iter().enumerate() {
+            let of = || set.iter().filter(|s| s.bench == b);
+            let vetoed = of().filter(|s| s.x.is_none() && !s.decided && s.y).count();
+            let pos = of().filter(|s| s.y).count();
+            println!(
+                "{bench}.{name}: {} pairs, {pos} same; {vetoed} same pairs refused by a hard rule",
+                of().count()
+            );
+        }
+    }
+
+    let cuts = cuts(&tr);
+    // Out-of-fold margins on train for the threshold.
+    let mut oof = vec![f32::NAN; tr.len()];
+    for fold in 0..5 {
+        let fit: Vec<usize> = (0..tr.len()).filter(|i| i % 5 != fold).collect();
+        let model = train_trees(&tr, &fit, &cuts);
+        for i in (0..tr.len()).filter(|i| i % 5 == fold) {
+            if let Some(x) = &tr[i].x {
+                oof[i] = model.margin(x);
+            }
+        }
+    }
+    let rules = |s: &Sample| s.decided || s.x.is_some_and(|x| x[0] > 0.5);
+    let mut best = (f64::MIN, 0.0f32);
+    let mut candidates: Vec<f32> = oof.iter().copied().filter(|m| !m.is_nan()).collect();
+    candidates.sort_by(f32::total_cmp);
+    candidates.dedup();
+    for (n, &t) in candidates.iter().enumerate().step_by(5) {
+        let s = scores(&tr, |i, s| s.decided || oof[i] >= t && s.x.is_some());
+        if n % 100 == 0 && std::env::var_os("CURVE").is_some() {
+            println!(
+                "t {t:.2}: {}",
+                s.iter()
+                    .map(|s| format!("P {:.3} R {:.3} F1 {:.3}", s.precision(), s.recall(), s.f1()))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
+        }
+        if s.iter().all(|s| s.precision() >= MIN_PRECISION) {
+            let worst = s.iter().map(|s| s.f1()).fold(f64::MAX, f64::min);
+            if worst > best.0 {
+                best = (worst, t);
+            }
+        }
+    }
+    let threshold = best.1;
+    if let Ok(b) = std::env::var("DUMP") {
+        for (i, (bench, p)) in train.iter().enumerate() {
+            let got = tr[i].decided || tr[i].x.is_some() && oof[i] >= threshold;
+            if bench.to_string() == b && got != p.same {
+                println!(
+                    "{} {:.2}\n   {}\n   {}",
+                    if got { "FP" } else { "FN" },
+                    oof[i],
+                    er_data::describe(&p.left),
+                    er_data::describe(&p.right)
+                );
+            }
+        }
+    }
+    let all: Vec<usize> = (0..tr.len()).collect();
+    let model = train_trees(&tr, &all, &cuts);
+
+    let report = |name: &str, set: &[Sample], decide: &dyn Fn(usize, &Sample) -> bool| {
+        for (b, s) in scores(set, decide).iter().enumerate() {
+            println!(
+                "  {}.{name}: precision {:.3} recall {:.3} F1 {:.3}",
+                BENCHES[b],
+                s.precision(),
+                s.recall(),
+                s.f1()
+            );
+        }
+    };
+    println!("rules only:");
+    report("train", &tr, &|_, s| rules(s));
+    report("valid", &va, &|_, s| rules(s));
+    println!("learned, threshold {threshold:.3} (out-of-fold on train, then valid):");
+    report("train-oof", &tr, &|i, s| {
+        s.decided || s.x.is_some() && oof[i] >= threshold
+    });
+    report("valid", &va, &|_, s| {
+        s.decided || s.x.is_some_and(|x| model.margin(&x) >= threshold)
+    });
+    let mut gain = [0usize; FEATURES];
+    for t in &model.trees {
+        for (f, th) in t.feature.iter().zip(t.threshold) {
+            if th.is_finite() {
+                gain[*f as usize] += 1;
+            }
+        }
+    }
+    println!(
+        "splits per feature: {}",
+        FEATURE_NAMES
+            .iter()
+            .zip(gain)
+            .map(|(n, g)| format!("{n} {g}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    if write {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/matching");
+        std::fs::write(format!("{dir}/idf.txt"), idf.to_text()).unwrap();
+        std::fs::write(
+            format!("{dir}/learned_model.rs"),
+            rust_source(&model, threshold),
+        )
+        .unwrap();
+        println!("wrote {dir}/idf.txt and {dir}/learned_model.rs");
+    }
+}
+
+/// Confusion counts per benchmark.
+fn scores(set: &[Sample], decide: impl Fn(usize, &Sample) -> bool) -> [er_data::Scores; 2] {
+    let mut out = [er_data::Scores::default(); 2];
+    for (i, s) in set.iter().enumerate() {
+        let c = &mut out[s.bench];
+        match (decide(i, s), s.y) {
+            (true, true) => c.tp += 1,
+            (true, false) => c.fp += 1,
+            (false, true) => c.fn_ += 1,
+            (false, false) => c.tn += 1,
+        }
+    }
+    out
+}
+
+/// Per feature, the split thresholds: midpoints between distinct values, or quantiles.
+fn cuts(set: &[Sample]) -> Vec<Vec<f32>> {
+    (0..FEATURES)
+        .map(|f| {
+            let mut v: Vec<f32> = set.iter().filter_map(|s| s.x.map(|x| x[f])).collect();
+            v.sort_by(f32::total_cmp);
+            let mut distinct = v.clone();
+            distinct.dedup();
+            if distinct.len() <= BINS {
+                distinct.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect()
+            } else {
+                let mut c: Vec<f32> = (1..BINS).map(|k| v[k * v.len() / BINS]).collect();
+                c.dedup();
+                c
+            }
+        })
+        .collect()
+}
+
+fn train_trees(set: &[Sample], rows: &[usize], cuts: &[Vec<f32>]) -> Model {
+    let rows: Vec<usize> = rows.iter().copied().filter(|&i| set[i].x.is_some()).collect();
+    let xs: Vec<[f32; FEATURES]> = rows.iter().map(|&i| set[i].x.unwrap()).collect();
+    let ys: Vec<f64> = rows.iter().map(|&i| f64::from(u8::from(set[i].y))).collect();
+    let bins: Vec<[u8; FEATURES]> = xs
+        .iter()
+        .map(|x| std::array::from_fn(|f| cuts[f].partition_point(|&c| c < x[f]) as u8))
+        .collect();
+    let mean = ys.iter().sum::<f64>() / ys.len() as f64;
+    let base = (mean / (1.0 - mean)).ln() as f32;
+    let mut margin = vec![base; rows.len()];
+    let mut trees = Vec::with_capacity(TREES);
+    for _ in 0..TREES {
+        let (g, h): (Vec<f64>, Vec<f64>) = margin
+            .iter()
+            .zip(&ys)
+            .map(|(m, y)| {
+                let p = 1.0 / (1.0 + (-f64::from(*m)).exp());
+                (p - y, (p * (1.0 - p)).max(1e-6))
+            })
+            .unzip();
+        let mut tree = Tree {
+            feature: [0; 15],
+            threshold: [f32::INFINITY; 15],
+            leaf: [0.0; 16],
+        };
+        // Node membership, breadth first.
+        let mut node = vec![0usize; rows.len()];
+        for depth in 0..DEPTH {
+            let first = (1 << depth) - 1;
+            for n in first..first + (1 << depth) {
+                let members: Vec<usize> = (0..rows.len()).filter(|&r| node[r] == n).collect();
+                if let Some((f, k)) = best_split(&members, &bins, &g, &h, cuts) {
+                    tree.feature[n] = f as u8;
+                    tree.threshold[n] = cuts[f][k];
+                }
+            }
+            for r in 0..rows.len() {
+                let n = node[r];
+                let right = xs[r][tree.feature[n] as usize] > tree.threshold[n];
+                node[r] = 2 * n + 1 + usize::from(right);
+            }
+        }
+        for leaf in 0..16 {
+            let (gs, hs) = (0..rows.len())
+                .filter(|&r| node[r] == leaf + 15)
+                .fold((0.0, 0.0), |(a, b), r| (a + g[r], b + h[r]));
+            tree.leaf[leaf] = (-gs / (hs + LAMBDA)) as f32 * LEARNING_RATE;
+        }
+        for r in 0..rows.len() {
+            margin[r] += tree.leaf[node[r] - 15];
+        }
+        trees.push(tree);
+    }
+    Model { base, trees }
+}
+
+/// The feature and cut index of the best split of `members`, if any gains.
+fn best_split(
+    members: &[usize],
+    bins: &[[u8; FEATURES]],
+    g: &[f64],
+    h: &[f64],
+    cuts: &[Vec<f32>],
+) -> Option<(usize, usize)> {
+    let (gt, ht) = members
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &r| (a + g[r], b + h[r]));
+    let parent = gt * gt / (ht + LAMBDA);
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (f, cut) in cuts.iter().enumerate() {
+        let mut hist = vec![(0.0f64, 0.0f64); cut.len() + 1];
+        for &r in members {
+            let b = bins[r][f] as usize;
+            hist[b].0 += g[r];
+            hist[b].1 += h[r];
+        }
+        let (mut gl, mut hl) = (0.0, 0.0);
+        for (k, (hg, hh)) in hist.iter().enumerate().take(cut.len()) {
+            gl += hg;
+            hl += hh;
+            let (gr, hr) = (gt - gl, ht - hl);
+            if hl < MIN_CHILD || hr < MIN_CHILD {
+                continue;
+            }
+            let gain = gl * gl / (hl + LAMBDA) + gr * gr / (hr + LAMBDA) - parent;
+            if gain > 1e-9 && best.is_none_or(|(b, _, _)| gain > b) {
+                best = Some((gain, f, k));
+            }
+        }
+    }
+    best.map(|(_, f, k)| (f, k))
+}
+
+fn rust_source(model: &Model, threshold: f32) -> String {
+    let mut s = String::new();
+    let f = |x: f32| {
+        if x.is_finite() {
+            format!("{x:?}")
+        } else {
+            "f32::INFINITY".to_owned()
+        }
+    };
+    writeln!(
+        s,
+        "//! Generated by `cargo run --release -p deals-core --example train_matcher -- write`\n\
+         //! from the train splits of the public product-matching pairs; do not edit.\n\
+         //! {} trees of depth {DEPTH}, learning rate {LEARNING_RATE}.\n\n\
+         use super::learned::Tree;\n\n\
+         /// Log-odds before the trees.\n\
+         pub(crate) const BASE: f32 = {};\n\
+         /// Smallest log-odds called the same product.\n\
+         pub(crate) const THRESHOLD: f32 = {};\n\
+         /// The trees.\n\
+         #[rustfmt::skip]\n\
+         pub(crate) const TREES: [Tree; {}] = [",
+        model.trees.len(),
+        f(model.base),
+        f(threshold),
+        model.trees.len()
+    )
+    .unwrap();
+    for t in &model.trees {
+        writeln!(
+            s,
+            "    Tree {{ feature: {:?}, threshold: [{}], leaf: [{}] }},",
+            t.feature,
+            t.threshold.map(f).join(", "),
+            t.leaf.map(f).join(", ")
+        )
+        .unwrap();
+    }
+    s.push_str("];\n");
+    s
+}
