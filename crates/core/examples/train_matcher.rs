@@ -242,6 +242,22 @@ fn main() {
             .join(", ")
     );
 
+    if std::env::var_os("CHECK").is_some() {
+        let mut shown = 0;
+        for (_, p) in &valid {
+            let (a, b) = (
+                ProductFeatures::with_idf(&p.left.key(), &idf),
+                ProductFeatures::with_idf(&p.right.key(), &idf),
+            );
+            let (c, d) = (ProductFeatures::new(&p.left.key()), ProductFeatures::new(&p.right.key()));
+            let (x, y) = (a.pair_features(&b), c.pair_features(&d));
+            if x.is_some() != y.is_some() || (x.is_some() && (model.margin(&x.unwrap()) >= threshold) != (c.same_as(&d) != SameProduct::No)) {
+                println!("{x:?}\n{y:?}\n{:?}", x.map(|x| model.margin(&x)));
+                shown += 1;
+                if shown > 2 { break; }
+            }
+        }
+    }
     if write {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/matching");
         std::fs::write(format!("{dir}/idf.txt"), idf.to_text()).unwrap();

@@ -126,7 +126,8 @@ impl Idf {
         }
     }
 
-    /// Reads the `idf.txt` format: a first line `unknown <weight>`, then `<term> <weight>`.
+    /// Reads the `idf.txt` format: a first line `* <weight>` (an unseen term), then
+    /// `<term> <weight>`.
     pub fn parse(text: &str) -> Self {
         let mut out = Self::default();
         for line in text.lines() {
@@ -134,7 +135,7 @@ impl Idf {
                 continue;
             };
             let w: f32 = w.parse().unwrap_or(1.0);
-            if term == "unknown" {
+            if term == "*" {
                 out.unknown = w;
             } else {
                 out.weights.insert(term.to_owned(), w);
@@ -147,7 +148,7 @@ impl Idf {
     pub fn to_text(&self) -> String {
         let mut terms: Vec<(&String, &f32)> = self.weights.iter().collect();
         terms.sort_by(|a, b| a.0.cmp(b.0));
-        let mut out = format!("unknown {:.3}\n", self.unknown);
+        let mut out = format!("* {:.3}\n", self.unknown);
         for (t, w) in terms {
             out.push_str(&format!("{t} {w:.3}\n"));
         }
