@@ -41,6 +41,8 @@ const BINS: usize = 64;
 const MIN_PRECISION: f64 = 0.93;
 /// Terms seen in fewer train records get the weight of an unseen term.
 const MIN_DF: usize = 2;
+/// Index of the feature `variant_differs`.
+const VARIANT_DIFFERS: usize = 27;
 const BENCHES: [&str; 2] = ["Walmart-Amazon", "Abt-Buy"];
 
 /// One labelled pair: `None` when a hard rule decides it, with that decision.
@@ -162,33 +164,47 @@ fn main() {
             }
         }
     }
+    let all: Vec<usize> = (0..tr.len()).collect();
+    let model = train_trees(&tr, &all, &cuts);
+    let sim = sim_pairs(&idf, &model);
+    // The rules alone on the simulated world: the thresholds may not make it worse.
+    let sim_rules = sim
+        .iter()
+        .map(|m| m.scores([f32::MIN, f32::INFINITY, f32::INFINITY]))
+        .collect::<Vec<_>>();
     let rules = |s: &Sample| s.decided || s.x.is_some_and(|x| x[0] > 0.5);
-    let mut best = (f64::MIN, 0.0f32);
+    // The policy: what the rules accept unless the model is against it (margin < low), and
+    // what the model accepts (margin ≥ high) when no variant attribute differs.
+    let policy = |x: &[f32; FEATURES], m: f32, t: [f32; 3]| m >= t[group(x)];
+    let mut best = (f64::MIN, [f32::MIN; 3]);
     let mut candidates: Vec<f32> = oof.iter().copied().filter(|m| !m.is_nan()).collect();
     candidates.sort_by(f32::total_cmp);
-    candidates.dedup();
-    for (n, &t) in candidates.iter().enumerate().step_by(5) {
-        let s = scores(&tr, |i, s| s.decided || oof[i] >= t && s.x.is_some());
-        if n % 100 == 0 && std::env::var_os("CURVE").is_some() {
-            println!(
-                "t {t:.2}: {}",
-                s.iter()
-                    .map(|s| format!("P {:.3} R {:.3} F1 {:.3}", s.precision(), s.recall(), s.f1()))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            );
-        }
-        if s.iter().all(|s| s.precision() >= MIN_PRECISION) {
-            let worst = s.iter().map(|s| s.f1()).fold(f64::MAX, f64::min);
-            if worst > best.0 {
-                best = (worst, t);
+    let steps = |from: f32| (0..=40).map(move |k| from + k as f32 * 0.25);
+    let lows: Vec<f32> = std::iter::once(f32::MIN).chain(steps(-8.0)).collect();
+    let grid: Vec<f32> = steps(-2.0).collect();
+    for &low in &lows {
+        for &high in &grid {
+            for &top in grid.iter().filter(|&&t| t >= high) {
+                let t = [low, high, top];
+                let s = scores(&tr, |i, s| {
+                    s.decided || s.x.is_some_and(|x| policy(&x, oof[i], t))
+                });
+                if s.iter().all(|s| s.precision() >= MIN_PRECISION)
+                    && sim.iter().zip(&sim_rules).all(|(m, r)| m.no_worse(t, *r))
+                {
+                    let worst = s.iter().map(|s| s.f1()).fold(f64::MAX, f64::min);
+                    if worst > best.0 {
+                        best = (worst, t);
+                    }
+                }
             }
         }
     }
-    let threshold = best.1;
+    let t = best.1;
     if let Ok(b) = std::env::var("DUMP") {
         for (i, (bench, p)) in train.iter().enumerate() {
-            let got = tr[i].decided || tr[i].x.is_some() && oof[i] >= threshold;
+            let got = tr[i].decided
+                || tr[i].x.is_some_and(|x| policy(&x, oof[i], t));
             if bench.to_string() == b && got != p.same {
                 println!(
                     "{} {:.2}\n   {}\n   {}",
@@ -200,8 +216,6 @@ fn main() {
             }
         }
     }
-    let all: Vec<usize> = (0..tr.len()).collect();
-    let model = train_trees(&tr, &all, &cuts);
 
     let report = |name: &str, set: &[Sample], decide: &dyn Fn(usize, &Sample) -> bool| {
         for (b, s) in scores(set, decide).iter().enumerate() {
@@ -217,12 +231,17 @@ fn main() {
     println!("rules only:");
     report("train", &tr, &|_, s| rules(s));
     report("valid", &va, &|_, s| rules(s));
-    println!("learned, threshold {threshold:.3} (out-of-fold on train, then valid):");
+    for ((m, name), r) in sim.iter().zip(["as shown", "titles only"]).zip(&sim_rules) {
+        println!("simulator ({name}, seed {SIM_SEED}), rules only: precision {:.4} recall {:.4}", r.0, r.1);
+        let (p, r, acc) = m.scores(t);
+        println!("simulator ({name}, seed {SIM_SEED}): precision {p:.4} recall {r:.4}, accessory merges {acc}");
+    }
+    println!("learned, thresholds {t:?} (out-of-fold on train, then valid):");
     report("train-oof", &tr, &|i, s| {
-        s.decided || s.x.is_some() && oof[i] >= threshold
+        s.decided || s.x.is_some_and(|x| policy(&x, oof[i], t))
     });
     report("valid", &va, &|_, s| {
-        s.decided || s.x.is_some_and(|x| model.margin(&x) >= threshold)
+        s.decided || s.x.is_some_and(|x| policy(&x, model.margin(&x), t))
     });
     let mut gain = [0usize; FEATURES];
     for t in &model.trees {
@@ -242,31 +261,132 @@ fn main() {
             .join(", ")
     );
 
-    if std::env::var_os("CHECK").is_some() {
-        let mut shown = 0;
-        for (_, p) in &valid {
-            let (a, b) = (
-                ProductFeatures::with_idf(&p.left.key(), &idf),
-                ProductFeatures::with_idf(&p.right.key(), &idf),
-            );
-            let (c, d) = (ProductFeatures::new(&p.left.key()), ProductFeatures::new(&p.right.key()));
-            let (x, y) = (a.pair_features(&b), c.pair_features(&d));
-            if x.is_some() != y.is_some() || (x.is_some() && (model.margin(&x.unwrap()) >= threshold) != (c.same_as(&d) != SameProduct::No)) {
-                println!("{x:?}\n{y:?}\n{:?}", x.map(|x| model.margin(&x)));
-                shown += 1;
-                if shown > 2 { break; }
-            }
-        }
-    }
     if write {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/matching");
         std::fs::write(format!("{dir}/idf.txt"), idf.to_text()).unwrap();
         std::fs::write(
             format!("{dir}/learned_model.rs"),
-            rust_source(&model, threshold),
+            rust_source(&model, t),
         )
         .unwrap();
         println!("wrote {dir}/idf.txt and {dir}/learned_model.rs");
+    }
+}
+
+/// Seed of the simulated world whose offers constrain the thresholds (the linkage test uses the
+/// default world, seed 42).
+const SIM_SEED: u64 = 7;
+
+/// The cross-store pairs of one simulated world in one mode (store fields shown or titles
+/// only): what the hard rules decide, and the open pairs the thresholds may accept.
+struct SimPairs {
+    /// Pairs of the same product.
+    same: usize,
+    /// Decided same by a hard rule: (right, wrong, wrong with an accessory).
+    decided: (usize, usize, usize),
+    /// Open pairs: (group, margin, same product, accessory with non-accessory).
+    open: Vec<(usize, f32, bool, bool)>,
+}
+
+impl SimPairs {
+    fn scores(&self, t: [f32; 3]) -> (f64, f64, usize) {
+        let (mut tp, mut fp, mut acc) = self.decided;
+        for &(g, m, same, accessory) in &self.open {
+            if m >= t[g] {
+                if same {
+                    tp += 1;
+                } else {
+                    fp += 1;
+                    acc += usize::from(accessory);
+                }
+            }
+        }
+        (
+            tp as f64 / (tp + fp).max(1) as f64,
+            tp as f64 / self.same.max(1) as f64,
+            acc,
+        )
+    }
+
+    /// Precision and recall at least those of the rules alone (`rules`, less 0.002), and no
+    /// accessory merged with a product.
+    fn no_worse(&self, t: [f32; 3], rules: (f64, f64, usize)) -> bool {
+        let (p, r, acc) = self.scores(t);
+        p >= rules.0 - 0.002 && r >= rules.1 - 0.002 && acc == 0
+    }
+}
+
+/// Reads `target/sim-offers-<SIM_SEED>.tsv` (written by `deals-markets`' `sim_offers`
+/// example) into pairs for both modes.
+fn sim_pairs(idf: &Idf, model: &Model) -> Vec<SimPairs> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/sim-offers-7.tsv");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!("{path} missing: cargo run -p deals-markets --example sim_offers -- {SIM_SEED} > target/sim-offers-{SIM_SEED}.tsv")
+    });
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    fn opt(s: &str) -> Option<&str> {
+        (!s.is_empty()).then_some(s)
+    }
+    [true, false]
+        .map(|full| {
+            let features: Vec<ProductFeatures> = rows
+                .iter()
+                .map(|r| {
+                    ProductFeatures::with_idf(
+                        &deals_core::matching::ProductKey {
+                            title: r[4],
+                            brand: opt(r[5]),
+                            model: opt(r[6]).filter(|_| full),
+                            gtin: opt(r[7]).filter(|_| full),
+                            mpn: opt(r[8]).filter(|_| full),
+                        },
+                        idf,
+                    )
+                })
+                .collect();
+            let mut out = SimPairs { same: 0, decided: (0, 0, 0), open: vec![] };
+            for i in 0..rows.len() {
+                for j in i + 1..rows.len() {
+                    let (a, b) = (&rows[i], &rows[j]);
+                    if a[0] == b[0] || a[1] != b[1] {
+                        continue;
+                    }
+                    let same = a[2] == b[2];
+                    out.same += usize::from(same);
+                    match features[i].pair_features(&features[j]) {
+                        Some(x) => {
+                            let m = model.margin(&x);
+                            if x[0] > 0.5 || m >= -2.0 {
+                                out.open.push((group(&x), m, same, a[3] != b[3]));
+                            }
+                        }
+                        None => {
+                            if features[i].same_as(&features[j]) != SameProduct::No {
+                                if same {
+                                    out.decided.0 += 1;
+                                } else {
+                                    out.decided.1 += 1;
+                                    out.decided.2 += usize::from(a[3] != b[3]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .into()
+}
+
+/// The crate's `learned::group`: 0 the rules accept the pair, 1 they refuse it but no variant
+/// attribute differs, 2 a variant attribute differs.
+fn group(x: &[f32; FEATURES]) -> usize {
+    if x[0] > 0.5 {
+        0
+    } else if x[VARIANT_DIFFERS] < 0.5 {
+        1
+    } else {
+        2
     }
 }
 
@@ -398,7 +518,7 @@ fn best_split(
     best.map(|(_, f, k)| (f, k))
 }
 
-fn rust_source(model: &Model, threshold: f32) -> String {
+fn rust_source(model: &Model, t: [f32; 3]) -> String {
     let mut s = String::new();
     let f = |x: f32| {
         if x.is_finite() {
@@ -415,14 +535,14 @@ fn rust_source(model: &Model, threshold: f32) -> String {
          use super::learned::Tree;\n\n\
          /// Log-odds before the trees.\n\
          pub(crate) const BASE: f32 = {};\n\
-         /// Smallest log-odds called the same product.\n\
-         pub(crate) const THRESHOLD: f32 = {};\n\
+         /// Smallest log-odds of the same product, per group (see `learned::group`).\n\
+         pub(crate) const THRESHOLDS: [f32; 3] = [{}];\n\
          /// The trees.\n\
          #[rustfmt::skip]\n\
          pub(crate) const TREES: [Tree; {}] = [",
         model.trees.len(),
         f(model.base),
-        f(threshold),
+        t.map(f).join(", "),
         model.trees.len()
     )
     .unwrap();

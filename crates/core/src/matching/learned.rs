@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::learned_model::{BASE, THRESHOLD, TREES};
+use super::learned_model::{BASE, THRESHOLDS, TREES};
 
 /// Depth of every tree.
 pub(crate) const DEPTH: usize = 4;
@@ -80,10 +80,26 @@ pub(crate) fn margin(x: &[f32; FEATURES]) -> f32 {
     margin_of(&TREES, BASE, x)
 }
 
-/// Whether the shipped model calls the pair the same product.
+/// Whether the pair is the same product: its log-odds reach the threshold of its [`group`].
 pub(crate) fn same(x: &[f32; FEATURES]) -> bool {
-    margin(x) >= THRESHOLD
+    margin(x) >= THRESHOLDS[group(x)]
 }
+
+/// Which threshold applies: 0 the rules accept the pair (feature 0), 1 they refuse it but no
+/// variant attribute differs, 2 a variant attribute the rules weigh differs (tiers,
+/// generations, model tokens, pack…), where the model needs the most confidence.
+pub(crate) fn group(x: &[f32; FEATURES]) -> usize {
+    if x[0] > 0.5 {
+        0
+    } else if x[VARIANT_DIFFERS] < 0.5 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Index of the feature `variant_differs`.
+const VARIANT_DIFFERS: usize = 27;
 
 /// The log-odds of `trees` for `x`.
 pub(crate) fn margin_of(trees: &[Tree], base: f32, x: &[f32; FEATURES]) -> f32 {

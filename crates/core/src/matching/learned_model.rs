@@ -7,7 +7,8 @@ use super::learned::Tree;
 /// Log-odds before the trees.
 pub(crate) const BASE: f32 = -1.9081899;
 /// Smallest log-odds called the same product.
-pub(crate) const THRESHOLD: f32 = 0.6948047;
+
+pub(crate) const THRESHOLDS: [f32; 3] = [0.6948047, 0.6948047, 0.6948047];
 /// The trees.
 #[rustfmt::skip]
 pub(crate) const TREES: [Tree; 200] = [
