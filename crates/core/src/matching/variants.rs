@@ -120,15 +120,17 @@ impl Variants {
     /// (storage, memory, screen and other sizes); unless the titles share a strong model code
     /// (`shared_code`), also accessory words and a colour code against a colour word.
     pub(crate) fn hard_conflict(&self, o: &Self, shared_code: bool) -> bool {
-        let conditions = |v: &Self| {
-            if v.conditions.is_empty() {
-                BTreeSet::from(["new"])
-            } else {
-                v.conditions.clone()
-            }
+        let only_new = |v: &Self| v.conditions.iter().all(|c| *c == "new");
+        let conditions_differ = if only_new(self) || only_new(o) {
+            !(only_new(self) && only_new(o))
+        } else {
+            self.conditions != o.conditions
         };
-        (!shared_code && self.soft_conflicts(o, false)[6..].iter().any(|c| *c))
-            || conditions(self) != conditions(o)
+        (!shared_code
+            && (self.accessories != o.accessories
+                || self.code_contradicts(o)
+                || o.code_contradicts(self)))
+            || conditions_differ
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
             || self.measures.iter().any(|(kind, a)| {
                 o.measures
