@@ -253,6 +253,11 @@ impl ProductFeatures {
             (Some(a), Some(b)) => Some(models_compatible(a, b)),
             _ => None,
         };
+        // Two stores' model fields that differ while each side has a model code the other
+        // lacks (`QN65QN90C` / `QN65QN85C`) name two models.
+        if models == Some(false) && codes == Codes::Conflict {
+            return Compared::Decided(SameProduct::No);
+        }
         let m = self.merge(other);
         let other_line = self.other_line(other);
         let rules_yes = models != Some(false)

@@ -116,9 +116,9 @@ impl Variants {
             .filter(|m| text::has_digit(m))
     }
 
-    /// The differences that always make another product: condition, colours and measures
-    /// (storage, memory, screen and other sizes); unless the titles share a strong model code
-    /// (`shared_code`), also accessory words and a colour code against a colour word.
+    /// The differences that always make another product: condition, colours, a colour code
+    /// against a colour word and measures (storage, memory, screen and other sizes); unless the
+    /// titles share a strong model code (`shared_code`), also accessory words.
     pub(crate) fn hard_conflict(&self, o: &Self, shared_code: bool) -> bool {
         let only_new = |v: &Self| v.conditions.iter().all(|c| *c == "new");
         let conditions_differ = if only_new(self) || only_new(o) {
@@ -126,10 +126,9 @@ impl Variants {
         } else {
             self.conditions != o.conditions
         };
-        (!shared_code
-            && (self.accessories != o.accessories
-                || self.code_contradicts(o)
-                || o.code_contradicts(self)))
+        (!shared_code && self.accessories != o.accessories)
+            || self.code_contradicts(o)
+            || o.code_contradicts(self)
             || conditions_differ
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
             || self.measures.iter().any(|(kind, a)| {
