@@ -131,9 +131,16 @@ fn main() {
     };
     if std::env::args().nth(1).as_deref() == Some("vetoed") {
         for (b, p) in &train {
-            let (x, y) = (ProductFeatures::new(&p.left.key()), ProductFeatures::new(&p.right.key()));
+            let (x, y) = (
+                ProductFeatures::new(&p.left.key()),
+                ProductFeatures::new(&p.right.key()),
+            );
             if p.same && x.pair_features(&y).is_none() && x.same_as(&y) == SameProduct::No {
-                println!("{b} {}\n   {}", er_data::describe(&p.left), er_data::describe(&p.right));
+                println!(
+                    "{b} {}\n   {}",
+                    er_data::describe(&p.left),
+                    er_data::describe(&p.right)
+                );
             }
         }
         return;
@@ -204,8 +211,7 @@ fn main() {
     let t = best.1;
     if let Ok(b) = std::env::var("DUMP") {
         for (i, (bench, p)) in train.iter().enumerate() {
-            let got = tr[i].decided
-                || tr[i].x.is_some_and(|x| policy(&x, oof[i], t));
+            let got = tr[i].decided || tr[i].x.is_some_and(|x| policy(&x, oof[i], t));
             if bench.to_string() == b && got != p.same {
                 println!(
                     "{} {:.2}\n   {}\n   {}",
@@ -233,9 +239,14 @@ fn main() {
     report("train", &tr, &|_, s| rules(s));
     report("valid", &va, &|_, s| rules(s));
     for ((m, name), r) in sim.iter().zip(["as shown", "titles only"]).zip(&sim_rules) {
-        println!("simulator ({name}, seed {SIM_SEED}), rules only: precision {:.4} recall {:.4}", r.0, r.1);
+        println!(
+            "simulator ({name}, seed {SIM_SEED}), rules only: precision {:.4} recall {:.4}",
+            r.0, r.1
+        );
         let (p, r, acc) = m.scores(t);
-        println!("simulator ({name}, seed {SIM_SEED}): precision {p:.4} recall {r:.4}, accessory merges {acc}");
+        println!(
+            "simulator ({name}, seed {SIM_SEED}): precision {p:.4} recall {r:.4}, accessory merges {acc}"
+        );
     }
     println!("learned, thresholds {t:?} (out-of-fold on train, then valid):");
     report("train-oof", &tr, &|i, s| {
@@ -265,11 +276,7 @@ fn main() {
     if write {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/matching");
         std::fs::write(format!("{dir}/idf.txt"), idf.to_text()).unwrap();
-        std::fs::write(
-            format!("{dir}/learned_model.rs"),
-            rust_source(&model, t),
-        )
-        .unwrap();
+        std::fs::write(format!("{dir}/learned_model.rs"), rust_source(&model, t)).unwrap();
         println!("wrote {dir}/idf.txt and {dir}/learned_model.rs");
     }
 }
@@ -345,7 +352,11 @@ fn sim_pairs(idf: &Idf, model: &Model) -> Vec<SimPairs> {
                     )
                 })
                 .collect();
-            let mut out = SimPairs { same: 0, decided: (0, 0, 0), open: vec![] };
+            let mut out = SimPairs {
+                same: 0,
+                decided: (0, 0, 0),
+                open: vec![],
+            };
             for i in 0..rows.len() {
                 for j in i + 1..rows.len() {
                     let (a, b) = (&rows[i], &rows[j]);
@@ -415,7 +426,12 @@ fn sim_samples(idf: &Idf) -> Vec<Sample> {
                 if let Some(x) = features[i].pair_features(&features[j])
                     && (same || x[7] >= 0.25 || x[0] > 0.5)
                 {
-                    out.push(Sample { bench: 2, x: Some(x), decided: false, y: same });
+                    out.push(Sample {
+                        bench: 2,
+                        x: Some(x),
+                        decided: false,
+                        y: same,
+                    });
                 }
             }
         }
@@ -472,9 +488,16 @@ fn cuts(set: &[Sample]) -> Vec<Vec<f32>> {
 }
 
 fn train_trees(set: &[Sample], rows: &[usize], cuts: &[Vec<f32>]) -> Model {
-    let rows: Vec<usize> = rows.iter().copied().filter(|&i| set[i].x.is_some()).collect();
+    let rows: Vec<usize> = rows
+        .iter()
+        .copied()
+        .filter(|&i| set[i].x.is_some())
+        .collect();
     let xs: Vec<[f32; FEATURES]> = rows.iter().map(|&i| set[i].x.unwrap()).collect();
-    let ys: Vec<f64> = rows.iter().map(|&i| f64::from(u8::from(set[i].y))).collect();
+    let ys: Vec<f64> = rows
+        .iter()
+        .map(|&i| f64::from(u8::from(set[i].y)))
+        .collect();
     let bins: Vec<[u8; FEATURES]> = xs
         .iter()
         .map(|x| std::array::from_fn(|f| cuts[f].partition_point(|&c| c < x[f]) as u8))

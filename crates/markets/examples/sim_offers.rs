@@ -14,9 +14,7 @@
 use deals_markets::sim::{SimConfig, SimWorld};
 
 fn main() {
-    let seed = std::env::args()
-        .nth(1)
-        .map_or(7, |s| s.parse().unwrap());
+    let seed = std::env::args().nth(1).map_or(7, |s| s.parse().unwrap());
     let world = SimWorld::new(SimConfig {
         seed,
         ..SimConfig::default()

@@ -213,9 +213,15 @@ fn hard_cases_link_across_title_styles_and_keep_variants_and_accessories_apart()
         ),
     ];
     for (a, b, brand) in linked {
-        assert!(same(&key(a, brand), &key(b, brand)), "not linked:\n  {a}\n  {b}");
+        assert!(
+            same(&key(a, brand), &key(b, brand)),
+            "not linked:\n  {a}\n  {b}"
+        );
     }
     for (a, b, brand) in apart {
-        assert!(!same(&key(a, brand), &key(b, brand)), "merged:\n  {a}\n  {b}");
+        assert!(
+            !same(&key(a, brand), &key(b, brand)),
+            "merged:\n  {a}\n  {b}"
+        );
     }
 }
