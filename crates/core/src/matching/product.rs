@@ -29,6 +29,12 @@
 //!    in a long marketplace title is the same product only when something anchors it. Two
 //!    titles with identical term sets of at least [`IDENTICAL_MIN_TERMS`] terms also match.
 //!
+//! Steps 1–3 and the hard variant guards (condition, colours, colour codes, measures; accessory
+//! words unless a strong code is shared; conflicting model fields with conflicting codes) decide
+//! on their own. What they leave open is decided by the learned model of [`super::learned`]: the
+//! rules of steps 4–5 become one of its features, next to term, weighted-term and trigram
+//! similarities and the soft variant differences (pack, tiers, generations, model tokens…).
+//!
 //! Missing a match only narrows the comparables of a market average; merging two variants
 //! corrupts it, so every rule errs towards `No`.
 
