@@ -145,3 +145,83 @@ fn the_same_product_is_linked_across_the_five_stores_and_accessories_never_merge
         assert!(l.recall() >= 0.95, "{name}: recall {:.4}", l.recall());
     }
 }
+
+/// Hand-written hard cases in the styles stores really use: keyword-stuffed, seller-style and
+/// short titles of one product must link; storage and tier variants and accessories must not.
+#[test]
+fn hard_cases_link_across_title_styles_and_keep_variants_and_accessories_apart() {
+    let key = |title, brand| ProductKey {
+        title,
+        brand: Some(brand),
+        ..ProductKey::default()
+    };
+    let same = |a: &ProductKey, b: &ProductKey| {
+        ProductFeatures::new(a).same_as(&ProductFeatures::new(b)) != SameProduct::No
+    };
+    let linked = [
+        (
+            "Sony WH-1000XM5 Wireless Industry Leading Noise Canceling Headphones with Auto Noise Canceling Optimizer, Crystal Clear Hands-Free Calling, and Alexa Voice Control, Black",
+            "Sony - WH-1000XM5 Wireless Noise-Canceling Over-the-Ear Headphones - Black",
+            "Sony",
+        ),
+        (
+            "NEW Sony WH1000XM5/B Wireless Headphones Black SEALED",
+            "Sony WH-1000XM5 Wireless Noise Canceling Headphones, Black",
+            "Sony",
+        ),
+        (
+            "Bose QuietComfort Ultra Wireless Noise Cancelling Headphones with Spatial Audio, Over-the-Ear Headphones with Mic, Up to 24 Hours of Battery Life, Black",
+            "Bose QuietComfort Ultra Headphones - Black",
+            "Bose",
+        ),
+        (
+            "Samsung 65-Inch Class QLED 4K Q80C Series Quantum HDR+, Dolby Atmos, Object Tracking Sound Lite, Direct Full Array, Q-Symphony, Smart TV with Alexa Built-In (QN65Q80C)",
+            "Samsung - 65\" Class Q80C QLED 4K Smart Tizen TV",
+            "Samsung",
+        ),
+    ];
+    let apart = [
+        (
+            "Apple iPhone 15 128GB Black Unlocked",
+            "Apple iPhone 15 256GB Black Unlocked",
+            "Apple",
+        ),
+        (
+            "Samsung 990 PRO 1TB PCIe 4.0 NVMe SSD",
+            "Samsung 990 PRO 2TB PCIe 4.0 NVMe SSD",
+            "Samsung",
+        ),
+        (
+            "Apple iPhone 15 Pro 128GB Natural Titanium",
+            "Apple iPhone 15 128GB Black",
+            "Apple",
+        ),
+        (
+            "Sony DualSense Wireless Controller for PS5, White",
+            "Sony DualSense Edge Wireless Controller for PS5, White",
+            "Sony",
+        ),
+        (
+            "Nintendo Joy-Con (L)/(R) Controllers - Neon Red/Neon Blue",
+            "Nintendo Switch Console with Neon Blue and Neon Red Joy-Con",
+            "Nintendo",
+        ),
+        (
+            "Apple iPhone 15 Pro Silicone Case with MagSafe",
+            "Apple iPhone 15 Pro 128GB",
+            "Apple",
+        ),
+    ];
+    for (a, b, brand) in linked {
+        assert!(
+            same(&key(a, brand), &key(b, brand)),
+            "not linked:\n  {a}\n  {b}"
+        );
+    }
+    for (a, b, brand) in apart {
+        assert!(
+            !same(&key(a, brand), &key(b, brand)),
+            "merged:\n  {a}\n  {b}"
+        );
+    }
+}

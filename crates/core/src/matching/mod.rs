@@ -8,6 +8,8 @@ pub mod category;
 pub mod goal;
 mod gtin;
 pub mod index;
+mod learned;
+mod learned_model;
 pub mod lexicon;
 mod model;
 mod prepared;
@@ -22,6 +24,7 @@ pub use accessory::{Accessory, accessory, is_accessory};
 pub use category::{category_of, category_of_title, noun_category};
 pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
+pub use learned::{FEATURE_NAMES, FEATURES, Idf};
 pub use product::{
     ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
 };

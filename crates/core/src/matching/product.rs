@@ -29,6 +29,12 @@
 //!    in a long marketplace title is the same product only when something anchors it. Two
 //!    titles with identical term sets of at least [`IDENTICAL_MIN_TERMS`] terms also match.
 //!
+//! Steps 1–3 and the hard variant guards (condition, colours, colour codes, measures; accessory
+//! words unless a strong code is shared; conflicting model fields with conflicting codes) decide
+//! on their own. What they leave open is decided by the learned model of [`super::learned`]: the
+//! rules of steps 4–5 become one of its features, next to term, weighted-term and trigram
+//! similarities and the soft variant differences (pack, tiers, generations, model tokens…).
+//!
 //! Missing a match only narrows the comparables of a market average; merging two variants
 //! corrupts it, so every rule errs towards `No`.
 
@@ -36,6 +42,7 @@ use serde::Serialize;
 
 use super::brands;
 pub use super::gtin::{normalize_gtin, valid_gtin};
+use super::learned::{self, FEATURES, Idf};
 use super::model::{self, Codes};
 use super::text::{self, TermKind};
 use super::variants::{Variants, models_compatible};
@@ -105,11 +112,28 @@ pub struct ProductFeatures {
     head: Option<String>,
     /// Whether the title is an accessory of a product.
     accessory: bool,
+    /// The [`Idf`] weight of each term of `terms`.
+    weights: Vec<f32>,
+    /// The sum of `weights`.
+    weight: f32,
+    /// Model tokens specific enough to identify a product (title and model field).
+    identifiers: Vec<String>,
+    /// Title and model field as one run of lower-case letters and digits.
+    compact: String,
+    /// Hashed character trigrams of the title's words, sorted.
+    grams: Vec<u32>,
 }
 
 impl ProductFeatures {
     /// Normalises a listing's product key.
     pub fn new(key: &ProductKey) -> Self {
+        Self::with_idf(key, Idf::builtin())
+    }
+
+    /// Normalises a listing's product key, weighting its terms with `idf` (the trainer's own
+    /// weights; [`Self::new`] uses the shipped ones).
+    #[doc(hidden)]
+    pub fn with_idf(key: &ProductKey, idf: &Idf) -> Self {
         let brand = key.brand.map(brands::key).filter(|b| !b.is_empty());
         let analysed = text::analyze(key.title);
         let mut variants = Variants::of(&analysed);
@@ -131,62 +155,219 @@ impl ProductFeatures {
         }
         terms.sort_unstable();
         terms.dedup();
+        let weights: Vec<f32> = terms.iter().map(|t| idf.weight(t)).collect();
+        let model_code = key.model.map(model::code).filter(|m| !m.is_empty());
+        let mut identifiers: Vec<String> = variants.identifiers().map(str::to_owned).collect();
+        identifiers.extend(
+            model_code
+                .clone()
+                .filter(|m| text::has_digit(m) && m.len() >= 4),
+        );
+        identifiers.sort_unstable();
+        identifiers.dedup();
+        let mut compact = model::code(key.title);
+        compact.push(' ');
+        compact.push_str(model_code.as_deref().unwrap_or_default());
+        let grams = trigrams(key.title);
         Self {
+            grams,
             gtin: key.gtin.and_then(normalize_gtin),
             brand,
             mpn: key.mpn.map(model::code).filter(|m| !m.is_empty()),
-            model: key.model.map(model::code).filter(|m| !m.is_empty()),
+            model: model_code,
+            weight: weights.iter().sum(),
+            weights,
             terms,
             variants,
             codes: model::codes(key.title, key.model.into_iter().chain(key.mpn)),
             title_brands: brands::title_keys(key.title),
             head,
             accessory,
+            identifiers,
+            compact,
         }
+    }
+
+    /// The normalised title terms (for the trainer's term weights).
+    #[doc(hidden)]
+    pub fn terms(&self) -> &[String] {
+        &self.terms
     }
 
     /// Decides whether this listing and `other` are the same product.
     pub fn same_as(&self, other: &Self) -> SameProduct {
+        match self.compare(other) {
+            Compared::Decided(s) => s,
+            Compared::Open(x) if learned::same(&x) => SameProduct::Title,
+            Compared::Open(_) => SameProduct::No,
+        }
+    }
+
+    /// The similarity features the learned model reads, or `None` when a hard rule decides the
+    /// pair (GTIN, brand and MPN, makers, accessories, variants).
+    #[doc(hidden)]
+    pub fn pair_features(&self, other: &Self) -> Option<[f32; FEATURES]> {
+        match self.compare(other) {
+            Compared::Decided(_) => None,
+            Compared::Open(x) => Some(x),
+        }
+    }
+
+    /// The hard rules, then the features of what they leave open.
+    fn compare(&self, other: &Self) -> Compared {
         if let (Some(a), Some(b)) = (&self.gtin, &other.gtin) {
-            return if a == b {
+            return Compared::Decided(if a == b {
                 SameProduct::Gtin
             } else {
                 SameProduct::No
-            };
+            });
         }
-        if let (Some(a), Some(b)) = (&self.brand, &other.brand) {
-            if !self.same_maker(a, other, b) {
-                return SameProduct::No;
-            }
-            if let (Some(x), Some(y)) = (&self.mpn, &other.mpn) {
-                if x == y {
-                    return SameProduct::BrandMpn;
+        let brands = match (&self.brand, &other.brand) {
+            (Some(a), Some(b)) => {
+                if !self.same_maker(a, other, b) {
+                    return Compared::Decided(SameProduct::No);
                 }
-                if !models_compatible(x, y) {
-                    return SameProduct::No;
+                if let (Some(x), Some(y)) = (&self.mpn, &other.mpn) {
+                    if x == y {
+                        return Compared::Decided(SameProduct::BrandMpn);
+                    }
+                    if !models_compatible(x, y) {
+                        return Compared::Decided(SameProduct::No);
+                    }
                 }
+                Some(a == b)
             }
-        }
+            _ => None,
+        };
         if self.accessory != other.accessory {
-            return SameProduct::No;
+            return Compared::Decided(SameProduct::No);
         }
         let codes = model::relate(&self.codes, &other.codes);
         let shared_code = codes == Codes::Shared;
-        if let (Some(a), Some(b)) = (&self.model, &other.model)
-            && !models_compatible(a, b)
-        {
-            return SameProduct::No;
+        if self.variants.hard_conflict(&other.variants, shared_code) {
+            return Compared::Decided(SameProduct::No);
         }
-        if self.variants.conflicts(&other.variants, !shared_code) {
-            return SameProduct::No;
+        let soft = self.variants.soft_conflicts(&other.variants, true);
+        // Sharing a strong model code, other model tokens and tiers are not compared: stores
+        // add their own part numbers and SKUs.
+        let soft_any = if shared_code {
+            soft[0] || soft[2] || soft[3] || soft[6] || soft[7]
+        } else {
+            soft.iter().any(|c| *c)
+        };
+        let models = match (&self.model, &other.model) {
+            (Some(a), Some(b)) => Some(models_compatible(a, b)),
+            _ => None,
+        };
+        // Two stores' model fields that differ while each side has a model code the other
+        // lacks (`QN65QN90C` / `QN65QN85C`) name two models.
+        if models == Some(false) && codes == Codes::Conflict {
+            return Compared::Decided(SameProduct::No);
         }
-        if shared_code && self.shared_terms(other) >= CODE_MIN_SHARED {
-            return SameProduct::Title;
+        let m = self.merge(other);
+        let other_line = self.other_line(other);
+        let rules_yes = models != Some(false)
+            && !soft_any
+            && ((shared_code && m.shared >= CODE_MIN_SHARED)
+                || (!other_line && self.titles_similar(other, m.shared)));
+        let unmatched = |x: &Self, y: &Self| {
+            (x.identifiers.iter())
+                .filter(|a| !y.identifiers.iter().any(|b| models_compatible(a, b)))
+                .count()
+        };
+        let (ua, ub) = (unmatched(self, other), unmatched(other, self));
+        let shared_identifier = ua < self.identifiers.len();
+        let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
+        let (la, lb) = (self.terms.len(), other.terms.len());
+        let union = (la + lb - m.shared).max(1) as f32;
+        let wunion = (self.weight + other.weight - m.weight).max(1e-3);
+        let wmin = self.weight.min(other.weight).max(1e-3);
+        let (wa, wb) = (self.weight - m.weight, other.weight - m.weight);
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let grams = sorted_shared(&self.grams, &other.grams) as f32;
+        let (ga, gb) = (self.grams.len() as f32, other.grams.len() as f32);
+        Compared::Open([
+            flag(rules_yes),
+            flag(shared_code),
+            flag(codes == Codes::Conflict),
+            flag(models.is_some()),
+            flag(models == Some(true)),
+            flag(brands.is_some()),
+            flag(brands == Some(true)),
+            m.shared as f32 / union,
+            m.shared as f32 / la.min(lb).max(1) as f32,
+            m.weight / wunion,
+            m.weight / wmin,
+            m.shared as f32,
+            la.min(lb) as f32,
+            la.max(lb) as f32,
+            flag(shared_identifier),
+            ua.min(ub) as f32,
+            ua.max(ub) as f32,
+            m.shared_digits as f32,
+            m.unshared_digits[0].min(m.unshared_digits[1]) as f32,
+            m.unshared_digits[0].max(m.unshared_digits[1]) as f32,
+            flag(other_line),
+            flag(self.head.is_some() && self.head == other.head),
+            flag(self.anchored(other)),
+            m.max_unshared,
+            wa.min(wb),
+            wa.max(wb),
+            flag(code_in(self, other) || code_in(other, self)),
+            flag(soft_any),
+            flag(soft[0]),
+            flag(soft[1]),
+            flag(soft[2]),
+            flag(soft[3]),
+            flag(soft[4]),
+            flag(soft[5]),
+            flag(soft[6]),
+            flag(soft[7]),
+            grams / (ga + gb - grams).max(1.0),
+            grams / ga.min(gb).max(1.0),
+        ])
+    }
+
+    /// Shared terms, their weight and what is left on each side, in one pass.
+    fn merge(&self, other: &Self) -> Merge {
+        let mut m = Merge::default();
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (self.terms.get(i), other.terms.get(j)) {
+                (Some(a), Some(b)) => match a.cmp(b) {
+                    std::cmp::Ordering::Less => {
+                        m.unshared(0, a, self.weights[i]);
+                        i += 1;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        m.unshared(1, b, other.weights[j]);
+                        j += 1;
+                    }
+                    std::cmp::Ordering::Equal => {
+                        m.shared += 1;
+                        m.weight += self.weights[i];
+                        m.shared_digits += usize::from(text::has_digit(a));
+                        i += 1;
+                        j += 1;
+                    }
+                },
+                (Some(a), None) => {
+                    m.unshared(0, a, self.weights[i]);
+                    i += 1;
+                }
+                (None, Some(b)) => {
+                    m.unshared(1, b, other.weights[j]);
+                    j += 1;
+                }
+                (None, None) => return m,
+            }
         }
-        if self.other_line(other) || !self.titles_similar(other) {
-            return SameProduct::No;
-        }
-        SameProduct::Title
+    }
+
+    fn anchored(&self, other: &Self) -> bool {
+        self.variants
+            .anchors()
+            .any(|a| other.variants.anchors().any(|b| a == b))
     }
 
     /// Whether brand keys `a` (of this listing) and `b` (of `other`) can name the same maker,
@@ -236,21 +417,15 @@ impl ProductFeatures {
         n
     }
 
-    fn titles_similar(&self, other: &Self) -> bool {
+    fn titles_similar(&self, other: &Self, shared: usize) -> bool {
         let smaller = self.terms.len().min(other.terms.len());
         if smaller == 0 {
             return false;
         }
-        let shared = self.shared_terms(other);
         let overlap = shared as f64 / smaller as f64;
-        let identifier = self
-            .identifiers()
-            .any(|a| other.identifiers().any(|b| models_compatible(a, b)));
-        let anchored = || {
-            self.variants
-                .anchors()
-                .any(|a| other.variants.anchors().any(|b| a == b))
-        };
+        let identifier = (self.identifiers.iter())
+            .any(|a| other.identifiers.iter().any(|b| models_compatible(a, b)));
+        let anchored = || self.anchored(other);
         let identical = shared == self.terms.len() && shared == other.terms.len();
         (identifier && overlap >= IDENTIFIER_OVERLAP)
             || (identical && shared >= IDENTICAL_MIN_TERMS)
@@ -258,13 +433,66 @@ impl ProductFeatures {
                 && overlap >= TITLE_OVERLAP
                 && (self.title_similarity(other) >= TITLE_JACCARD || anchored()))
     }
+}
 
-    fn identifiers(&self) -> impl Iterator<Item = &str> {
-        self.variants.identifiers().chain(
-            self.model
-                .as_deref()
-                .filter(|m| text::has_digit(m) && m.len() >= 4),
-        )
+/// Hashed character trigrams of the words of a title (each word padded with spaces), sorted
+/// and deduplicated: similarity that survives spellings the term rules do not know.
+fn trigrams(title: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(title.len() + 8);
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let bytes: Vec<u8> = std::iter::once(b' ')
+            .chain(word.bytes().map(|b| b.to_ascii_lowercase()))
+            .chain(std::iter::once(b' '))
+            .collect();
+        for w in bytes.windows(3) {
+            out.push(u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How many items two sorted lists share.
+fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// What the hard rules leave: a decision, or the features of an open pair.
+enum Compared {
+    Decided(SameProduct),
+    Open([f32; FEATURES]),
+}
+
+/// Term overlap of two listings.
+#[derive(Default)]
+struct Merge {
+    shared: usize,
+    weight: f32,
+    shared_digits: usize,
+    unshared_digits: [usize; 2],
+    max_unshared: f32,
+}
+
+impl Merge {
+    fn unshared(&mut self, side: usize, term: &str, weight: f32) {
+        self.unshared_digits[side] += usize::from(text::has_digit(term));
+        self.max_unshared = self.max_unshared.max(weight);
     }
 }
 

@@ -116,36 +116,44 @@ impl Variants {
             .filter(|m| text::has_digit(m))
     }
 
-    /// True when the two titles state a variant attribute differently. With `strict_models`
-    /// false (the titles share a strong model code, which already names the model), other
-    /// model tokens and tier words are not compared: stores add their own part numbers and
-    /// SKUs, and spell `mini-B` `min-B`.
-    pub(crate) fn conflicts(&self, o: &Self, strict_models: bool) -> bool {
-        let pack = |v: &Self| v.pack.clone().unwrap_or_else(|| "1pk".to_owned());
-        let conditions = |v: &Self| {
-            if v.conditions.is_empty() {
-                BTreeSet::from(["new"])
-            } else {
-                v.conditions.clone()
-            }
+    /// The differences that always make another product: condition, colours, a colour code
+    /// against a colour word and measures (storage, memory, screen and other sizes); unless the
+    /// titles share a strong model code (`shared_code`), also accessory words.
+    pub(crate) fn hard_conflict(&self, o: &Self, shared_code: bool) -> bool {
+        let only_new = |v: &Self| v.conditions.iter().all(|c| *c == "new");
+        let conditions_differ = if only_new(self) || only_new(o) {
+            !(only_new(self) && only_new(o))
+        } else {
+            self.conditions != o.conditions
         };
-        self.code_contradicts(o)
+        (!shared_code && self.accessories != o.accessories)
+            || self.code_contradicts(o)
             || o.code_contradicts(self)
-            || pack(self) != pack(o)
-            || conditions(self) != conditions(o)
-            || (strict_models && self.tiers != o.tiers)
-            || self.accessories != o.accessories
+            || conditions_differ
             || sets_conflict(&self.colours, &o.colours, |a, b| a == b)
-            || sets_conflict(&self.generations, &o.generations, |a, b| a == b)
-            || sets_conflict(&self.carriers, &o.carriers, |a, b| a == b)
-            || (strict_models
-                && (sets_conflict(&self.models, &o.models, models_compatible)
-                    || !self.romans().eq(o.romans())))
             || self.measures.iter().any(|(kind, a)| {
                 o.measures
                     .get(kind)
                     .is_some_and(|b| sets_conflict(a, b, |x, y| x == y))
             })
+    }
+
+    /// The differences stores also write differently for one product, which the rules and the
+    /// learned model weigh: `[pack, tiers, generations, carriers, model tokens, roman
+    /// numerals, accessory words, colour code]` (tiers, model tokens and numerals only with
+    /// `strict_models`).
+    pub(crate) fn soft_conflicts<'a>(&'a self, o: &'a Self, strict_models: bool) -> [bool; 8] {
+        let pack = |v: &'a Self| v.pack.as_deref().unwrap_or("1pk");
+        [
+            pack(self) != pack(o),
+            strict_models && self.tiers != o.tiers,
+            sets_conflict(&self.generations, &o.generations, |a, b| a == b),
+            sets_conflict(&self.carriers, &o.carriers, |a, b| a == b),
+            strict_models && sets_conflict(&self.models, &o.models, models_compatible),
+            strict_models && !self.romans().eq(o.romans()),
+            self.accessories != o.accessories,
+            self.code_contradicts(o) || o.code_contradicts(self),
+        ]
     }
 }
 

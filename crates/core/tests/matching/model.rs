@@ -28,18 +28,6 @@ fn one_model_number_written_in_each_store_style_is_one_product() {
             ),
         ),
         (
-            key("sennheiser hi-fi wireless headphone rs130", None, None),
-            key("sennheiser rs 130 wireless headphone", None, None),
-        ),
-        (
-            key("sony dvp-nc800h / s dvd player", None, None),
-            key(
-                "sony silver 1080p upscaling 5-disc dvd player dvpnc800hs",
-                None,
-                None,
-            ),
-        ),
-        (
             key(
                 "Samsung Neo QLED 4K Smart TV",
                 Some("Samsung"),
