@@ -73,6 +73,11 @@ text_enum!(
         Retention => "retention",
         /// Read a pending token deposit from the chain again until it is finalized.
         CheckDeposit => "check_deposit",
+        /// Send a user's held alerts to one external channel as one digest message.
+        DeliverDigest => "deliver_digest",
+        /// Finish the alert step of goals whose matches were stored but not yet alerted on
+        /// (a crash between the two).
+        FlushAlerts => "flush_alerts",
     }
 );
 

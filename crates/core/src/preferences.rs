@@ -7,16 +7,38 @@ use serde::{Deserialize, Serialize};
 use crate::enums::Priority;
 use crate::error::ValidationErrors;
 
-/// How often a digest of alerts is sent.
+/// How often the alerts for external channels are gathered into one message. Only non-critical
+/// alerts wait for the digest; in-app notifications and live updates are never held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Digest {
-    /// Alerts are sent one by one.
+    /// Immediate: alerts are sent one by one.
     Off,
-    /// One digest a day.
+    /// One digest at the top of every hour (local time).
+    Hourly,
+    /// One digest a day at `digest_time` (local time).
     Daily,
-    /// One digest a week.
+    /// One digest a week, on Monday at `digest_time` (local time).
     Weekly,
+}
+
+impl Digest {
+    /// The stored text of the value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Digest::Off => "off",
+            Digest::Hourly => "hourly",
+            Digest::Daily => "daily",
+            Digest::Weekly => "weekly",
+        }
+    }
+
+    /// Parses the text form; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Digest::Off, Digest::Hourly, Digest::Daily, Digest::Weekly]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
 }
 
 /// Where alerts go.
@@ -78,6 +100,10 @@ pub struct Preferences {
     pub timezone: String,
     /// Digest frequency.
     pub digest: Digest,
+    /// Local time of day (`HH:MM`) of the daily and weekly digests.
+    pub digest_time: String,
+    /// Goals whose alerts the user does not want (their matches are still kept).
+    pub muted_goals: Vec<uuid::Uuid>,
 }
 
 impl Default for Preferences {
@@ -88,8 +114,22 @@ impl Default for Preferences {
             quiet_hours: None,
             timezone: "UTC".into(),
             digest: Digest::Off,
+            digest_time: "08:00".into(),
+            muted_goals: Vec::new(),
         }
     }
+}
+
+/// The first instant of a local date and time in `tz` (on a daylight-saving gap, the first
+/// valid one an hour later).
+fn resolve(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn is_http_url(s: &str) -> bool {
@@ -134,6 +174,39 @@ impl Preferences {
         Some(resolved.with_timezone(&Utc))
     }
 
+    /// When the next digest after `at` goes out, by the user's digest setting in their time
+    /// zone; `None` when alerts are sent one by one.
+    pub fn next_digest(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        use chrono::{Datelike, Timelike};
+        let tz: chrono_tz::Tz = self.timezone.parse().ok()?;
+        let local = at.with_timezone(&tz);
+        match self.digest {
+            Digest::Off => None,
+            Digest::Hourly => {
+                let hour = local.date_naive().and_hms_opt(local.hour(), 0, 0)?;
+                resolve(tz, hour + chrono::Duration::hours(1))
+            }
+            Digest::Daily | Digest::Weekly => {
+                let time = NaiveTime::parse_from_str(&self.digest_time, "%H:%M").ok()?;
+                let mut day = local.date_naive();
+                if local.time() >= time {
+                    day = day.succ_opt()?;
+                }
+                if self.digest == Digest::Weekly {
+                    while day.weekday() != chrono::Weekday::Mon {
+                        day = day.succ_opt()?;
+                    }
+                }
+                resolve(tz, day.and_time(time))
+            }
+        }
+    }
+
+    /// Whether alerts of `goal_id` are muted.
+    pub fn mutes(&self, goal_id: uuid::Uuid) -> bool {
+        self.muted_goals.contains(&goal_id)
+    }
+
     /// Checks the fields that types alone do not.
     pub fn validate(self) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
@@ -142,6 +215,12 @@ impl Preferences {
                 "timezone",
                 "must be an IANA time zone such as Europe/Berlin or UTC",
             );
+        }
+        if NaiveTime::parse_from_str(&self.digest_time, "%H:%M").is_err() {
+            errors.add("digest_time", "must be a time of day as HH:MM");
+        }
+        if self.muted_goals.len() > 1_000 {
+            errors.add("muted_goals", "must list at most 1000 goals");
         }
         if let Some(q) = &self.quiet_hours {
             for (field, value) in [("quiet_hours.start", &q.start), ("quiet_hours.end", &q.end)] {
@@ -234,6 +313,48 @@ mod tests {
             fields,
             ["timezone", "quiet_hours.start", "channels.webhook_url"]
         );
+    }
+
+    #[test]
+    fn digests_go_out_at_the_next_local_hour_day_or_monday() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let prefs = |digest: &str| {
+            parse(json!({"digest": digest, "digest_time": "08:30", "timezone": "Europe/Berlin"}))
+                .unwrap()
+        };
+        // Thursday 2026-11-26 10:20 in Berlin (UTC+1).
+        let now = at("2026-11-26T09:20:00Z");
+        assert_eq!(prefs("off").next_digest(now), None);
+        assert_eq!(
+            prefs("hourly").next_digest(now),
+            Some(at("2026-11-26T10:00:00Z"))
+        );
+        assert_eq!(
+            prefs("daily").next_digest(now),
+            Some(at("2026-11-27T07:30:00Z"))
+        );
+        assert_eq!(
+            prefs("weekly").next_digest(now),
+            Some(at("2026-11-30T07:30:00Z"))
+        );
+        // Before the digest time it is today's.
+        assert_eq!(
+            prefs("daily").next_digest(at("2026-11-26T06:00:00Z")),
+            Some(at("2026-11-26T07:30:00Z"))
+        );
+        // A time zone with a half-hour offset: the top of its own hour.
+        let kolkata = parse(json!({"digest": "hourly", "timezone": "Asia/Kolkata"})).unwrap();
+        assert_eq!(
+            kolkata.next_digest(at("2026-11-26T09:20:00Z")),
+            Some(at("2026-11-26T09:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_bad_digest_time_is_named() {
+        let e = parse(json!({"digest": "daily", "digest_time": "8am"})).unwrap_err();
+        assert_eq!(e.errors[0].field, "digest_time");
+        assert!(serde_json::from_value::<Preferences>(json!({"digest": "monthly"})).is_err());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::agents::Origin;
 use crate::deals::ingest::ingest;
 use crate::error::{Error, Result};
 use crate::jobs::{JobKind, Jobs};
-use crate::notify::goals::{alert_better, summarize, summary_key};
+use crate::notify::goals::flush;
 use crate::state::AppState;
 
 /// Lowest goal-match score at which a listing found for one goal is matched to another (the
@@ -172,12 +172,7 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
     out.found = search.deals.len();
     out.tool_errors = search.tool_errors.clone();
     out.summary = search.summary.clone();
-    let first = !state
-        .store
-        .has_notification(goal.user_id, &summary_key(goal_id))
-        .await?;
     let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
-    let mut seen = Vec::new();
     for found in search.deals.iter().take(keep) {
         let ingested = ingest(state, &found.offer).await?;
         let listing = ingested.listing;
@@ -187,9 +182,10 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
                 match_other_goals(state, origin, &listing, goal_id).await?;
         }
         let had = state.store.has_match(goal_id, listing.id).await?;
+        // The match and its outbox row commit together: the alert step below cannot be lost.
         state
             .store
-            .match_listing(
+            .match_for_alert(
                 goal_id,
                 listing.id,
                 found.match_score,
@@ -200,13 +196,8 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         if !had {
             out.new_matches += 1;
         }
-        seen.push(listing.id);
     }
-    out.alerts = if first {
-        usize::from(summarize(state, &goal, &search.summary).await?)
-    } else {
-        alert_better(state, origin, &goal, &seen).await?
-    };
+    out.alerts = flush(state, origin, &goal, Some(&search.summary)).await?;
     Ok(out)
 }
 
@@ -282,12 +273,12 @@ async fn match_other_goals(
         }
         state
             .store
-            .match_listing(goal_id, listing.id, m.score, &m.reasons, MatchSource::Index)
+            .match_for_alert(goal_id, listing.id, m.score, &m.reasons, MatchSource::Index)
             .await?;
         matched += 1;
         // The other goal's owner is alerted on their own behalf.
         let theirs = Origin::new(Some(goal.user_id), origin.job_id).for_goal(goal.id);
-        alert_better(state, theirs, &goal, &[listing.id]).await?;
+        flush(state, theirs, &goal, None).await?;
     }
     Ok(matched)
 }

@@ -42,6 +42,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(users::me))
         .routes(routes!(users::get_preferences, users::put_preferences))
+        .routes(routes!(users::test_send))
         .routes(routes!(users::admin_list_users))
         .routes(routes!(goals::create, goals::list))
         .routes(routes!(goals::get, goals::update, goals::delete))

@@ -23,6 +23,9 @@ use crate::state::AppState;
 pub enum JobError {
     /// Worth another attempt (a market or database hiccup).
     Retryable(String),
+    /// Worth another attempt, not before this wait (the other side's `Retry-After`), which
+    /// replaces the kind's own backoff.
+    RetryAfter(String, std::time::Duration),
     /// Retrying cannot help (the goal was deleted, the payload is unreadable).
     Permanent(String),
 }
@@ -79,6 +82,8 @@ pub async fn run(
         JobKind::ExpireGoals => expire_goals(state).await,
         JobKind::Retention => retention(state).await,
         JobKind::CheckDeposit => check_deposit(state, job).await,
+        JobKind::DeliverDigest => deliver_digest(state, job).await,
+        JobKind::FlushAlerts => json(crate::notify::goals::flush_stale(state, origin).await?),
     }
 }
 
@@ -204,26 +209,62 @@ async fn check_deposit(state: &AppState, job: &Job) -> Result<serde_json::Value,
     Ok(json!({"signature": deposit.signature, "status": deposit.status, "reason": deposit.reason}))
 }
 
-/// Sends one notification to one of the user's external channels. The in-app row and the live
-/// event were written when the notification was created.
-async fn deliver_notification(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
-    let id = subject(job)?;
-    let channel = job
+/// Sends the alerts held for one digest (one user, channel and time) as one message. The
+/// deliveries are claimed before the message goes out, so a crash between sending and
+/// recording never sends it twice.
+async fn deliver_digest(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
+    let user = job
+        .owner_id
+        .ok_or_else(|| JobError::Permanent("digest without a user".into()))?;
+    let channel = payload_channel(job)?;
+    let key = job
         .payload
+        .get("key")
+        .and_then(|k| k.as_str())
+        .ok_or_else(|| JobError::Permanent("payload without a digest key".into()))?;
+    let claim = crate::notify::claim_digest(state, key).await?;
+    let last_attempt = job.attempts >= job.max_attempts;
+    match crate::notify::send_digest(state, user, channel, key, &claim, last_attempt).await {
+        Ok(sent) => {
+            Ok(json!({"channel": channel, "alerts": sent.alerts, "interrupted": sent.interrupted}))
+        }
+        Err(e) => Err(delivery_error(e)),
+    }
+}
+
+/// The channel a delivery job's payload names.
+fn payload_channel(job: &Job) -> Result<Channel, JobError> {
+    job.payload
         .get("channel")
         .and_then(|c| c.as_str())
         .map(Channel::parse)
         .transpose()
         .map_err(|e| JobError::Permanent(format!("payload channel: {e}")))?
-        .ok_or_else(|| JobError::Permanent("payload without a channel".into()))?;
+        .ok_or_else(|| JobError::Permanent("payload without a channel".into()))
+}
+
+/// A failed delivery as a job error: retried (after the other side's `Retry-After` when it
+/// named one) or not.
+fn delivery_error(e: Delivery) -> JobError {
+    match e {
+        Delivery::Failed(e) => e.into(),
+        Delivery::Channel(DeliveryError::Retryable(m)) => JobError::Retryable(m),
+        Delivery::Channel(DeliveryError::RetryAfter(m, wait)) => JobError::RetryAfter(m, wait),
+        Delivery::Channel(DeliveryError::Permanent(m) | DeliveryError::Gone(m)) => {
+            JobError::Permanent(m)
+        }
+    }
+}
+
+/// Sends one notification to one of the user's external channels. The in-app row and the live
+/// event were written when the notification was created.
+async fn deliver_notification(state: &AppState, job: &Job) -> Result<serde_json::Value, JobError> {
+    let id = subject(job)?;
+    let channel = payload_channel(job)?;
     let last_attempt = job.attempts >= job.max_attempts;
     match crate::notify::deliver(state, id, channel, last_attempt).await {
         Ok(Delivered::Sent(status)) => Ok(json!({"channel": channel, "status": status})),
         Ok(Delivered::Skipped(why)) => Ok(json!({"skipped": why})),
-        Err(Delivery::Failed(e)) => Err(e.into()),
-        Err(Delivery::Channel(DeliveryError::Retryable(m))) => Err(JobError::Retryable(m)),
-        Err(Delivery::Channel(DeliveryError::Permanent(m) | DeliveryError::Gone(m))) => {
-            Err(JobError::Permanent(m))
-        }
+        Err(e) => Err(delivery_error(e)),
     }
 }

@@ -10,8 +10,29 @@ pub fn max_attempts(kind: JobKind) -> i32 {
     match kind {
         JobKind::AnalyzeGoal | JobKind::SearchDeals | JobKind::AnalyzeDeal => 5,
         JobKind::CheckPrices | JobKind::ExpireGoals | JobKind::Retention => 3,
-        JobKind::DeliverNotification => 8,
+        JobKind::FlushAlerts => 3,
+        JobKind::DeliverNotification | JobKind::DeliverDigest => 8,
         JobKind::CheckDeposit => 10,
+    }
+}
+
+/// Waits, in seconds, before the 2nd, 3rd, … attempt to deliver a notification (or a digest) to an external
+/// channel: 5 s, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h (the last repeats). With 8 attempts a
+/// failing endpoint is tried for about two days before the delivery shows as `failed`.
+pub const DELIVERY_SCHEDULE: [u64; 7] = [5, 300, 1_800, 7_200, 21_600, 43_200, 86_400];
+
+/// Wait before attempt `attempt + 1` of a job of `kind` after `attempt` failed: deliveries
+/// follow [`DELIVERY_SCHEDULE`] (up to 10 % later, so failed deliveries do not come back in
+/// lockstep), every other kind [`backoff`].
+pub fn retry_delay(kind: JobKind, attempt: i32) -> Duration {
+    match kind {
+        JobKind::DeliverNotification | JobKind::DeliverDigest => {
+            let i = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
+            let base = DELIVERY_SCHEDULE[i.min(DELIVERY_SCHEDULE.len() - 1)];
+            let jitter = rand::random_range(1.0..=1.1);
+            Duration::from_millis((base as f64 * 1_000.0 * jitter) as u64)
+        }
+        _ => backoff(attempt),
     }
 }
 
@@ -52,5 +73,19 @@ mod tests {
             );
         }
         assert!(backoff(40) <= Duration::from_millis(750_000));
+    }
+
+    #[test]
+    fn deliveries_follow_their_schedule() {
+        let nominal = [5, 300, 1_800, 7_200, 21_600, 43_200, 86_400, 86_400];
+        for (attempt, secs) in (1..).zip(nominal) {
+            let d = retry_delay(JobKind::DeliverNotification, attempt).as_secs_f64();
+            assert!(
+                d >= secs as f64 && d <= secs as f64 * 1.1 + 0.001,
+                "{attempt}: {d}"
+            );
+        }
+        let other = retry_delay(JobKind::SearchDeals, 1).as_millis();
+        assert!((1_500..=2_500).contains(&other), "{other}");
     }
 }

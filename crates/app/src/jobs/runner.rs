@@ -104,12 +104,13 @@ async fn settle(
         }
         Err(err) => {
             metrics::counter!("deals_jobs_failed_total", "kind" => label).increment(1);
-            let (message, permanent) = match &err {
-                JobError::Retryable(m) => (m.as_str(), false),
-                JobError::Permanent(m) => (m.as_str(), true),
+            let (message, permanent, asked) = match &err {
+                JobError::Retryable(m) => (m.as_str(), false, None),
+                JobError::RetryAfter(m, wait) => (m.as_str(), false, Some(*wait)),
+                JobError::Permanent(m) => (m.as_str(), true, None),
             };
             let retry = (!permanent && job.attempts < job.max_attempts)
-                .then(|| kinds::backoff(job.attempts));
+                .then(|| asked.unwrap_or_else(|| kinds::retry_delay(job.kind, job.attempts)));
             let retry_at = retry.map(|d| now() + chrono::Duration::from_std(d).unwrap_or_default());
             tracing::warn!(
                 job_id = %job.id, kind = label, attempt = job.attempts, error = message,

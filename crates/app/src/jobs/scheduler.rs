@@ -101,6 +101,19 @@ pub async fn tick_once(
     if due(every) {
         enqueue_price_checks(state, at, every).await?;
     }
+    // Alert steps interrupted by a crash (matches stored, alerts not yet): finished here.
+    let stale = at - chrono::Duration::seconds(crate::notify::goals::STALE_OUTBOX_SECS);
+    if due(60)
+        && !state
+            .store
+            .goals_with_stale_outbox(stale, 1)
+            .await?
+            .is_empty()
+    {
+        let mut new = Jobs::new_job(JobKind::FlushAlerts, None, None, json!({}));
+        new.dedup_key = Some(format!("flush_alerts:{}", slot(at, 60)));
+        scheduled(state, new).await?;
+    }
     if due(3600) {
         let mut new = Jobs::new_job(JobKind::ExpireGoals, None, None, json!({}));
         new.dedup_key = Some(format!("expire_goals:{}", slot(at, 3600)));

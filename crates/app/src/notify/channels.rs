@@ -22,6 +22,10 @@ pub enum DeliveryError {
     /// Worth another attempt (a timeout, a 5xx or 429 answer).
     #[error("{0}")]
     Retryable(String),
+    /// Worth another attempt, not before this wait: a 429 or 503 answer naming it
+    /// (`Retry-After`, Telegram's `parameters.retry_after`).
+    #[error("{0}")]
+    RetryAfter(String, Duration),
     /// Retrying cannot help (a 3xx or 4xx answer, a refused destination).
     #[error("{0}")]
     Permanent(String),
@@ -74,9 +78,43 @@ pub fn answered(
     let why = format!("{channel} answered {status}");
     Err(match status.as_u16() {
         410 => DeliveryError::Gone(why),
-        429 | 500..=599 => DeliveryError::Retryable(why),
+        429 | 503 => match retry_after(response.headers(), chrono::Utc::now()) {
+            Some(wait) => later(why, wait),
+            None => DeliveryError::Retryable(why),
+        },
+        500..=599 => DeliveryError::Retryable(why),
         _ => DeliveryError::Permanent(why),
     })
+}
+
+/// Longest wait a `Retry-After` may ask for; a longer one is cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// A retry after `wait` (between 1 s and [`MAX_RETRY_AFTER`]), saying so in the message.
+pub fn later(why: String, wait: Duration) -> DeliveryError {
+    let wait = wait.clamp(Duration::from_secs(1), MAX_RETRY_AFTER);
+    DeliveryError::RetryAfter(format!("{why}; retry after {} s", wait.as_secs()), wait)
+}
+
+/// The wait a `Retry-After` header asks for (RFC 9110: seconds, or an HTTP date), if any.
+pub fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 /// Every channel with the one HTTP client they share.
@@ -148,5 +186,54 @@ impl Channels {
             Channel::Email => return Ok(Delivered::Skipped("e-mail alerts are off")),
         };
         sender.send(&self.client, note, prefs).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    fn with(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            retry_after(&with("120"), now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            retry_after(&with("Mon, 07 Dec 2026 10:01:30 GMT"), now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            retry_after(&with("Mon, 07 Dec 2026 09:00:00 GMT"), now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&with("soon"), now), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn a_retry_after_is_kept_between_a_second_and_a_day() {
+        let DeliveryError::RetryAfter(m, wait) = later("x".into(), Duration::ZERO) else {
+            panic!()
+        };
+        assert_eq!(
+            (m.as_str(), wait),
+            ("x; retry after 1 s", Duration::from_secs(1))
+        );
+        let DeliveryError::RetryAfter(_, wait) = later("x".into(), Duration::from_secs(1 << 30))
+        else {
+            panic!()
+        };
+        assert_eq!(wait, MAX_RETRY_AFTER);
     }
 }

@@ -81,22 +81,38 @@ impl Sender for Telegram {
             "parse_mode": "HTML",
         });
         let response = client.post(url).json(&body).send().await;
-        if let Ok(r) = &response
-            && r.status().as_u16() == 429
-        {
-            let wait = r
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("?")
-                .to_owned();
-            return Err(DeliveryError::Retryable(format!(
-                "telegram answered 429; retry after {wait} s"
-            )));
-        }
-        answered(Channel::Telegram, response).map_err(|e| match e {
+        let r = match response {
+            Ok(r) if r.status().as_u16() == 429 => r,
+            other => return self.scrubbed(answered(Channel::Telegram, other)),
+        };
+        // The Bot API names the wait in its error body (`parameters.retry_after`), some
+        // proxies in the `Retry-After` header: the body wins.
+        let header = super::channels::retry_after(r.headers(), chrono::Utc::now());
+        let answer: serde_json::Value = r.json().await.unwrap_or_default();
+        let wait = answer["parameters"]["retry_after"]
+            .as_u64()
+            .map(std::time::Duration::from_secs)
+            .or(header);
+        let why = "telegram answered 429 Too Many Requests".to_owned();
+        Err(match wait {
+            Some(wait) => super::channels::later(why, wait),
+            None => DeliveryError::Retryable(why),
+        })
+    }
+}
+
+impl Telegram {
+    /// The outcome with the bot token blanked out of any error (reqwest errors name the URL).
+    fn scrubbed(
+        &self,
+        outcome: Result<Delivered, DeliveryError>,
+    ) -> Result<Delivered, DeliveryError> {
+        outcome.map_err(|e| match e {
             DeliveryError::Retryable(m) => {
                 DeliveryError::Retryable(m.replace(self.token.expose(), "<token>"))
+            }
+            DeliveryError::RetryAfter(m, wait) => {
+                DeliveryError::RetryAfter(m.replace(self.token.expose(), "<token>"), wait)
             }
             DeliveryError::Permanent(m) => {
                 DeliveryError::Permanent(m.replace(self.token.expose(), "<token>"))

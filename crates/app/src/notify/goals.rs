@@ -3,17 +3,23 @@
 //! (score ≥ the goal's `notify_threshold`) and either new to the goal at a price below every
 //! other match of its product, or at least `alerts.min_drop_pct` cheaper than when the goal last
 //! told about it. Each alert is stored once (dedup key per goal, listing and price).
+//!
+//! Crash safety: a match is stored together with an outbox row (`Store::match_for_alert`, one
+//! transaction); [`flush`] turns a goal's outbox into its alerts and only then removes the rows.
+//! A crash in between leaves the rows, and the next search of the goal or the periodic
+//! [`flush_stale`] job finishes the step; the dedup keys keep a repeated step from alerting
+//! twice. Muted goals (the user's `muted_goals`) keep their matches but alert nothing.
 
 use std::collections::HashMap;
 
 use deals_agents::agents::{EventKind, PriceEvent};
-use deals_core::{NotificationKind, Pagination, Priority};
-use deals_store::Scope;
+use deals_core::{GoalStatus, NotificationKind, Pagination, Priority};
 use deals_store::rows::{Goal, Listing};
+use deals_store::{Scope, StoreError, now};
 use uuid::Uuid;
 
 use super::message::{AlertData, Reason};
-use super::{Alert, Subject, decide_and_notify, notify};
+use super::{Alert, Raised, Subject, decide_and_notify, notify};
 use crate::agents::Origin;
 use crate::error::Result;
 use crate::state::AppState;
@@ -127,6 +133,77 @@ pub async fn summarize(state: &AppState, goal: &Goal, why_nothing: &str) -> Resu
     Ok(stored)
 }
 
+/// Outbox rows older than this belong to an alert step that was interrupted.
+pub const STALE_OUTBOX_SECS: i64 = 60;
+
+/// The alert step of a goal: turns its outbox (listings matched or seen again since the last
+/// step) into alerts, then removes those rows. Before the goal's first summary, `first_search`
+/// (what its search found, in words) makes this step the summary; without it the rows wait for
+/// that search. Returns how many alerts were stored.
+pub async fn flush(
+    state: &AppState,
+    origin: Origin,
+    goal: &Goal,
+    first_search: Option<&str>,
+) -> Result<usize> {
+    let pending = state.store.goal_outbox(goal.id).await?;
+    let summarized = state
+        .store
+        .has_notification(goal.user_id, &summary_key(goal.id))
+        .await?;
+    let muted = state
+        .store
+        .get_preferences(goal.user_id)
+        .await?
+        .mutes(goal.id);
+    let sent = match (summarized, first_search) {
+        (true, _) if muted => 0,
+        (true, _) => alert_better(state, origin, goal, &pending).await?,
+        (false, Some(_)) if muted => 0,
+        (false, Some(why)) => usize::from(summarize(state, goal, why).await?),
+        // Matched from another goal's search before this goal's first one: its summary will
+        // cover them.
+        (false, None) => return Ok(0),
+    };
+    state.store.settle_outbox(goal.id, &pending, &[]).await?;
+    Ok(sent)
+}
+
+/// What [`flush_stale`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Flushed {
+    /// Goals whose interrupted alert step was finished.
+    pub goals: usize,
+    /// Alerts stored for them.
+    pub alerts: usize,
+}
+
+/// Finishes the alert step of every goal with outbox rows older than [`STALE_OUTBOX_SECS`] (a
+/// crash between storing matches and alerting). Run periodically by a job.
+pub async fn flush_stale(state: &AppState, origin: Origin) -> Result<Flushed> {
+    let before = now() - chrono::Duration::seconds(STALE_OUTBOX_SECS);
+    let mut out = Flushed::default();
+    for goal_id in state.store.goals_with_stale_outbox(before, 500).await? {
+        let goal = match state.store.get_goal(Scope::All, goal_id).await {
+            Ok(g) => g,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let searched = goal.last_search.as_ref().map(|l| l.summary.clone());
+        if goal.status != GoalStatus::Active || searched.is_none() {
+            // Nothing to tell (yet): an inactive goal alerts nothing; a goal never searched
+            // gets its summary from its first search, which covers these matches.
+            let pending = state.store.goal_outbox(goal_id).await?;
+            state.store.settle_outbox(goal_id, &pending, &[]).await?;
+            continue;
+        }
+        let theirs = Origin::new(Some(goal.user_id), origin.job_id).for_goal(goal.id);
+        out.alerts += flush(state, theirs, &goal, searched.as_deref()).await?;
+        out.goals += 1;
+    }
+    Ok(out)
+}
+
 /// Alerts the goal's owner about those `listings` (matched to the goal) that are worth it and
 /// new or meaningfully better; nothing before the goal's first summary (it covers them).
 /// Returns how many alerts were stored.
@@ -197,17 +274,13 @@ pub async fn alert_better(
             about: format!("For your goal “{}”", goal.title),
             why: data.explanation.clone(),
         };
-        if decide_and_notify(
-            state,
-            origin,
-            goal.user_id,
-            event,
-            key,
+        let raised = Raised {
+            dedup_key: key,
             subject,
-            data.to_json(),
-        )
-        .await?
-        {
+            data: data.to_json(),
+            together: None,
+        };
+        if decide_and_notify(state, origin, goal.user_id, event, raised).await? {
             sent += 1;
         }
         marked.push((listing.id, listing.price_minor));

@@ -15,7 +15,7 @@ pub mod webhook;
 use deals_agents::agents::{NotifyInput, PriceEvent};
 use deals_core::{Channel, NotificationKind, Preferences, Priority};
 use deals_store::now;
-use deals_store::repo::alerts::insert_delivery_in;
+use deals_store::repo::alerts::{insert_delivery_in, insert_digest_delivery_in};
 use deals_store::repo::background::{NewNotification, insert_notification_in};
 use deals_store::repo::jobs::insert_job_in;
 use serde_json::json;
@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::agents::Origin;
 use crate::error::{Error, Result};
-use crate::jobs::{JobKind, Jobs};
+use crate::jobs::{JobKind, JobStatus, Jobs};
 use crate::live::{LiveEvent, NotificationEvent};
 use crate::state::AppState;
 
@@ -79,14 +79,62 @@ fn channels_for(prefs: &Preferences) -> Vec<Channel> {
     out
 }
 
+/// The dedup key of the digest of `user_id` on `channel` going out at `at`.
+pub fn digest_key(user_id: Uuid, channel: Channel, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("digest:{user_id}:{channel}:{}", at.timestamp())
+}
+
 /// Stores an alert once (by its dedup key) together with its deliveries, publishes it live once
 /// committed and hands the deliveries to the workers. `false` when it had already been stored.
+/// A non-critical alert for a user with a digest is held on the external channels until the
+/// digest goes out (one job per user, channel and digest time); quiet hours delay the rest.
 pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<bool> {
+    notify_with(state, user_id, alert, None).await
+}
+
+/// A write that commits in the alert's own transaction, so a crash cannot keep one without the
+/// other.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Together {
+    /// A tracker's state after the check that fired the alert (price seen, armed conditions).
+    TrackerState {
+        /// The tracker.
+        id: Uuid,
+        /// The price seen.
+        price_minor: i64,
+        /// The conditions' state.
+        state: serde_json::Value,
+    },
+}
+
+/// [`notify`], committing `together` in the same transaction (also when the alert had already
+/// been stored).
+pub async fn notify_with(
+    state: &AppState,
+    user_id: Uuid,
+    alert: Alert,
+    together: Option<Together>,
+) -> Result<bool> {
     let prefs = preferences(state, user_id).await?;
+    let at = now();
+    let digest_at = (alert.priority != Priority::Critical)
+        .then(|| prefs.next_digest(at))
+        .flatten()
+        // A digest due in quiet hours waits for their end.
+        .map(|d| prefs.quiet_until(d).unwrap_or(d));
     let hold_until = (alert.priority != Priority::Critical)
-        .then(|| prefs.quiet_until(now()))
+        .then(|| prefs.quiet_until(at))
         .flatten();
     let txn = state.store.begin_write().await?;
+    if let Some(Together::TrackerState {
+        id,
+        price_minor,
+        state: armed,
+    }) = together
+    {
+        deals_store::repo::background::update_tracker_state_in(&txn, id, price_minor, armed)
+            .await?;
+    }
     let stored = insert_notification_in(
         &txn,
         NewNotification {
@@ -101,10 +149,40 @@ pub async fn notify(state: &AppState, user_id: Uuid, alert: Alert) -> Result<boo
     )
     .await?;
     let Some(note) = stored else {
+        txn.commit().await.map_err(deals_store::StoreError::from)?;
         return Ok(false);
     };
     let mut deliveries = Vec::new();
     for channel in channels_for(&prefs) {
+        if let Some(mut due) = digest_at {
+            // A digest that has started (its deliveries are claimed) takes no more alerts:
+            // this one goes into the next.
+            for _ in 0..3 {
+                let key = digest_key(user_id, channel, due);
+                let mut new = Jobs::new_job(
+                    JobKind::DeliverDigest,
+                    Some(user_id),
+                    None,
+                    json!({"channel": channel, "key": key}),
+                );
+                new.dedup_key = Some(key.clone());
+                new.run_at = due;
+                let (job, created) = insert_job_in(&txn, new).await?;
+                let open = matches!(job.status, JobStatus::Queued | JobStatus::Retrying);
+                if !created && !open {
+                    due = prefs
+                        .next_digest(due)
+                        .unwrap_or(due + chrono::Duration::hours(1));
+                    continue;
+                }
+                insert_digest_delivery_in(&txn, note.id, channel.as_str(), &key).await?;
+                if created {
+                    deliveries.push(job);
+                }
+                break;
+            }
+            continue;
+        }
         let mut new = Jobs::new_job(
             JobKind::DeliverNotification,
             Some(user_id),
@@ -146,6 +224,19 @@ pub struct Subject {
     pub why: String,
 }
 
+/// What an alert about a price event is stored with, besides the agent's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raised {
+    /// At most one alert per user and key, ever.
+    pub dedup_key: String,
+    /// What it is about and why it fired.
+    pub subject: Subject,
+    /// Links and numbers.
+    pub data: serde_json::Value,
+    /// A write committed with the alert.
+    pub together: Option<Together>,
+}
+
 /// Asks the Notification Agent about a price event (the user's preferences decide the minimum
 /// priority) and stores the alert it decides on, naming its goal or tracker and why it fired.
 /// `true` when an alert was stored.
@@ -154,10 +245,14 @@ pub async fn decide_and_notify(
     origin: Origin,
     user_id: Uuid,
     event: PriceEvent,
-    dedup_key: String,
-    subject: Subject,
-    data: serde_json::Value,
+    raised: Raised,
 ) -> Result<bool> {
+    let Raised {
+        dedup_key,
+        subject,
+        data,
+        together,
+    } = raised;
     let preferences = preferences(state, user_id).await?;
     let kind = NotificationKind::parse(&crate::agents::serde_name(&event.kind))
         .map_err(|e| anyhow::anyhow!("price event kind: {e}"))?;
@@ -172,7 +267,7 @@ pub async fn decide_and_notify(
     if !decision.alert {
         return Ok(false);
     }
-    notify(
+    notify_with(
         state,
         user_id,
         Alert {
@@ -188,8 +283,25 @@ pub async fn decide_and_notify(
             data,
             dedup_key,
         },
+        together,
     )
     .await
+}
+
+/// Mutes or unmutes the alerts of one of the user's goals (kept in `muted_goals`); the goal
+/// still matches deals. The caller checked that the goal is the user's.
+pub async fn set_goal_muted(
+    state: &AppState,
+    user_id: Uuid,
+    goal_id: Uuid,
+    muted: bool,
+) -> Result<()> {
+    let mut prefs = preferences(state, user_id).await?;
+    prefs.muted_goals.retain(|g| *g != goal_id);
+    if muted {
+        prefs.muted_goals.push(goal_id);
+    }
+    save_preferences(state, user_id, &prefs.validate()?).await
 }
 
 /// Delivers a stored notification to one of the user's external channels (the job behind each
@@ -221,32 +333,30 @@ pub async fn deliver(
     } else {
         state.channels.send(channel, &note, &prefs).await
     };
-    let (status, error) = match &result {
-        Ok(channels::Delivered::Sent(_)) => ("sent", None),
-        Ok(channels::Delivered::Skipped(why)) => ("failed", Some((*why).to_owned())),
-        Err(channels::DeliveryError::Retryable(m)) if !last_attempt => ("pending", Some(m.clone())),
-        Err(channels::DeliveryError::Retryable(m) | channels::DeliveryError::Permanent(m)) => {
-            ("failed", Some(m.clone()))
-        }
-        Err(channels::DeliveryError::Gone(m)) => {
-            match channel {
-                Channel::Webhook => prefs.channels.webhook_url = None,
-                Channel::Ntfy => prefs.channels.ntfy_url = None,
-                Channel::Email => prefs.channels.email = false,
-                Channel::Telegram => prefs.channels.telegram_chat_id = None,
-                Channel::Discord => prefs.channels.discord_webhook_url = None,
+    let (status, error) =
+        match &result {
+            Ok(channels::Delivered::Sent(_)) => ("sent", None),
+            Ok(channels::Delivered::Skipped(why)) => ("failed", Some((*why).to_owned())),
+            Err(
+                channels::DeliveryError::Retryable(m) | channels::DeliveryError::RetryAfter(m, _),
+            ) if !last_attempt => ("pending", Some(m.clone())),
+            Err(
+                channels::DeliveryError::Retryable(m)
+                | channels::DeliveryError::RetryAfter(m, _)
+                | channels::DeliveryError::Permanent(m),
+            ) => ("failed", Some(m.clone())),
+            Err(channels::DeliveryError::Gone(m)) => {
+                turn_off(state, note.user_id, &mut prefs, channel)
+                    .await
+                    .map_err(Delivery::Failed)?;
+                (
+                    "failed",
+                    Some(format!(
+                        "{m}: the {channel} endpoint is gone and was turned off"
+                    )),
+                )
             }
-            save_preferences(state, note.user_id, &prefs)
-                .await
-                .map_err(Delivery::Failed)?;
-            (
-                "failed",
-                Some(format!(
-                    "{m}: the {channel} endpoint is gone and was turned off"
-                )),
-            )
-        }
-    };
+        };
     metrics::counter!("notification_deliveries_total", "channel" => channel.as_str(), "outcome" => status)
         .increment(1);
     state
@@ -255,6 +365,23 @@ pub async fn deliver(
         .await
         .map_err(|e| Delivery::Failed(Error::from(e)))?;
     result.map_err(Delivery::Channel)
+}
+
+/// Removes `channel` from the user's preferences (its endpoint answered 410 Gone).
+async fn turn_off(
+    state: &AppState,
+    user_id: Uuid,
+    prefs: &mut Preferences,
+    channel: Channel,
+) -> Result<()> {
+    match channel {
+        Channel::Webhook => prefs.channels.webhook_url = None,
+        Channel::Ntfy => prefs.channels.ntfy_url = None,
+        Channel::Email => prefs.channels.email = false,
+        Channel::Telegram => prefs.channels.telegram_chat_id = None,
+        Channel::Discord => prefs.channels.discord_webhook_url = None,
+    }
+    save_preferences(state, user_id, prefs).await
 }
 
 /// Why a delivery did not happen.
@@ -266,6 +393,221 @@ pub enum Delivery {
     /// The channel refused or could not be reached.
     #[error(transparent)]
     Channel(channels::DeliveryError),
+}
+
+/// Sends one message to `channel`, by e-mail to the user's address when it is e-mail.
+async fn send_to(
+    state: &AppState,
+    channel: Channel,
+    note: &deals_store::rows::Notification,
+    prefs: &Preferences,
+) -> std::result::Result<channels::Delivered, Delivery> {
+    if channel == Channel::Email && prefs.channels.email {
+        let user = state
+            .store
+            .get_user(note.user_id)
+            .await
+            .map_err(|e| Delivery::Failed(Error::from(e)))?;
+        Ok(state
+            .channels
+            .send_email(note, &user.email)
+            .await
+            .map_err(Delivery::Channel)?)
+    } else {
+        Ok(state
+            .channels
+            .send(channel, note, prefs)
+            .await
+            .map_err(Delivery::Channel)?)
+    }
+}
+
+/// The one message of a digest: how many alerts, then each alert's title and explanation.
+/// Its id is derived from the digest key, so a webhook sees the same `webhook-id` on retries.
+pub fn digest_message(
+    user_id: Uuid,
+    key: &str,
+    notes: &[deals_store::rows::Notification],
+) -> deals_store::rows::Notification {
+    let n = notes.len();
+    let noun = if n == 1 { "alert" } else { "alerts" };
+    let body = notes
+        .iter()
+        .map(|note| {
+            let link = note
+                .data
+                .get("url")
+                .and_then(|u| u.as_str())
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            format!("• {}: {}{link}", note.title, note.body)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let priority = notes
+        .iter()
+        .map(|n| n.priority)
+        .max_by_key(|p| Priority::ALL.iter().position(|q| q == p))
+        .unwrap_or(Priority::Medium);
+    deals_store::rows::Notification {
+        id: {
+            use sha2::Digest;
+            let hash = sha2::Sha256::digest(key.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&hash[..16]);
+            uuid::Builder::from_custom_bytes(bytes).into_uuid()
+        },
+        user_id,
+        kind: notes.first().map_or(NotificationKind::NewMatch, |n| n.kind),
+        priority,
+        title: format!("Your deal digest: {n} {noun}"),
+        body,
+        data: json!({
+            "digest": true,
+            "notifications": notes.iter().map(|n| n.id).collect::<Vec<_>>(),
+            "url": notes.first().and_then(|n| n.data.get("url")).cloned(),
+        }),
+        dedup_key: Some(key.to_owned()),
+        read_at: None,
+        created_at: now(),
+        event_id: None,
+    }
+}
+
+/// How a digest delivery went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DigestSent {
+    /// Alerts in the message (0: nothing was waiting).
+    pub alerts: usize,
+    /// Alerts an interrupted earlier attempt had claimed: not sent again, shown as failed.
+    pub interrupted: usize,
+}
+
+/// Claims the deliveries held for the digest `key` (so a second run cannot send them again),
+/// for [`send_digest`]. A claim left behind by a crash between sending and recording is
+/// marked failed with a note, never sent twice.
+pub async fn claim_digest(
+    state: &AppState,
+    key: &str,
+) -> Result<deals_store::repo::alerts::DigestClaim> {
+    let claim = state.store.claim_digest(key).await?;
+    state
+        .store
+        .record_digest(
+            key,
+            &claim.interrupted,
+            "failed",
+            Some("the digest was interrupted while it was being sent; not sent again so that it cannot arrive twice".into()),
+        )
+        .await?;
+    Ok(claim)
+}
+
+/// Sends the claimed part of the digest `key` to `channel` as one message and records the
+/// outcome (sent; held again while retries remain; failed on the last attempt).
+pub async fn send_digest(
+    state: &AppState,
+    user_id: Uuid,
+    channel: Channel,
+    key: &str,
+    claim: &deals_store::repo::alerts::DigestClaim,
+    last_attempt: bool,
+) -> std::result::Result<DigestSent, Delivery> {
+    let done = DigestSent {
+        alerts: claim.claimed.len(),
+        interrupted: claim.interrupted.len(),
+    };
+    if claim.claimed.is_empty() {
+        return Ok(done);
+    }
+    let failed = |e: deals_store::StoreError| Delivery::Failed(Error::from(e));
+    let notes = state
+        .store
+        .notifications_by_id(&claim.claimed)
+        .await
+        .map_err(failed)?;
+    let mut prefs = preferences(state, user_id)
+        .await
+        .map_err(Delivery::Failed)?;
+    let message = digest_message(user_id, key, &notes);
+    let result = send_to(state, channel, &message, &prefs).await;
+    if let Err(Delivery::Channel(channels::DeliveryError::Gone(_))) = &result {
+        turn_off(state, user_id, &mut prefs, channel)
+            .await
+            .map_err(Delivery::Failed)?;
+    }
+    let (status, error) = match &result {
+        Ok(channels::Delivered::Sent(_)) => ("sent", None),
+        Ok(channels::Delivered::Skipped(why)) => ("failed", Some((*why).to_owned())),
+        Err(Delivery::Channel(
+            channels::DeliveryError::Retryable(m) | channels::DeliveryError::RetryAfter(m, _),
+        )) if !last_attempt => ("held", Some(m.clone())),
+        Err(e) => ("failed", Some(e.to_string())),
+    };
+    metrics::counter!("notification_deliveries_total", "channel" => channel.as_str(), "outcome" => status)
+        .increment(1);
+    state
+        .store
+        .record_digest(key, &claim.claimed, status, error)
+        .await
+        .map_err(failed)?;
+    result.map(|_| done)
+}
+
+/// How a test message went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TestSent {
+    /// The channel.
+    pub channel: String,
+    /// `sent` or `failed`.
+    pub status: String,
+    /// The HTTP status the channel answered with, when it answered with success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Sends a test message to one of the user's channels right now, through the real channel
+/// (not stored, not retried), and says how it went. A channel the user has not set up is
+/// invalid input.
+pub async fn test_send(state: &AppState, user_id: Uuid, channel: Channel) -> Result<TestSent> {
+    let prefs = preferences(state, user_id).await?;
+    if !channels_for(&prefs).contains(&channel) {
+        return Err(Error::invalid(
+            "channel",
+            format!("the {channel} channel is not set up in your preferences"),
+        ));
+    }
+    let note = deals_store::rows::Notification {
+        id: Uuid::new_v4(),
+        user_id,
+        kind: NotificationKind::NewMatch,
+        priority: Priority::Low,
+        title: "Test alert from agentic-deals".into(),
+        body: format!("If you can read this, your {channel} alerts work."),
+        data: json!({"test": true}),
+        dedup_key: None,
+        read_at: None,
+        created_at: now(),
+        event_id: None,
+    };
+    let result = send_to(state, channel, &note, &prefs).await;
+    let (status, http_status, error) = match result {
+        Ok(channels::Delivered::Sent(code)) => ("sent", Some(code), None),
+        Ok(channels::Delivered::Skipped(why)) => ("failed", None, Some(why.to_owned())),
+        Err(Delivery::Channel(e)) => ("failed", None, Some(e.to_string())),
+        Err(Delivery::Failed(e)) => return Err(e),
+    };
+    metrics::counter!("notification_deliveries_total", "channel" => channel.as_str(), "outcome" => if status == "sent" { "test_sent" } else { "test_failed" })
+        .increment(1);
+    Ok(TestSent {
+        channel: channel.as_str().to_owned(),
+        status: status.to_owned(),
+        http_status,
+        error,
+    })
 }
 
 /// Turns e-mail alerts off for the user of a one-click unsubscribe link (RFC 8058); a link with

@@ -18,7 +18,7 @@ use crate::agents::Origin;
 use crate::deals::ingest::ingest;
 use crate::error::{Error, Result};
 use crate::notify::message::{AlertData, Reason};
-use crate::notify::{Subject, decide_and_notify};
+use crate::notify::{Raised, Subject, Together, decide_and_notify};
 use crate::state::AppState;
 
 /// Conditions of a tracker, as stored in its `alert_state`.
@@ -226,6 +226,7 @@ async fn evaluate(
         ),
     };
     let (next, fired) = transition(armed, seen, rules, now());
+    let next = serde_json::to_value(next).unwrap_or_default();
     let mut sent = 0;
     // One key per condition and observed price change: a re-run of this job (or an overlapping
     // one) finds the same keys and alerts nothing new.
@@ -256,17 +257,27 @@ async fn evaluate(
             why: data.explanation.clone(),
         };
         let data = data.to_json();
-        if decide_and_notify(state, origin, tracker.user_id, event, key, subject, data).await? {
+        // The tracker's new state commits with the alert: a crash cannot record the condition
+        // as fired without its alert (nor the alert without the state, which would fire it
+        // again at the next check).
+        let together = Together::TrackerState {
+            id: tracker.id,
+            price_minor: price,
+            state: next.clone(),
+        };
+        let raised = Raised {
+            dedup_key: key,
+            subject,
+            data,
+            together: Some(together),
+        };
+        if decide_and_notify(state, origin, tracker.user_id, event, raised).await? {
             sent += 1;
         }
     }
     state
         .store
-        .update_tracker_state(
-            tracker.id,
-            price,
-            serde_json::to_value(next).unwrap_or_default(),
-        )
+        .update_tracker_state(tracker.id, price, next)
         .await?;
     Ok(sent)
 }

@@ -214,3 +214,104 @@ async fn event_ids_stay_unique_and_increasing_per_user_under_concurrent_alerts()
         assert_eq!(ids, (1..=count).collect::<Vec<i64>>());
     }
 }
+
+async fn put_prefs(app: &TestApp, user: &TestUser, prefs: Value) {
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/users/me/preferences",
+            Some(&user.access),
+            Some(prefs),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn matches(app: &TestApp, user: &TestUser, goal_id: &str) -> u64 {
+    app.get_json(&format!("/api/v1/goals/{goal_id}/deals"), &user.access)
+        .await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_muted_goal_keeps_matching_but_alerts_nothing_until_unmuted() {
+    let app = spawn().await;
+    let user = app.register_user().await;
+    let goal = app.create_goal(&user, TV).await;
+    let id = goal["id"].as_str().unwrap();
+    put_prefs(&app, &user, json!({"muted_goals": [id]})).await;
+    app.drain_jobs().await;
+    assert!(matches(&app, &user, id).await > 1);
+    assert_eq!(notes(&app, &user).await.len(), 0, "muted");
+    put_prefs(&app, &user, json!({"muted_goals": []})).await;
+    search_again(&app, &user, id).await;
+    let all = notes(&app, &user).await;
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["data"]["goal_id"], goal["id"]);
+}
+
+#[tokio::test]
+async fn a_crash_after_the_matches_commit_loses_no_alert() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn().await;
+    let user = app.register_user().await;
+    put_prefs(&app, &user, json!({"timezone": "UTC"})).await;
+    let db = app.state.store.conn();
+    // Injected failure: the alert step cannot read the user's preferences, so the search job
+    // fails right after its matches (and their outbox rows) committed.
+    db.execute_unprepared(r#"UPDATE user_preferences SET data = '{"digest": 42}'"#)
+        .await
+        .unwrap();
+    let goal = app.create_goal(&user, TV).await;
+    let id = goal["id"].as_str().unwrap();
+    app.drain_jobs().await;
+    let total = matches(&app, &user, id).await;
+    assert!(total > 1, "the matches committed");
+    assert_eq!(notes(&app, &user).await.len(), 0, "the alert did not");
+    let goal_id = Uuid::parse_str(id).unwrap();
+    assert_eq!(
+        app.state.store.goal_outbox(goal_id).await.unwrap().len() as u64,
+        total,
+        "one outbox row per match"
+    );
+    // The process is gone and its job never runs again; the outbox alone must recover it.
+    db.execute_unprepared("UPDATE jobs SET status = 'dead' WHERE kind = 'search_deals'")
+        .await
+        .unwrap();
+    put_prefs(&app, &user, json!({"timezone": "UTC"})).await;
+    let origin = deals_app::agents::Origin::new(None, None);
+    let fresh = deals_app::notify::goals::flush_stale(&app.state, origin)
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh.goals, 0,
+        "rows younger than a minute may belong to a running step"
+    );
+    db.execute_unprepared("UPDATE goal_alert_outbox SET created_at = '2000-01-01 00:00:00+00:00'")
+        .await
+        .unwrap();
+    let flushed = deals_app::notify::goals::flush_stale(&app.state, origin)
+        .await
+        .unwrap();
+    assert_eq!((flushed.goals, flushed.alerts), (1, 1));
+    let all = notes(&app, &user).await;
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["data"]["goal_id"], goal["id"]);
+    assert_eq!(all[0]["data"]["matches"], total);
+    assert!(
+        app.state
+            .store
+            .goal_outbox(goal_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Running the step again (a second crash, a second sweeper) alerts nothing more.
+    let again = deals_app::notify::goals::flush_stale(&app.state, origin)
+        .await
+        .unwrap();
+    assert_eq!(again, Default::default());
+    search_again(&app, &user, id).await;
+    assert_eq!(notes(&app, &user).await.len(), 1);
+}

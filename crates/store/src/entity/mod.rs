@@ -9,6 +9,7 @@ pub mod deal_analysis;
 pub mod deposit;
 pub mod goal;
 pub mod goal_alert_mark;
+pub mod goal_alert_outbox;
 pub mod goal_budget;
 pub mod goal_match;
 pub mod job;

@@ -1,5 +1,5 @@
 //! The `notification_deliveries` table: how the delivery of one notification to one external
-//! channel stands (`pending`, `held`, `sent`, `failed`), with its attempts and last error.
+//! channel stands (`pending`, `held`, `sending` (a digest being sent), `sent`, `failed`), with its attempts and last error.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,6 +15,8 @@ pub struct Model {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// The digest a held delivery waits for (`digest:<user>:<channel>:<unix time>`).
+    pub digest_key: Option<String>,
 }
 
 /// No declared relations: joins are written out in the repositories.

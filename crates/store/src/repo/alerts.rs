@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::{goal_alert_mark, notification, notification_delivery};
-use crate::rows::{self, Notification};
+use crate::entity::{goal_alert_mark, goal_alert_outbox, notification, notification_delivery};
+use crate::error::retry_on_conflict;
+use crate::rows::{self, GoalMatch, MatchSource, Notification};
 use crate::{Store, StoreError, now};
 
 /// How the delivery of a notification to one channel stands.
@@ -27,6 +28,8 @@ pub struct DeliveryStatus {
     pub attempts: i32,
     /// The last failure, if any.
     pub last_error: Option<String>,
+    /// The digest a held delivery waits for.
+    pub digest_key: Option<String>,
 }
 
 impl From<notification_delivery::Model> for DeliveryStatus {
@@ -37,6 +40,7 @@ impl From<notification_delivery::Model> for DeliveryStatus {
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,
+            digest_key: m.digest_key,
         }
     }
 }
@@ -78,6 +82,27 @@ pub async fn insert_delivery_in<C: ConnectionTrait>(
     channel: &str,
     status: &str,
 ) -> Result<(), StoreError> {
+    insert_delivery_row(db, notification_id, channel, status, None).await
+}
+
+/// Records a delivery to `channel` held for the digest `digest_key`, inside the
+/// notification's transaction.
+pub async fn insert_digest_delivery_in<C: ConnectionTrait>(
+    db: &C,
+    notification_id: Uuid,
+    channel: &str,
+    digest_key: &str,
+) -> Result<(), StoreError> {
+    insert_delivery_row(db, notification_id, channel, "held", Some(digest_key)).await
+}
+
+async fn insert_delivery_row<C: ConnectionTrait>(
+    db: &C,
+    notification_id: Uuid,
+    channel: &str,
+    status: &str,
+    digest_key: Option<&str>,
+) -> Result<(), StoreError> {
     notification_delivery::Entity::insert(notification_delivery::ActiveModel {
         notification_id: Set(notification_id),
         channel: Set(channel.to_owned()),
@@ -85,6 +110,7 @@ pub async fn insert_delivery_in<C: ConnectionTrait>(
         attempts: Set(0),
         last_error: Set(None),
         updated_at: Set(now()),
+        digest_key: Set(digest_key.map(str::to_owned)),
     })
     .on_conflict_do_nothing_on([
         notification_delivery::Column::NotificationId,
@@ -95,7 +121,233 @@ pub async fn insert_delivery_in<C: ConnectionTrait>(
     Ok(())
 }
 
+/// [`Store::mark_goal_alerts`] inside the caller's transaction.
+pub async fn mark_goal_alerts_in<C: ConnectionTrait>(
+    db: &C,
+    goal_id: Uuid,
+    prices: &[(Uuid, i64)],
+) -> Result<(), StoreError> {
+    if prices.is_empty() {
+        return Ok(());
+    }
+
+    let at = now();
+    goal_alert_mark::Entity::insert_many(prices.iter().map(|&(listing_id, price)| {
+        goal_alert_mark::ActiveModel {
+            goal_id: Set(goal_id),
+            listing_id: Set(listing_id),
+            price_minor: Set(price),
+            alerted_at: Set(at),
+        }
+    }))
+    .on_conflict(
+        OnConflict::columns([
+            goal_alert_mark::Column::GoalId,
+            goal_alert_mark::Column::ListingId,
+        ])
+        .update_columns([
+            goal_alert_mark::Column::PriceMinor,
+            goal_alert_mark::Column::AlertedAt,
+        ])
+        .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Remembers, inside the caller's transaction, that `goal_id` must still consider alerting
+/// about `listing_id` (kept when it is already there).
+pub async fn insert_outbox_in<C: ConnectionTrait>(
+    db: &C,
+    goal_id: Uuid,
+    listing_id: Uuid,
+) -> Result<(), StoreError> {
+    goal_alert_outbox::Entity::insert(goal_alert_outbox::ActiveModel {
+        goal_id: Set(goal_id),
+        listing_id: Set(listing_id),
+        created_at: Set(now()),
+    })
+    .on_conflict_do_nothing_on([
+        goal_alert_outbox::Column::GoalId,
+        goal_alert_outbox::Column::ListingId,
+    ])
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// What a digest delivery claimed: the notifications it carries, and those an earlier attempt
+/// had claimed and may have sent before it was interrupted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestClaim {
+    /// Held deliveries, now `sending`, to send in this attempt.
+    pub claimed: Vec<Uuid>,
+    /// Deliveries an interrupted attempt left `sending`: never sent again.
+    pub interrupted: Vec<Uuid>,
+}
+
 impl Store {
+    /// Stores a match and its outbox row in one transaction, so the alert the match may call
+    /// for survives a crash before it is stored (see `flush` in the app's `notify::goals`).
+    pub async fn match_for_alert(
+        &self,
+        goal_id: Uuid,
+        listing_id: Uuid,
+        match_score: f64,
+        reasons: &[String],
+        source: MatchSource,
+    ) -> Result<GoalMatch, StoreError> {
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let saved = crate::repo::goals::match_listing_in(
+                &txn,
+                goal_id,
+                listing_id,
+                match_score,
+                reasons,
+                source,
+            )
+            .await?;
+            insert_outbox_in(&txn, goal_id, listing_id).await?;
+            txn.commit().await?;
+            GoalMatch::try_from(saved)
+        })
+        .await
+    }
+
+    /// Remembers that `goal_id` must consider alerting about a listing it saw again (a price
+    /// change on an existing match).
+    pub async fn add_to_outbox(&self, goal_id: Uuid, listing_id: Uuid) -> Result<(), StoreError> {
+        insert_outbox_in(self.conn(), goal_id, listing_id).await
+    }
+
+    /// The listings `goal_id` must still consider alerting about.
+    pub async fn goal_outbox(&self, goal_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        Ok(goal_alert_outbox::Entity::find()
+            .select_only()
+            .column(goal_alert_outbox::Column::ListingId)
+            .filter(goal_alert_outbox::Column::GoalId.eq(goal_id))
+            .order_by_asc(goal_alert_outbox::Column::CreatedAt)
+            .into_tuple()
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Goals with an outbox row older than `before` (at most `limit`): their alert step was
+    /// interrupted.
+    pub async fn goals_with_stale_outbox(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: u64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        Ok(goal_alert_outbox::Entity::find()
+            .select_only()
+            .column(goal_alert_outbox::Column::GoalId)
+            .filter(goal_alert_outbox::Column::CreatedAt.lt(before))
+            .distinct()
+            .limit(limit)
+            .into_tuple()
+            .all(self.conn())
+            .await?)
+    }
+
+    /// The alert step of `goal_id` is done for `listings`: in one transaction, marks the
+    /// alerted ones at their price and removes every one of them from the outbox.
+    pub async fn settle_outbox(
+        &self,
+        goal_id: Uuid,
+        listings: &[Uuid],
+        marks: &[(Uuid, i64)],
+    ) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        mark_goal_alerts_in(&txn, goal_id, marks).await?;
+        if !listings.is_empty() {
+            goal_alert_outbox::Entity::delete_many()
+                .filter(goal_alert_outbox::Column::GoalId.eq(goal_id))
+                .filter(goal_alert_outbox::Column::ListingId.is_in(listings.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Claims the deliveries held for the digest `key` before sending it: in one transaction
+    /// they go from `held` to `sending`; deliveries an earlier attempt left `sending` are
+    /// reported as interrupted (that attempt may have sent them: they are not sent again).
+    pub async fn claim_digest(&self, key: &str) -> Result<DigestClaim, StoreError> {
+        let txn = self.begin_write().await?;
+        let rows: Vec<(Uuid, String)> = notification_delivery::Entity::find()
+            .select_only()
+            .column(notification_delivery::Column::NotificationId)
+            .column(notification_delivery::Column::Status)
+            .filter(notification_delivery::Column::DigestKey.eq(key))
+            .filter(notification_delivery::Column::Status.is_in(["held", "sending"]))
+            .order_by_asc(notification_delivery::Column::NotificationId)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        notification_delivery::Entity::update_many()
+            .col_expr(notification_delivery::Column::Status, Expr::val("sending"))
+            .col_expr(notification_delivery::Column::UpdatedAt, Expr::val(now()))
+            .filter(notification_delivery::Column::DigestKey.eq(key))
+            .filter(notification_delivery::Column::Status.eq("held"))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut claim = DigestClaim::default();
+        for (id, status) in rows {
+            if status == "held" {
+                claim.claimed.push(id);
+            } else {
+                claim.interrupted.push(id);
+            }
+        }
+        Ok(claim)
+    }
+
+    /// Records how the sending of digest `key` went for the given deliveries: `status`
+    /// (`sent`, `failed`, or `held` again to retry), one more attempt, and the error.
+    pub async fn record_digest(
+        &self,
+        key: &str,
+        ids: &[Uuid],
+        status: &str,
+        error: Option<String>,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        notification_delivery::Entity::update_many()
+            .col_expr(notification_delivery::Column::Status, Expr::val(status))
+            .col_expr(
+                notification_delivery::Column::Attempts,
+                Expr::col(notification_delivery::Column::Attempts).add(1),
+            )
+            .col_expr(notification_delivery::Column::LastError, Expr::val(error))
+            .col_expr(notification_delivery::Column::UpdatedAt, Expr::val(now()))
+            .filter(notification_delivery::Column::DigestKey.eq(key))
+            .filter(notification_delivery::Column::NotificationId.is_in(ids.iter().copied()))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Notifications by id, oldest first.
+    pub async fn notifications_by_id(&self, ids: &[Uuid]) -> Result<Vec<Notification>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        rows::all(
+            notification::Entity::find()
+                .filter(notification::Column::Id.is_in(ids.iter().copied()))
+                .order_by_asc(notification::Column::CreatedAt)
+                .all(self.conn())
+                .await?,
+        )
+    }
+
     /// A user's notifications with an event id above `since`, oldest first, at most `limit`.
     pub async fn notifications_since(
         &self,
@@ -150,32 +402,7 @@ impl Store {
         goal_id: Uuid,
         prices: &[(Uuid, i64)],
     ) -> Result<(), StoreError> {
-        if prices.is_empty() {
-            return Ok(());
-        }
-        let at = now();
-        goal_alert_mark::Entity::insert_many(prices.iter().map(|&(listing_id, price)| {
-            goal_alert_mark::ActiveModel {
-                goal_id: Set(goal_id),
-                listing_id: Set(listing_id),
-                price_minor: Set(price),
-                alerted_at: Set(at),
-            }
-        }))
-        .on_conflict(
-            OnConflict::columns([
-                goal_alert_mark::Column::GoalId,
-                goal_alert_mark::Column::ListingId,
-            ])
-            .update_columns([
-                goal_alert_mark::Column::PriceMinor,
-                goal_alert_mark::Column::AlertedAt,
-            ])
-            .to_owned(),
-        )
-        .exec(self.conn())
-        .await?;
-        Ok(())
+        mark_goal_alerts_in(self.conn(), goal_id, prices).await
     }
 
     /// Records an attempt to deliver a notification to `channel` and how it ended.

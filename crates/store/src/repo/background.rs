@@ -224,14 +224,7 @@ impl Store {
         price_minor: i64,
         alert_state: serde_json::Value,
     ) -> Result<(), StoreError> {
-        tracker::Entity::update_many()
-            .col_expr(tracker::Column::LastPriceMinor, Expr::val(price_minor))
-            .col_expr(tracker::Column::LastCheckedAt, Expr::val(now()))
-            .col_expr(tracker::Column::AlertState, Expr::val(alert_state))
-            .filter(tracker::Column::Id.eq(id))
-            .exec(self.conn())
-            .await?;
-        Ok(())
+        update_tracker_state_in(self.conn(), id, price_minor, alert_state).await
     }
 }
 
@@ -254,6 +247,23 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// [`Store::update_tracker_state`] inside the caller's transaction (the alert's).
+pub async fn update_tracker_state_in<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    price_minor: i64,
+    alert_state: serde_json::Value,
+) -> Result<(), StoreError> {
+    tracker::Entity::update_many()
+        .col_expr(tracker::Column::LastPriceMinor, Expr::val(price_minor))
+        .col_expr(tracker::Column::LastCheckedAt, Expr::val(now()))
+        .col_expr(tracker::Column::AlertState, Expr::val(alert_state))
+        .filter(tracker::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// [`Store::insert_notification`] inside a caller's transaction, so that an alert commits with

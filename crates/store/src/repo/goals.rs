@@ -383,7 +383,7 @@ fn rank_facts(m: &MatchedDeal) -> RankFacts {
     }
 }
 
-async fn match_listing_in<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn match_listing_in<C: sea_orm::ConnectionTrait>(
     db: &C,
     goal_id: Uuid,
     listing_id: Uuid,

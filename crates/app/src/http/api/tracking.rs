@@ -171,9 +171,9 @@ pub struct NotificationOut {
 /// The delivery of a notification to one external channel.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryOut {
-    /// `webhook`, `ntfy` or `email`.
+    /// `webhook`, `ntfy`, `email`, `telegram` or `discord`.
     pub channel: String,
-    /// `pending`, `held` (quiet hours), `sent` or `failed`.
+    /// `pending`, `held` (quiet hours, or waiting for the user's digest), `sent` or `failed`.
     pub status: String,
     /// Attempts so far.
     pub attempts: i32,
@@ -190,7 +190,12 @@ impl From<crate::notify::Listed> for NotificationOut {
             .into_iter()
             .map(|d| DeliveryOut {
                 channel: d.channel,
-                status: d.status,
+                // A digest being sent right now is still pending to the reader.
+                status: if d.status == "sending" {
+                    "pending".to_owned()
+                } else {
+                    d.status
+                },
                 attempts: d.attempts,
                 last_error: d.last_error,
             })

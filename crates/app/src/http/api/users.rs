@@ -5,7 +5,7 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use deals_core::Preferences;
 use deals_store::rows::User;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Us
 
 /// The caller's notification preferences (defaults until saved).
 #[utoipa::path(get, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])), responses(
-    (status = 200, body = Object, description = "channels, min_priority, quiet_hours, timezone, digest"),
+    (status = 200, body = Object, description = "channels, min_priority, quiet_hours, timezone, digest (off|hourly|daily|weekly), digest_time (HH:MM), muted_goals"),
     (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn get_preferences(
     State(state): State<AppState>,
@@ -62,7 +62,7 @@ pub async fn get_preferences(
 
 /// Replaces the caller's notification preferences; omitted fields take their defaults.
 #[utoipa::path(put, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])),
-    request_body(content = Object, description = "channels {in_app, email, webhook_url, ntfy_url}, min_priority, quiet_hours {start, end}, timezone, digest (off|daily|weekly)"),
+    request_body(content = Object, description = "channels {in_app, email, webhook_url, webhook_secret, ntfy_url, telegram_chat_id, discord_webhook_url}, min_priority, quiet_hours {start, end}, timezone, digest (off: immediate | hourly | daily | weekly: Mondays), digest_time (HH:MM local, for daily and weekly), muted_goals [goal ids]"),
     responses((status = 200, body = Object, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn put_preferences(
     State(state): State<AppState>,
@@ -73,6 +73,36 @@ pub async fn put_preferences(
     let prefs = prefs.validate()?;
     crate::notify::save_preferences(&state, user.id, &prefs).await?;
     Ok(Json(prefs))
+}
+
+/// Which channel to test.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestSendIn {
+    /// `webhook`, `ntfy`, `email`, `telegram` or `discord`.
+    #[schema(example = "webhook")]
+    pub channel: String,
+}
+
+/// Sends a test message through one of the caller's channels now and answers how it went
+/// (`sent` with the channel's HTTP status, or `failed` with the reason).
+#[utoipa::path(post, path = "/api/v1/users/me/preferences/test", tag = "users", security(("bearer" = [])),
+    request_body = TestSendIn,
+    responses((status = 200, body = crate::notify::TestSent, description = "The outcome of the test message"),
+        (status = 400, body = Problem, description = "Malformed body"),
+        (status = 401, body = Problem, description = "Missing, invalid or expired token"),
+        (status = 422, body = Problem, description = "Unknown channel, or a channel not set up")))]
+pub async fn test_send(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<TestSendIn>,
+) -> Result<Json<crate::notify::TestSent>, AppError> {
+    user.require(deals_core::Permission::Update)?;
+    let channel = deals_core::Channel::parse(&body.channel)
+        .map_err(|e| crate::error::Error::invalid("channel", e.to_string()))?;
+    Ok(Json(
+        crate::notify::test_send(&state, user.id, channel).await?,
+    ))
 }
 
 /// Every user (administrators only).

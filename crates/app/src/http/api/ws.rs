@@ -72,6 +72,7 @@ pub async fn live_updates(
         let why = serve(state, socket, user, since).await;
         metrics::gauge!("ws_connections").decrement(1.0);
         metrics::gauge!("deals_websocket_connections").decrement(1.0);
+        metrics::counter!("ws_disconnects_total", "reason" => why).increment(1);
         tracing::debug!(user = %user.id, why, "WebSocket closed");
     }))
 }
@@ -97,7 +98,10 @@ async fn send_text(socket: &mut WebSocket, text: String) -> Result<(), &'static 
             metrics::counter!("ws_frames_sent_total").increment(1);
             Ok(())
         }
-        Ok(Err(_)) => Err("send failed"),
+        Ok(Err(_)) => {
+            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed").increment(1);
+            Err("send failed")
+        }
         Err(_) => {
             metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(1);
             Err("client stalled")
@@ -204,6 +208,7 @@ async fn serve(
             },
             _ = ping.tick() => {
                 if awaiting_pong {
+                    metrics::counter!("ws_frames_dropped_total", "reason" => "missed_pong").increment(1);
                     return "missed pong";
                 }
                 awaiting_pong = true;

@@ -29,6 +29,8 @@ pub struct GoalPage {
     deals: Vec<MatchedDeal>,
     searching: bool,
     errors: FormErrors,
+    /// Its alerts are muted.
+    muted: bool,
 }
 
 /// The ranked deals of a goal, alone (what htmx re-fetches).
@@ -70,12 +72,16 @@ pub async fn show(
             searching,
         }));
     }
+    let muted = crate::notify::preferences(&state, user.id)
+        .await?
+        .mutes(goal.id);
     Ok(render(&GoalPage {
         layout: Layout::of(&state, Some(user), goal.title.clone()).await?,
         goal,
         deals,
         searching,
         errors: FormErrors::default(),
+        muted,
     }))
 }
 
@@ -83,7 +89,7 @@ pub async fn show(
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
     csrf: String,
-    /// `pause`, `resume`, `search`, `edit` or `delete`.
+    /// `pause`, `resume`, `mute`, `unmute`, `search`, `edit` or `delete`.
     action: String,
     /// New title (`edit`).
     title: Option<String>,
@@ -117,6 +123,9 @@ async fn edit(
     };
     let errors = FormErrors::from_error(refused)?;
     let (goal, deals, searching) = load(state, &user, id).await?;
+    let muted = crate::notify::preferences(state, user.id)
+        .await?
+        .mutes(goal.id);
     Ok(render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &GoalPage {
@@ -125,11 +134,12 @@ async fn edit(
             deals,
             searching,
             errors,
+            muted,
         },
     ))
 }
 
-/// `POST /goals/{id}`: pause, resume, search now or delete.
+/// `POST /goals/{id}`: pause, resume, mute or unmute its alerts, search now or delete.
 pub async fn act(
     State(state): State<AppState>,
     user: UiUser,
@@ -157,6 +167,11 @@ pub async fn act(
             }
         }
         "edit" => return edit(&state, user, id, f).await,
+        "mute" | "unmute" => {
+            // The goal must be the user's (404 otherwise).
+            let goal = goals::get(&state, user.scope(), id).await?;
+            crate::notify::set_goal_muted(&state, goal.user_id, id, f.action == "mute").await?;
+        }
         "search" => {
             goals::search_now(&state, user.scope(), id, user.id).await?;
         }

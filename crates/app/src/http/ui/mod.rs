@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/settings", get(settings::show).post(settings::save))
+        .route("/settings/test", axum::routing::post(settings::test_send))
         .route("/admin", get(admin::overview))
         .route("/admin/users", get(admin::users))
         .route("/admin/jobs", get(admin::jobs))

@@ -36,6 +36,8 @@ pub struct SettingsForm {
     timezone: String,
     #[serde(default)]
     digest: String,
+    #[serde(default)]
+    digest_time: String,
 }
 
 impl SettingsForm {
@@ -59,12 +61,8 @@ impl SettingsForm {
                 .map(|q| q.end.clone())
                 .unwrap_or_default(),
             timezone: p.timezone.clone(),
-            digest: match p.digest {
-                Digest::Off => "off",
-                Digest::Daily => "daily",
-                Digest::Weekly => "weekly",
-            }
-            .to_owned(),
+            digest: p.digest.as_str().to_owned(),
+            digest_time: p.digest_time.clone(),
         }
     }
 
@@ -90,11 +88,10 @@ impl SettingsForm {
             min_priority: Priority::parse(&self.min_priority).unwrap_or(Priority::Low),
             quiet_hours,
             timezone: opt(&self.timezone).unwrap_or_else(|| "UTC".into()),
-            digest: match self.digest.as_str() {
-                "daily" => Digest::Daily,
-                "weekly" => Digest::Weekly,
-                _ => Digest::Off,
-            },
+            digest: Digest::parse(&self.digest).unwrap_or(Digest::Off),
+            digest_time: opt(&self.digest_time).unwrap_or_else(|| "08:00".into()),
+            // Not on this page: `save` keeps the stored list (the goal page toggles it).
+            muted_goals: Vec::new(),
         }
         .validate()
     }
@@ -108,6 +105,25 @@ pub struct SettingsPage {
     form: SettingsForm,
     saved: bool,
     errors: FormErrors,
+    /// The channels set up, each with a test button.
+    channels: Vec<&'static str>,
+    /// How the last test message went.
+    tested: Option<crate::notify::TestSent>,
+}
+
+/// The channels of `prefs` that can be tested.
+fn testable(prefs: &Preferences) -> Vec<&'static str> {
+    let c = &prefs.channels;
+    [
+        ("email", c.email),
+        ("webhook", c.webhook_url.is_some()),
+        ("ntfy", c.ntfy_url.is_some()),
+        ("telegram", c.telegram_chat_id.is_some()),
+        ("discord", c.discord_webhook_url.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect()
 }
 
 /// `?saved=1` after saving.
@@ -128,6 +144,36 @@ pub async fn show(
         form: SettingsForm::from_preferences(&prefs),
         saved: q.saved.is_some(),
         errors: FormErrors::default(),
+        channels: testable(&prefs),
+        tested: None,
+    }))
+}
+
+/// The test-send form.
+#[derive(Debug, Deserialize)]
+pub struct TestForm {
+    csrf: String,
+    channel: String,
+}
+
+/// `POST /settings/test`: sends a test message through one channel and shows how it went.
+pub async fn test_send(
+    State(state): State<AppState>,
+    user: UiUser,
+    Form(f): Form<TestForm>,
+) -> Result<Response, UiError> {
+    require_csrf(&state, &user, &f.csrf)?;
+    let channel = deals_core::Channel::parse(&f.channel)
+        .map_err(|e| UiError::from(crate::error::Error::invalid("channel", e.to_string())))?;
+    let tested = crate::notify::test_send(&state, user.id, channel).await?;
+    let prefs = crate::notify::preferences(&state, user.id).await?;
+    Ok(render(&SettingsPage {
+        layout: Layout::of(&state, Some(user), "Settings").await?,
+        form: SettingsForm::from_preferences(&prefs),
+        saved: false,
+        errors: FormErrors::default(),
+        channels: testable(&prefs),
+        tested: Some(tested),
     }))
 }
 
@@ -144,6 +190,7 @@ pub async fn save(
             prefs.channels.webhook_secret = stored.channels.webhook_secret;
             prefs.channels.telegram_chat_id = stored.channels.telegram_chat_id;
             prefs.channels.discord_webhook_url = stored.channels.discord_webhook_url;
+            prefs.muted_goals = stored.muted_goals;
             crate::notify::save_preferences(&state, user.id, &prefs).await?;
             Ok(Redirect::to("/settings?saved=1").into_response())
         }
@@ -154,6 +201,8 @@ pub async fn save(
                 form,
                 saved: false,
                 errors: FormErrors::from_error(v.into())?,
+                channels: Vec::new(),
+                tested: None,
             },
         )),
     }
