@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use deals_core::enums::JobKind;
+pub use deals_store::repo::jobs::priority;
 
 /// Attempts before a job of `kind` is dead.
 pub fn max_attempts(kind: JobKind) -> i32 {
@@ -12,6 +13,23 @@ pub fn max_attempts(kind: JobKind) -> i32 {
         JobKind::CheckPrices | JobKind::ExpireGoals | JobKind::Retention => 3,
         JobKind::DeliverNotification => 8,
         JobKind::CheckDeposit => 10,
+    }
+}
+
+/// The priority class a job of `kind` is stored with (`jobs.priority`, higher runs first among
+/// due jobs): a new goal's analysis runs ahead of upkeep, a delivery between. The first search
+/// of a goal and a search its owner asked for are raised to [`priority::INTERACTIVE`] where
+/// they are enqueued; the scheduler's re-searches stay in the background class.
+pub fn priority(kind: JobKind) -> i32 {
+    match kind {
+        JobKind::AnalyzeGoal => priority::INTERACTIVE,
+        JobKind::DeliverNotification => priority::DELIVERY,
+        JobKind::SearchDeals
+        | JobKind::AnalyzeDeal
+        | JobKind::CheckPrices
+        | JobKind::ExpireGoals
+        | JobKind::Retention
+        | JobKind::CheckDeposit => priority::BACKGROUND,
     }
 }
 

@@ -18,6 +18,7 @@ mod helpers;
 mod live_replicas;
 mod llm;
 mod relevance;
+mod scale;
 mod replicas;
 mod seed;
 mod system;

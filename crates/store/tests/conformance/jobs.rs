@@ -7,7 +7,9 @@ use chrono::Duration;
 use deals_core::{GoalCriteria, Pagination, Priority};
 use deals_store::entity::job;
 use deals_store::repo::goals::{NewGoal, insert_goal_in};
-use deals_store::repo::jobs::{JobKind, JobStatus, NewJob, finish_job_in, insert_job_in};
+use deals_store::repo::jobs::{
+    JobKind, JobStatus, NewJob, finish_job_in, insert_job_in, priority,
+};
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -23,6 +25,7 @@ fn new_job(kind: JobKind, dedup: Option<&str>, max_attempts: i32) -> NewJob {
         payload: serde_json::json!({"n": 1}),
         max_attempts,
         run_at: now(),
+        priority: 0,
         dedup_key: dedup.map(str::to_owned),
     }
 }
@@ -202,6 +205,40 @@ async fn jobs_story(store: &Store) {
     let first: HashSet<Uuid> = claim(store, "w3", lease, 2).await.into_iter().collect();
     assert_eq!(first, HashSet::from([old[0], old[1]]));
     assert_eq!(claim(store, "w3", lease, 2).await, [old[2]]);
+
+    // Higher priority first; one user's waiting jobs lower that user's next one, so another
+    // user's first job overtakes a burst.
+    let (upkeep, _) = store
+        .enqueue_job(NewJob {
+            run_at: now() - Duration::minutes(5),
+            ..new_job(JobKind::CheckPrices, None, 3)
+        })
+        .await
+        .unwrap();
+    let (bursting, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let interactive = |owner: Uuid| NewJob {
+        owner_id: Some(owner),
+        priority: priority::INTERACTIVE,
+        ..new_job(JobKind::AnalyzeGoal, None, 3)
+    };
+    let mut burst = Vec::new();
+    for _ in 0..3 {
+        let (j, _) = store.enqueue_job(interactive(bursting)).await.unwrap();
+        burst.push(j);
+    }
+    let (theirs, _) = store.enqueue_job(interactive(other)).await.unwrap();
+    let stored: Vec<i32> = burst.iter().map(|j| j.priority).collect();
+    assert_eq!(stored, [100, 99, 98]);
+    assert_eq!(theirs.priority, 100);
+    assert_eq!(upkeep.priority, 0);
+    let mut order = Vec::new();
+    for _ in 0..5 {
+        order.extend(claim(store, "w3", lease, 1).await);
+    }
+    assert_eq!(
+        order,
+        [burst[0].id, theirs.id, burst[1].id, burst[2].id, upkeep.id]
+    );
     for id in &old {
         assert!(
             finish_job_in(store.conn(), *id, "w3", serde_json::json!({}))
@@ -311,6 +348,7 @@ async fn jobs_story(store: &Store) {
         run_at: Set(at),
         lease_until: Set(None),
         worker: Set(None),
+        priority: Set(0),
         dedup_key: Set(None),
         result: Set(None),
         error: Set(None),
