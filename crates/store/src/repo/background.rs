@@ -235,6 +235,7 @@ impl Store {
     }
 }
 
+impl Store {
     /// The active goals among `ids` (chunked: any number of ids).
     pub async fn active_goals_among(&self, ids: &[Uuid]) -> Result<Vec<Goal>, StoreError> {
         let mut goals = Vec::new();
@@ -297,8 +298,6 @@ impl Store {
         })
         .transpose()
     }
-
-impl Store {
     /// `(id, criteria)` of every active goal, for the in-memory goal index.
     pub async fn active_goal_criteria(&self) -> Result<Vec<(Uuid, GoalCriteria)>, StoreError> {
         let rows: Vec<(Uuid, serde_json::Value)> = goal::Entity::find()

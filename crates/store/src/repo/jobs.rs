@@ -185,7 +185,7 @@ pub async fn insert_job_in<C: ConnectionTrait>(
                 .filter(job::Column::Priority.gt(priority::BACKGROUND))
                 .count(db)
                 .await?;
-            let cut = i32::try_from(waiting).unwrap_or(i32::MAX).min(new.priority / 2);
+            let cut = Ord::min(i32::try_from(waiting).unwrap_or(i32::MAX), new.priority / 2);
             new.priority - cut
         }
         _ => new.priority,
