@@ -266,7 +266,10 @@ async fn main() {
         ("DEALS_LOG__LEVEL".into(), "warn".into()),
         ("DEALS_RATE_LIMIT__ENABLED".into(), "false".into()),
         // Each goal costs its analysis and first search; enough for `per_user` goals.
-        ("DEALS_TOKENS__SIGNUP_BONUS".into(), format!("{}", per_user * 2)),
+        (
+            "DEALS_TOKENS__SIGNUP_BONUS".into(),
+            format!("{}", per_user * 2),
+        ),
     ];
     let mut cleanup = None;
     let db_url = match backend {

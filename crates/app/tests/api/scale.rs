@@ -10,8 +10,11 @@ const HEADPHONES: &str = "Sony or Bose noise cancelling headphones under $300, n
 
 async fn deals_of(app: &TestApp, user: &TestUser, goal: &Value) -> Value {
     let id = goal["id"].as_str().unwrap();
-    app.get_json(&format!("/api/v1/goals/{id}/deals?per_page=100"), &user.access)
-        .await
+    app.get_json(
+        &format!("/api/v1/goals/{id}/deals?per_page=100"),
+        &user.access,
+    )
+    .await
 }
 
 fn listing_ids(deals: &Value) -> Vec<String> {
@@ -47,11 +50,22 @@ async fn goals_with_the_same_words_share_one_store_search_and_one_ingest_and_are
         first,
         "the second goal's search was answered by the shared one"
     );
-    assert_eq!(app.state.searches.ingests(), ingested, "nothing stored twice");
+    assert_eq!(
+        app.state.searches.ingests(),
+        ingested,
+        "nothing stored twice"
+    );
 
-    let (da, db) = (deals_of(&app, &alice, &a).await, deals_of(&app, &bob, &b).await);
+    let (da, db) = (
+        deals_of(&app, &alice, &a).await,
+        deals_of(&app, &bob, &b).await,
+    );
     assert!(da["total"].as_u64().unwrap() > 0, "{da}");
-    assert_eq!(listing_ids(&da), listing_ids(&db), "both goals matched the same listings");
+    assert_eq!(
+        listing_ids(&da),
+        listing_ids(&db),
+        "both goals matched the same listings"
+    );
     let goal: Value = app
         .get_json(
             &format!("/api/v1/goals/{}", b["id"].as_str().unwrap()),

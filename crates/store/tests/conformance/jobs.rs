@@ -7,9 +7,7 @@ use chrono::Duration;
 use deals_core::{GoalCriteria, Pagination, Priority};
 use deals_store::entity::job;
 use deals_store::repo::goals::{NewGoal, insert_goal_in};
-use deals_store::repo::jobs::{
-    JobKind, JobStatus, NewJob, finish_job_in, insert_job_in, priority,
-};
+use deals_store::repo::jobs::{JobKind, JobStatus, NewJob, finish_job_in, insert_job_in, priority};
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
