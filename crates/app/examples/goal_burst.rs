@@ -2,9 +2,9 @@
 //!
 //! ```text
 //! cargo build --release --bin deals && cargo build --example goal_burst
-//! DEALS_BIN=target/release/deals target/debug/examples/goal_burst 1000
-//! DEALS_BIN=target/release/deals target/debug/examples/goal_burst 6000
-//! DEALS_BIN=target/release/deals target/debug/examples/goal_burst 6000 postgres
+//! BURST_DEALS_BIN=target/release/deals target/debug/examples/goal_burst 1000
+//! BURST_DEALS_BIN=target/release/deals target/debug/examples/goal_burst 6000
+//! BURST_DEALS_BIN=target/release/deals target/debug/examples/goal_burst 6000 postgres
 //! ```
 //!
 //! Starts the product on its default configuration (a fresh temporary data directory: SQLite,
@@ -20,7 +20,7 @@
 //! the wall time per job kind (from the jobs table) and the CPU time of the server processes,
 //! RSS (sum over server processes) before / peak / when drained / one minute after, and the
 //! time until one goal created in the middle of the burst has its first matched deal. The
-//! server binary is `DEALS_BIN`, else `target/<profile>/deals` beside this example.
+//! server binary is `BURST_DEALS_BIN`, else `target/<profile>/deals` beside this example.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -83,7 +83,7 @@ const SENTENCES: &[&str] = &[
 ];
 
 fn deals_bin() -> PathBuf {
-    if let Ok(bin) = std::env::var("DEALS_BIN") {
+    if let Ok(bin) = std::env::var("BURST_DEALS_BIN") {
         return PathBuf::from(bin);
     }
     let me = std::env::current_exe().unwrap();
