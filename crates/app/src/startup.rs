@@ -191,6 +191,11 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         }
         _ => EventBus::in_process(),
     });
+    // Store answers are shared across processes through Redis when it is configured.
+    let searches = Arc::new(crate::deals::shared::SharedSearches::new(
+        redis.is_some().then(|| cache.clone()),
+        crate::cache::SEARCH_TTL,
+    ));
     let queue = JobQueue::new(store.clone());
     let (markets, sim) = build_markets(&settings).await?;
     let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
@@ -229,6 +234,7 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         markets: Arc::new(markets),
         agents: Arc::new(agents),
         goal_index: Arc::default(),
+        searches,
         sim,
     };
     Ok(state)

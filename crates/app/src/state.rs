@@ -52,6 +52,8 @@ pub struct AppState {
     pub agents: Arc<Agents>,
     /// Active goals as an inverted index, for matching new listings to every goal.
     pub goal_index: Arc<crate::goals::index::SharedGoalIndex>,
+    /// Store searches and ingests shared by the goals that ask the same thing.
+    pub searches: Arc<crate::deals::shared::SharedSearches>,
     /// The in-process simulated marketplace, when it runs here.
     pub sim: Option<Arc<SimHandle>>,
 }

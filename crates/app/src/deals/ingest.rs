@@ -79,12 +79,42 @@ pub struct Ingested {
 /// Stores an offer as a listing (linked to the same product at other stores) and re-scores it
 /// when its price changed, announcing the new price live. Scoring is the system's own upkeep.
 pub async fn ingest(state: &AppState, offer: &Offer) -> Result<Ingested> {
+    let mut page = ingest_page(state, &[offer]).await?;
+    page.pop()
+        .ok_or_else(|| anyhow::anyhow!("ingesting one offer stored none").into())
+}
+
+/// [`ingest`] for a store's page of offers: each linked to its product, all stored in one
+/// transaction, then those whose price changed re-scored and announced. In the order given.
+pub async fn ingest_page(state: &AppState, offers: &[&Offer]) -> Result<Vec<Ingested>> {
+    let mut news = Vec::with_capacity(offers.len());
+    for offer in offers {
+        let mut new = new_listing(offer)?;
+        link(state, &mut new, offer).await?;
+        news.push(new);
+    }
+    let stored = state.store.upsert_listings(&news).await?;
+    let mut out = Vec::with_capacity(stored.len());
+    for up in stored {
+        if up.price_changed {
+            rescore_and_announce(state, &up.listing, up.created).await?;
+        }
+        out.push(Ingested {
+            listing: up.listing,
+            created: up.created,
+        });
+    }
+    Ok(out)
+}
+
+/// The listing an offer becomes (not yet linked to a product).
+fn new_listing(offer: &Offer) -> Result<NewListing> {
     // Offers are checked at the adapter boundary; a currency that still does not parse is a bug
     // of that adapter, not something to store.
     let currency = Currency::parse(&offer.currency).map_err(|_| {
         anyhow::anyhow!("{} offer with currency {:?}", offer.market, offer.currency)
     })?;
-    let mut new = NewListing {
+    Ok(NewListing {
         product_id: None,
         owner_id: None,
         market: offer.market.clone(),
@@ -109,13 +139,18 @@ pub async fn ingest(state: &AppState, offer: &Offer) -> Result<Ingested> {
         image_url: offer.image_url.clone(),
         seen_at: now(),
         flags: offer.flags.clone(),
-    };
+    })
+}
+
+/// The link step: the product this listing is the same item as, found among the known ones
+/// or created from the offer's GTIN.
+async fn link(state: &AppState, new: &mut NewListing, offer: &Offer) -> Result<()> {
     let ids = Identifiers {
         gtin: offer.gtin.as_deref(),
         mpn: offer.mpn.as_deref(),
         model: offer.model.as_deref(),
     };
-    new.product_id = same_product_elsewhere(state, &new, ids).await?;
+    new.product_id = same_product_elsewhere(state, new, ids).await?;
     if new.product_id.is_none() && offer.gtin.is_some() {
         let product = state
             .store
@@ -130,24 +165,23 @@ pub async fn ingest(state: &AppState, offer: &Offer) -> Result<Ingested> {
             .await?;
         new.product_id = Some(product.id);
     }
-    let up = state.store.upsert_listing(new).await?;
-    if up.price_changed {
-        super::analysis::analyze_and_publish(state, Origin::default(), up.listing.id).await?;
-        let change = DealChange {
-            deal_id: up.listing.id,
-            market: up.listing.market.clone(),
-            price: format_minor(up.listing.price_minor),
-            currency: up.listing.currency,
-        };
-        let event = if up.created {
-            LiveEvent::DealUpdate(change)
-        } else {
-            LiveEvent::PriceUpdate(change)
-        };
-        state.events.publish(event).await;
-    }
-    Ok(Ingested {
-        listing: up.listing,
-        created: up.created,
-    })
+    Ok(())
+}
+
+/// Re-scores a listing whose price changed and announces it live.
+async fn rescore_and_announce(state: &AppState, listing: &Listing, created: bool) -> Result<()> {
+    super::analysis::analyze_and_publish(state, Origin::default(), listing.id).await?;
+    let change = DealChange {
+        deal_id: listing.id,
+        market: listing.market.clone(),
+        price: format_minor(listing.price_minor),
+        currency: listing.currency,
+    };
+    let event = if created {
+        LiveEvent::DealUpdate(change)
+    } else {
+        LiveEvent::PriceUpdate(change)
+    };
+    state.events.publish(event).await;
+    Ok(())
 }

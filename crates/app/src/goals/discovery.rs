@@ -5,24 +5,24 @@
 //! these use cases; they are idempotent (matches are unique per goal and listing, alerts carry
 //! dedup keys).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use deals_agents::agents::SearchOutput;
 use deals_core::matching::ListingFacts;
 use deals_core::{GoalStatus, LastSearch, MarketSearch};
 use deals_markets::Market;
-use deals_store::repo::goals::GoalChanges;
-use deals_store::rows::{Listing, MatchSource};
-use deals_store::{Scope, StoreError, now};
+use deals_store::repo::goals::{GoalChanges, NewMatch};
+use deals_store::rows::{Goal, Listing, MatchSource};
+use deals_store::{Scope, now};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::agents::Origin;
-use crate::deals::ingest::ingest;
 use crate::error::{Error, Result};
 use crate::jobs::{JobKind, Jobs};
-use crate::notify::goals::flush;
+use crate::notify::goals::{flush, summary_key};
 use crate::state::AppState;
 
 /// Lowest goal-match score at which a listing found for one goal is matched to another (the
@@ -69,10 +69,13 @@ pub async fn analyze(
             criteria: Some(analysis.output.criteria.clone()),
             ..Default::default()
         };
-        state
+        let updated = state
             .store
             .update_goal(Scope::All, goal_id, changes)
             .await?;
+        if updated.status == GoalStatus::Active {
+            state.goal_index.upsert(goal_id, updated.criteria);
+        }
         refined = Some((analysis.run.provider, analysis.output));
     }
     let mut search = Jobs::new_job(
@@ -82,6 +85,8 @@ pub async fn analyze(
         json!({}),
     );
     search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
+    // The owner waits for the first matches: ahead of the scheduler's re-searches.
+    search.priority = crate::jobs::kinds::priority::INTERACTIVE;
     let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
     let (provider, output) = refined.unzip();
     Ok(Analyzed {
@@ -147,6 +152,7 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         .iter()
         .filter(|m| criteria.markets.is_empty() || criteria.markets.contains(m))
         .filter_map(|m| state.markets.get(m))
+        .map(|m| state.searches.market(m))
         .collect();
     let result = state
         .agents
@@ -173,30 +179,31 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
     out.tool_errors = search.tool_errors.clone();
     out.summary = search.summary.clone();
     let keep = usize::try_from(goal.max_matches.max(1)).unwrap_or(50);
-    for found in search.deals.iter().take(keep) {
-        let ingested = ingest(state, &found.offer).await?;
+    // Ingest: an offer another goal's search stored within the TTL is not stored again.
+    let kept: Vec<_> = search.deals.iter().take(keep).collect();
+    let offers: Vec<_> = kept.iter().map(|found| &found.offer).collect();
+    let stored = state.searches.ingest_page(state, &offers).await?;
+    let mut found_matches = Vec::new();
+    for (found, ingested) in kept.into_iter().zip(stored) {
         let listing = ingested.listing;
         out.stored += 1;
         if ingested.created {
             out.matched_to_other_goals +=
                 match_other_goals(state, origin, &listing, goal_id).await?;
         }
-        let had = state.store.has_match(goal_id, listing.id).await?;
-        // The match and its outbox row commit together: the alert step below cannot be lost.
-        state
-            .store
-            .match_for_alert(
-                goal_id,
-                listing.id,
-                found.match_score,
-                &found.reasons,
-                MatchSource::Search,
-            )
-            .await?;
-        if !had {
-            out.new_matches += 1;
-        }
+        found_matches.push(NewMatch {
+            listing_id: listing.id,
+            score: found.match_score,
+            reasons: found.reasons.clone(),
+        });
     }
+    // Match: the whole page of results in one transaction, with their alert outbox rows.
+    let new_matches = state
+        .store
+        .match_listings(goal_id, &found_matches, MatchSource::Search)
+        .await?;
+    out.new_matches = new_matches.len();
+    // Alert: the outbox becomes the first search's summary, or alerts for what is better.
     out.alerts = flush(state, origin, &goal, Some(&search.summary)).await?;
     Ok(out)
 }
@@ -241,44 +248,73 @@ fn facts(listing: &Listing) -> ListingFacts<'_> {
 }
 
 /// Matches a listing new to the catalogue against every other active goal (through the goal
-/// index: `scores` for all, `explain` only for those kept), storing the matches and alerting
-/// their owners like a goal's own search would.
+/// index: `scores` for all, `explain` only for those kept), storing the matches in one
+/// transaction and then alerting the owners of the goals newly matched like a goal's own search
+/// would.
 async fn match_other_goals(
     state: &AppState,
     origin: Origin,
     listing: &Listing,
     searched_goal: Uuid,
 ) -> Result<u32> {
-    let index = state.goal_index.get(&state.store).await?;
     let facts = facts(listing);
-    let mut matched = 0;
-    for (goal_id, score) in index.scores(&facts) {
-        if goal_id == searched_goal || score < CROSS_MATCH_MIN_SCORE {
+    let fits: Vec<(Uuid, NewMatch)> = state
+        .goal_index
+        .read(&state.store, |index| {
+            index
+                .scores(&facts)
+                .into_iter()
+                .filter(|(goal_id, score)| {
+                    *goal_id != searched_goal && *score >= CROSS_MATCH_MIN_SCORE
+                })
+                // Only a full match joins another goal: every hard constraint met, every
+                // keyword found.
+                .filter_map(|(goal_id, _)| {
+                    let m = index
+                        .explain(goal_id, &facts)
+                        .filter(|m| m.full && m.excluded_by.is_none())?;
+                    Some((
+                        goal_id,
+                        NewMatch {
+                            listing_id: listing.id,
+                            score: m.score,
+                            reasons: m.reasons,
+                        },
+                    ))
+                })
+                .collect()
+        })
+        .await?;
+    if fits.is_empty() {
+        return Ok(0);
+    }
+    // The index may still hold a goal paused or deleted by another process.
+    let ids: Vec<Uuid> = fits.iter().map(|(g, _)| *g).collect();
+    let goals: HashMap<Uuid, Goal> = state
+        .store
+        .active_goals_among(&ids)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect();
+    let fits: Vec<(Uuid, NewMatch)> = fits
+        .into_iter()
+        .filter(|(g, _)| goals.contains_key(g))
+        .collect();
+    let matched = state
+        .store
+        .match_listing_to_goals(listing.id, &fits, MatchSource::Index)
+        .await?;
+    // Alerts: only goals that had their first summary can be alerted (it covers the rest).
+    let keys: Vec<String> = matched.iter().map(|g| summary_key(*g)).collect();
+    let summarized = state.store.notification_keys_among(&keys).await?;
+    for goal in matched.iter().filter_map(|g| goals.get(g)) {
+        if !summarized.contains(&summary_key(goal.id)) {
             continue;
         }
-        // Only a full match joins another goal: every hard constraint met, every keyword found.
-        let Some(m) = index
-            .explain(goal_id, &facts)
-            .filter(|m| m.full && m.excluded_by.is_none())
-        else {
-            continue;
-        };
-        let goal = match state.store.get_goal(Scope::All, goal_id).await {
-            Ok(g) if g.status == GoalStatus::Active => g,
-            Ok(_) | Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if state.store.has_match(goal_id, listing.id).await? {
-            continue;
-        }
-        state
-            .store
-            .match_for_alert(goal_id, listing.id, m.score, &m.reasons, MatchSource::Index)
-            .await?;
-        matched += 1;
         // The other goal's owner is alerted on their own behalf.
         let theirs = Origin::new(Some(goal.user_id), origin.job_id).for_goal(goal.id);
-        flush(state, theirs, &goal, None).await?;
+        flush(state, theirs, goal, None).await?;
     }
-    Ok(matched)
+    Ok(u32::try_from(matched.len()).unwrap_or(u32::MAX))
 }

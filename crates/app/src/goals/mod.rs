@@ -66,6 +66,7 @@ pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> 
     )
     .await?;
     txn.commit().await.map_err(StoreError::from)?;
+    state.goal_index.upsert(goal.id, goal.criteria.clone());
     state.jobs.dispatch(&job).await;
     Ok(Created {
         goal,
@@ -98,12 +99,20 @@ pub async fn update(
     id: Uuid,
     changes: GoalChanges,
 ) -> Result<Goal> {
-    Ok(state.store.update_goal(scope, id, changes).await?)
+    let goal = state.store.update_goal(scope, id, changes).await?;
+    if goal.status == GoalStatus::Active {
+        state.goal_index.upsert(goal.id, goal.criteria.clone());
+    } else {
+        state.goal_index.remove(goal.id);
+    }
+    Ok(goal)
 }
 
 /// Deletes a goal visible in `scope` with its matches.
 pub async fn delete(state: &AppState, scope: Scope, id: Uuid) -> Result<()> {
-    Ok(state.store.delete_goal(scope, id).await?)
+    state.store.delete_goal(scope, id).await?;
+    state.goal_index.remove(id);
+    Ok(())
 }
 
 /// The deals matched to a goal visible in `scope`, best first.
@@ -141,12 +150,14 @@ pub async fn search_now(
     let price = state.settings.tokens.pricing.deal_search;
     crate::tokens::ensure_affordable(state, goal.user_id, price).await?;
     crate::tokens::ensure_within_budget(state, goal.id, price).await?;
-    let new = Jobs::new_job(
+    let mut new = Jobs::new_job(
         JobKind::SearchDeals,
         Some(goal.user_id),
         Some(goal.id),
         json!({"requested_by": requested_by}),
     );
+    // Someone is waiting for it, unlike the scheduler's re-searches.
+    new.priority = crate::jobs::kinds::priority::INTERACTIVE;
     let (job, _) = state.jobs.enqueue(&state.store, new).await?;
     Ok(job.id)
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use deals_core::enums::JobKind;
+pub use deals_store::repo::jobs::priority;
 
 /// Attempts before a job of `kind` is dead.
 pub fn max_attempts(kind: JobKind) -> i32 {
@@ -33,6 +34,25 @@ pub fn retry_delay(kind: JobKind, attempt: i32) -> Duration {
             Duration::from_millis((base as f64 * 1_000.0 * jitter) as u64)
         }
         _ => backoff(attempt),
+    }
+}
+
+/// The priority class a job of `kind` is stored with (`jobs.priority`, higher runs first among
+/// due jobs): a new goal's analysis runs ahead of upkeep, a delivery between. The first search
+/// of a goal and a search its owner asked for are raised to [`priority::INTERACTIVE`] where
+/// they are enqueued; the scheduler's re-searches stay in the background class.
+pub fn priority(kind: JobKind) -> i32 {
+    match kind {
+        JobKind::AnalyzeGoal => priority::INTERACTIVE,
+        JobKind::DeliverNotification | JobKind::DeliverDigest | JobKind::FlushAlerts => {
+            priority::DELIVERY
+        }
+        JobKind::SearchDeals
+        | JobKind::AnalyzeDeal
+        | JobKind::CheckPrices
+        | JobKind::ExpireGoals
+        | JobKind::Retention
+        | JobKind::CheckDeposit => priority::BACKGROUND,
     }
 }
 

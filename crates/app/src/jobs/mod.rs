@@ -56,6 +56,7 @@ impl Jobs {
             max_attempts: kinds::max_attempts(kind),
             run_at: now(),
             dedup_key: None,
+            priority: kinds::priority(kind),
         }
     }
 

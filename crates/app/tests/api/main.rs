@@ -23,6 +23,7 @@ mod read_replica;
 mod redis_cluster;
 mod relevance;
 mod replicas;
+mod scale;
 mod seed;
 mod system;
 mod tokens;

@@ -164,6 +164,8 @@ pub struct SimWorld {
     by_id: HashMap<(usize, String), usize>,
     /// Forced moods per store, in [`STORES`] order.
     overrides: RwLock<[Option<StoreMood>; 5]>,
+    /// Searches answered, for tests that count store calls.
+    searches: std::sync::atomic::AtomicU64,
 }
 
 impl SimWorld {
@@ -182,7 +184,13 @@ impl SimWorld {
             offers,
             by_id,
             overrides: RwLock::new([None; 5]),
+            searches: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Searches (result pages) the stores of this world answered so far.
+    pub fn searches_served(&self) -> u64 {
+        self.searches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The configuration the world was built from.

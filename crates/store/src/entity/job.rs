@@ -23,6 +23,7 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub worker: Option<String>,
     pub dedup_key: Option<String>,
+    pub priority: i32,
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub result: Option<Json>,
     pub error: Option<String>,

@@ -14,6 +14,7 @@ mod m20261207_000010_alerts;
 mod m20261207_000030_tokens;
 mod m20261207_000030_wallets;
 mod m20261207_000101_alert_outbox;
+mod m20261207_000200_job_priority;
 pub mod partitions;
 
 /// Every migration of the application, in order.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_tokens::Migration),
             Box::new(m20261207_000030_wallets::Migration),
             Box::new(m20261207_000101_alert_outbox::Migration),
+            Box::new(m20261207_000200_job_priority::Migration),
         ]
     }
 }

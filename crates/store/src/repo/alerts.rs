@@ -366,6 +366,26 @@ impl Store {
         )
     }
 
+    /// Those of `dedup_keys` some notification carries (one query for many goals' summary
+    /// keys, which name their goal).
+    pub async fn notification_keys_among(
+        &self,
+        dedup_keys: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in dedup_keys.chunks(500) {
+            let keys: Vec<Option<String>> = notification::Entity::find()
+                .select_only()
+                .column(notification::Column::DedupKey)
+                .filter(notification::Column::DedupKey.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(self.conn())
+                .await?;
+            found.extend(keys.into_iter().flatten());
+        }
+        Ok(found)
+    }
+
     /// Whether the user has a notification stored under `dedup_key`.
     pub async fn has_notification(
         &self,

@@ -229,6 +229,68 @@ impl Store {
 }
 
 impl Store {
+    /// The active goals among `ids` (chunked: any number of ids).
+    pub async fn active_goals_among(&self, ids: &[Uuid]) -> Result<Vec<Goal>, StoreError> {
+        let mut goals = Vec::new();
+        for chunk in ids.chunks(500) {
+            let rows = goal::Entity::find()
+                .filter(goal::Column::Id.is_in(chunk.iter().copied()))
+                .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
+                .all(self.conn())
+                .await?;
+            for row in rows {
+                goals.push(Goal::try_from(row)?);
+            }
+        }
+        Ok(goals)
+    }
+
+    /// Goals changed after `since` (created, edited, paused, matched…): their id and, when
+    /// active, their criteria; for bringing a goal index up to date without rebuilding it.
+    pub async fn goals_changed_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, Option<GoalCriteria>)>, StoreError> {
+        let rows: Vec<(Uuid, String, serde_json::Value)> = goal::Entity::find()
+            .select_only()
+            .column(goal::Column::Id)
+            .column(goal::Column::Status)
+            .column(goal::Column::Criteria)
+            .filter(goal::Column::UpdatedAt.gt(since))
+            .into_tuple()
+            .all(self.conn())
+            .await?;
+        rows.into_iter()
+            .map(|(id, status, json)| {
+                if GoalStatus::parse(&status) != Ok(GoalStatus::Active) {
+                    return Ok((id, None));
+                }
+                GoalCriteria::from_json(json)
+                    .map(|c| (id, Some(c)))
+                    .map_err(|e| StoreError::Corrupt(format!("goals.criteria of {id}: {e:?}")))
+            })
+            .collect()
+    }
+
+    /// One active goal's criteria, for keeping the goal index up to date; `None` when the goal
+    /// is gone or not active.
+    pub async fn active_goal_criterion(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<GoalCriteria>, StoreError> {
+        let row: Option<serde_json::Value> = goal::Entity::find_by_id(id)
+            .select_only()
+            .column(goal::Column::Criteria)
+            .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
+            .into_tuple()
+            .one(self.conn())
+            .await?;
+        row.map(|json| {
+            GoalCriteria::from_json(json)
+                .map_err(|e| StoreError::Corrupt(format!("goals.criteria of {id}: {e:?}")))
+        })
+        .transpose()
+    }
     /// `(id, criteria)` of every active goal, for the in-memory goal index.
     pub async fn active_goal_criteria(&self) -> Result<Vec<(Uuid, GoalCriteria)>, StoreError> {
         let rows: Vec<(Uuid, serde_json::Value)> = goal::Entity::find()

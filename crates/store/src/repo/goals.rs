@@ -122,6 +122,17 @@ pub async fn insert_goal_in<C: sea_orm::ConnectionTrait>(
     Goal::try_from(model.insert(db).await?)
 }
 
+/// One match to store with [`Store::match_listings`] or [`Store::match_listing_to_goals`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMatch {
+    /// The listing.
+    pub listing_id: Uuid,
+    /// Goal-match score 0–1.
+    pub score: f64,
+    /// Why it matches.
+    pub reasons: Vec<String>,
+}
+
 impl Store {
     /// Stores a new goal as `active`.
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
@@ -250,6 +261,152 @@ impl Store {
                 match_listing_in(&txn, goal_id, listing_id, match_score, reasons, source).await?;
             txn.commit().await?;
             GoalMatch::try_from(saved)
+        })
+        .await
+    }
+
+    /// Matches many listings to one goal in one transaction (a search's page of results):
+    /// like [`Store::match_listing`] for each, with one read of the existing matches, one
+    /// insert of the new ones and one update of `matches_found`; an existing match is only
+    /// written when its score or reasons changed. Returns the listings newly matched, in the
+    /// order given.
+    pub async fn match_listings(
+        &self,
+        goal_id: Uuid,
+        matches: &[NewMatch],
+        source: MatchSource,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        if matches.is_empty() {
+            return Ok(vec![]);
+        }
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let ids: Vec<Uuid> = matches.iter().map(|m| m.listing_id).collect();
+            let existing: std::collections::HashMap<Uuid, goal_match::Model> =
+                goal_match::Entity::find()
+                    .filter(goal_match::Column::GoalId.eq(goal_id))
+                    .filter(goal_match::Column::ListingId.is_in(ids))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.listing_id, m))
+                    .collect();
+            let mut fresh = Vec::new();
+            let mut created = Vec::new();
+            for m in matches {
+                let reasons = serde_json::to_value(&m.reasons)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                match existing.get(&m.listing_id) {
+                    Some(old) if old.match_score == m.score && old.reasons == reasons => {}
+                    Some(old) => {
+                        let mut am: goal_match::ActiveModel = old.clone().into();
+                        am.match_score = Set(m.score);
+                        am.reasons = Set(reasons);
+                        am.update(&txn).await?;
+                    }
+                    None if created.contains(&m.listing_id) => {}
+                    None => {
+                        created.push(m.listing_id);
+                        fresh.push(goal_match::ActiveModel {
+                            id: Set(Uuid::now_v7()),
+                            goal_id: Set(goal_id),
+                            listing_id: Set(m.listing_id),
+                            match_score: Set(m.score),
+                            reasons: Set(reasons),
+                            source: Set(source.as_str().to_owned()),
+                            created_at: Set(now()),
+                        });
+                    }
+                }
+            }
+            // Every listing seen goes to the goal's alert outbox in the same transaction: the
+            // alert step that follows cannot be lost to a crash (see `notify::goals::flush`).
+            let mut queued = std::collections::HashSet::new();
+            for m in matches {
+                if queued.insert(m.listing_id) {
+                    crate::repo::alerts::insert_outbox_in(&txn, goal_id, m.listing_id).await?;
+                }
+            }
+            if !fresh.is_empty() {
+                goal_match::Entity::insert_many(fresh).exec(&txn).await?;
+                goal::Entity::update_many()
+                    .col_expr(
+                        goal::Column::MatchesFound,
+                        Expr::col(goal::Column::MatchesFound).add(created.len() as i64),
+                    )
+                    .col_expr(goal::Column::UpdatedAt, Expr::value(now()))
+                    .filter(goal::Column::Id.eq(goal_id))
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+            Ok(created)
+        })
+        .await
+    }
+
+    /// Matches one listing to many goals in one transaction (a new listing joining every other
+    /// goal it fits); goals it already matches are left as they are. Returns the goals newly
+    /// matched, in the order given.
+    pub async fn match_listing_to_goals(
+        &self,
+        listing_id: Uuid,
+        goals: &[(Uuid, NewMatch)],
+        source: MatchSource,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        if goals.is_empty() {
+            return Ok(vec![]);
+        }
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let ids: Vec<Uuid> = goals.iter().map(|(g, _)| *g).collect();
+            let existing: std::collections::HashSet<Uuid> = goal_match::Entity::find()
+                .select_only()
+                .column(goal_match::Column::GoalId)
+                .filter(goal_match::Column::ListingId.eq(listing_id))
+                .filter(goal_match::Column::GoalId.is_in(ids))
+                .into_tuple::<Uuid>()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .collect();
+            let mut created = Vec::new();
+            let mut fresh = Vec::new();
+            for (goal_id, m) in goals {
+                if existing.contains(goal_id) || created.contains(goal_id) {
+                    continue;
+                }
+                let reasons = serde_json::to_value(&m.reasons)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                created.push(*goal_id);
+                fresh.push(goal_match::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    goal_id: Set(*goal_id),
+                    listing_id: Set(listing_id),
+                    match_score: Set(m.score),
+                    reasons: Set(reasons),
+                    source: Set(source.as_str().to_owned()),
+                    created_at: Set(now()),
+                });
+            }
+            // Each goal newly matched gets an alert outbox row in the same transaction.
+            for goal_id in &created {
+                crate::repo::alerts::insert_outbox_in(&txn, *goal_id, listing_id).await?;
+            }
+            if !fresh.is_empty() {
+                goal_match::Entity::insert_many(fresh).exec(&txn).await?;
+                goal::Entity::update_many()
+                    .col_expr(
+                        goal::Column::MatchesFound,
+                        Expr::col(goal::Column::MatchesFound).add(1),
+                    )
+                    .col_expr(goal::Column::UpdatedAt, Expr::value(now()))
+                    .filter(goal::Column::Id.is_in(created.clone()))
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+            Ok(created)
         })
         .await
     }

@@ -49,6 +49,8 @@ pub struct Job {
     pub worker: Option<String>,
     /// At most one job per key is ever stored.
     pub dedup_key: Option<String>,
+    /// Among due jobs, higher runs first (see [`NewJob::priority`]).
+    pub priority: i32,
     /// What it produced.
     pub result: Option<serde_json::Value>,
     /// The last error.
@@ -84,6 +86,7 @@ impl TryFrom<job::Model> for Job {
             lease_until: m.lease_until,
             worker: m.worker,
             dedup_key: m.dedup_key,
+            priority: m.priority,
             result: m.result,
             error: m.error,
             created_at: m.created_at,
@@ -111,6 +114,21 @@ pub struct NewJob {
     pub run_at: DateTime<Utc>,
     /// At most one job per key is ever stored (scheduled runs use `kind:subject:slot`).
     pub dedup_key: Option<String>,
+    /// Among due jobs, higher runs first ([`priority`] has the classes). A job with an owner
+    /// and a priority above [`priority::BACKGROUND`] is stored lower by one for each such job
+    /// of that owner still waiting (at most by half), so one user's burst cannot starve the
+    /// first search of another user's goal.
+    pub priority: i32,
+}
+
+/// Priority classes of jobs (`jobs.priority`; higher runs first among due jobs).
+pub mod priority {
+    /// Scheduled upkeep: re-searches, price checks, expiry, retention.
+    pub const BACKGROUND: i32 = 0;
+    /// Delivering a notification someone waits for.
+    pub const DELIVERY: i32 = 50;
+    /// Work a person just asked for: analysing a new goal, its first search, "search now".
+    pub const INTERACTIVE: i32 = 100;
 }
 
 /// Counts and timings for the monitor.
@@ -159,6 +177,19 @@ pub async fn insert_job_in<C: ConnectionTrait>(
         return Ok((existing.try_into()?, false));
     }
     let at = now();
+    let priority = match new.owner_id {
+        Some(owner) if new.priority > priority::BACKGROUND => {
+            let waiting = job::Entity::find()
+                .filter(job::Column::OwnerId.eq(owner))
+                .filter(status_in(&[JobStatus::Queued, JobStatus::Retrying]))
+                .filter(job::Column::Priority.gt(priority::BACKGROUND))
+                .count(db)
+                .await?;
+            let cut = Ord::min(i32::try_from(waiting).unwrap_or(i32::MAX), new.priority / 2);
+            new.priority - cut
+        }
+        _ => new.priority,
+    };
     let model = job::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(new.kind.as_str().to_owned()),
@@ -172,6 +203,7 @@ pub async fn insert_job_in<C: ConnectionTrait>(
         lease_until: Set(None),
         worker: Set(None),
         dedup_key: Set(new.dedup_key),
+        priority: Set(priority),
         result: Set(None),
         error: Set(None),
         created_at: Set(at),

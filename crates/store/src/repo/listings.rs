@@ -108,6 +108,24 @@ impl Store {
         .await
     }
 
+    /// [`Store::upsert_listing`] for a page of observations in one transaction (one commit
+    /// for a store's page of results instead of one per offer), in the order given.
+    pub async fn upsert_listings(&self, news: &[NewListing]) -> Result<Vec<Upserted>, StoreError> {
+        if news.is_empty() {
+            return Ok(vec![]);
+        }
+        retry_on_conflict(|| async {
+            let txn = self.begin_write().await?;
+            let mut out = Vec::with_capacity(news.len());
+            for new in news {
+                out.push(upsert_listing_in(&txn, new.clone()).await?);
+            }
+            txn.commit().await?;
+            Ok(out)
+        })
+        .await
+    }
+
     /// One listing.
     pub async fn get_listing(&self, id: Uuid) -> Result<Listing, StoreError> {
         listing::Entity::find_by_id(id)

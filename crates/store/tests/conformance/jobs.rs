@@ -7,7 +7,7 @@ use chrono::Duration;
 use deals_core::{GoalCriteria, Pagination, Priority};
 use deals_store::entity::job;
 use deals_store::repo::goals::{NewGoal, insert_goal_in};
-use deals_store::repo::jobs::{JobKind, JobStatus, NewJob, finish_job_in, insert_job_in};
+use deals_store::repo::jobs::{JobKind, JobStatus, NewJob, finish_job_in, insert_job_in, priority};
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -23,6 +23,7 @@ fn new_job(kind: JobKind, dedup: Option<&str>, max_attempts: i32) -> NewJob {
         payload: serde_json::json!({"n": 1}),
         max_attempts,
         run_at: now(),
+        priority: 0,
         dedup_key: dedup.map(str::to_owned),
     }
 }
@@ -202,6 +203,45 @@ async fn jobs_story(store: &Store) {
     let first: HashSet<Uuid> = claim(store, "w3", lease, 2).await.into_iter().collect();
     assert_eq!(first, HashSet::from([old[0], old[1]]));
     assert_eq!(claim(store, "w3", lease, 2).await, [old[2]]);
+
+    // Higher priority first; one user's waiting jobs lower that user's next one, so another
+    // user's first job overtakes a burst.
+    let (upkeep, _) = store
+        .enqueue_job(NewJob {
+            run_at: now() - Duration::minutes(5),
+            ..new_job(JobKind::CheckPrices, None, 3)
+        })
+        .await
+        .unwrap();
+    let bursting = user(store, "burst@example.com").await;
+    let other = user(store, "other@example.com").await;
+    let interactive = |owner: Uuid| NewJob {
+        owner_id: Some(owner),
+        priority: priority::INTERACTIVE,
+        ..new_job(JobKind::AnalyzeGoal, None, 3)
+    };
+    let mut burst = Vec::new();
+    for _ in 0..3 {
+        let (j, _) = store.enqueue_job(interactive(bursting)).await.unwrap();
+        burst.push(j);
+    }
+    let (theirs, _) = store.enqueue_job(interactive(other)).await.unwrap();
+    let stored: Vec<i32> = burst.iter().map(|j| j.priority).collect();
+    assert_eq!(stored, [100, 99, 98]);
+    assert_eq!(theirs.priority, 100);
+    assert_eq!(upkeep.priority, 0);
+    let mut order = Vec::new();
+    for _ in 0..5 {
+        order.extend(claim(store, "w3", lease, 1).await);
+    }
+    assert_eq!(
+        order,
+        [burst[0].id, theirs.id, burst[1].id, burst[2].id, upkeep.id]
+    );
+    for id in order {
+        let finished = finish_job_in(store.conn(), id, "w3", serde_json::json!({})).await;
+        assert!(finished.unwrap());
+    }
     for id in &old {
         assert!(
             finish_job_in(store.conn(), *id, "w3", serde_json::json!({}))
@@ -276,7 +316,7 @@ async fn jobs_story(store: &Store) {
     assert_eq!(count(JobKind::SearchDeals, JobStatus::Succeeded), 2);
     assert_eq!(count(JobKind::Retention, JobStatus::Succeeded), 40);
     assert_eq!(count(JobKind::AnalyzeDeal, JobStatus::Retrying), 1);
-    assert_eq!(stats.finished_in_window, 45);
+    assert_eq!(stats.finished_in_window, 50);
     assert!(stats.mean_run_ms.is_some());
     assert!(stats.recent_failures.iter().any(|j| j.id == d.id));
     let page = store
@@ -293,7 +333,7 @@ async fn jobs_story(store: &Store) {
             .delete_finished_jobs(now() + Duration::seconds(1))
             .await
             .unwrap(),
-        46
+        51
     );
 
     // A row of a kind this version does not know is an error, never a default: reading it
@@ -311,6 +351,7 @@ async fn jobs_story(store: &Store) {
         run_at: Set(at),
         lease_until: Set(None),
         worker: Set(None),
+        priority: Set(0),
         dedup_key: Set(None),
         result: Set(None),
         error: Set(None),

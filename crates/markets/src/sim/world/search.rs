@@ -66,6 +66,8 @@ impl SimWorld {
     /// The offers of `store` matching `query`, most relevant first; an empty query (or one of
     /// stop words only) returns every offer.
     pub fn search(&self, store: &str, query: &str) -> Vec<&StoreOffer> {
+        self.searches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let wanted: Vec<String> = tokens(query)
             .into_iter()
             .filter(|t| !STOP_WORDS.contains(&t.as_str()))

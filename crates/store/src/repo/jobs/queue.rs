@@ -41,9 +41,9 @@ pub(crate) async fn notify_workers<C: ConnectionTrait>(db: &C) -> Result<(), Sto
 }
 
 impl Store {
-    /// Takes the lease of up to `limit` jobs for `worker`, oldest due first: waiting jobs whose
-    /// `run_at` has come, and running jobs whose lease expired (their worker died) that have an
-    /// attempt left. Each claim counts an attempt.
+    /// Takes the lease of up to `limit` jobs for `worker`, highest priority first, then oldest
+    /// due first: waiting jobs whose `run_at` has come, and running jobs whose lease expired
+    /// (their worker died) that have an attempt left. Each claim counts an attempt.
     ///
     /// A claimed row that cannot be read (an unknown kind) is failed for good with that error
     /// instead of being returned.
@@ -59,6 +59,7 @@ impl Store {
             .from(job::Entity)
             .cond_where(due(at).or(abandoned(at)))
             .and_where(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts)))
+            .order_by(job::Column::Priority, Order::Desc)
             .order_by(job::Column::RunAt, Order::Asc)
             .limit(limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
