@@ -313,3 +313,23 @@ async fn the_tokens_page_shows_the_signup_bonus_the_ledger_and_the_prices() {
     let anonymous = http.get(app.url("/tokens")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_the_token_balance_and_the_number_of_active_goals() {
+    let app = TestApp::spawn().await;
+    let http = no_redirects();
+    let (cookie, _) = sign_up(&app, &http).await;
+    let page = http
+        .get(app.url("/dashboard"))
+        .header("cookie", format!("deals_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<strong id=\"dashboard-tokens\">20.000000</strong>"),
+        "the signup bonus is on the dashboard"
+    );
+    assert!(html.contains("<strong>0</strong> active goals"));
+}

@@ -28,6 +28,8 @@ pub struct DashboardPage {
     layout: Layout,
     goals: Vec<GoalSummary>,
     alerts: Vec<Notification>,
+    tokens: crate::tokens::Balance,
+    goals_total: u64,
 }
 
 const fn first(n: u64) -> Pagination {
@@ -40,6 +42,7 @@ const fn first(n: u64) -> Pagination {
 /// `GET /dashboard`.
 pub async fn show(State(state): State<AppState>, user: UiUser) -> Result<Response, UiError> {
     let active = crate::goals::list(&state, user.id, Some(GoalStatus::Active), first(20)).await?;
+    let goals_total = active.total;
     let mut goals = Vec::with_capacity(active.items.len());
     for goal in active.items {
         let best = crate::goals::deals(&state, user.scope(), goal.id, first(1))
@@ -52,9 +55,12 @@ pub async fn show(State(state): State<AppState>, user: UiUser) -> Result<Respons
     let alerts = crate::notify::list(&state, user.id, false, first(5))
         .await?
         .items;
+    let tokens = crate::tokens::balance(&state, user.id).await?;
     Ok(render(&DashboardPage {
         layout: Layout::of(&state, Some(user), "Dashboard").await?,
         goals,
         alerts,
+        tokens,
+        goals_total,
     }))
 }
