@@ -570,15 +570,14 @@ pub struct TestSent {
 }
 
 /// Sends a test message to one of the user's channels right now, through the real channel
-/// (not stored, not retried), and says how it went. A channel the user has not set up is
-/// invalid input.
+/// (not stored, not retried), and says how it went. A channel the user has not set up yet is a
+/// conflict with the preferences as they stand (409), not malformed input.
 pub async fn test_send(state: &AppState, user_id: Uuid, channel: Channel) -> Result<TestSent> {
     let prefs = preferences(state, user_id).await?;
     if !channels_for(&prefs).contains(&channel) {
-        return Err(Error::invalid(
-            "channel",
-            format!("the {channel} channel is not set up in your preferences"),
-        ));
+        return Err(Error::Conflict(format!(
+            "channel: the {channel} channel is not set up in your preferences; set it up first"
+        )));
     }
     let note = deals_store::rows::Notification {
         id: Uuid::new_v4(),

@@ -742,8 +742,16 @@ async fn a_test_message_goes_through_the_real_channel_and_reports_the_outcome() 
     assert_eq!(out["status"], "failed");
     assert!(out["error"].as_str().unwrap().contains("410"), "{out}");
 
-    let p = crate::helpers::assert_problem(test("ntfy").await, 422).await;
-    assert_eq!(crate::helpers::error_fields(&p), ["channel"]);
+    // A channel not set up yet conflicts with the preferences as they are; an unknown one is
+    // invalid input.
+    let p = crate::helpers::assert_problem(test("ntfy").await, 409).await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ntfy channel is not set up"),
+        "{p}"
+    );
     let p = crate::helpers::assert_problem(test("pigeon").await, 422).await;
     assert_eq!(crate::helpers::error_fields(&p), ["channel"]);
     let res = app

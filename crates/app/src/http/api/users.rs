@@ -91,7 +91,8 @@ pub struct TestSendIn {
     responses((status = 200, body = crate::notify::TestSent, description = "The outcome of the test message"),
         (status = 400, body = Problem, description = "Malformed body"),
         (status = 401, body = Problem, description = "Missing, invalid or expired token"),
-        (status = 422, body = Problem, description = "Unknown channel, or a channel not set up")))]
+        (status = 409, body = Problem, description = "The channel is not set up in the caller's preferences"),
+        (status = 422, body = Problem, description = "Unknown channel")))]
 pub async fn test_send(
     State(state): State<AppState>,
     user: AuthUser,
