@@ -118,8 +118,15 @@ impl Running {
         }
     }
 
+    /// Tells the worker to stop, without waiting for it.
+    fn signal(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     async fn shutdown(mut self) {
-        let _ = self.stop.take().unwrap().send(());
+        self.signal();
         tokio::time::timeout(LIMIT, self.task)
             .await
             .expect("the worker stops within its grace period")
@@ -269,6 +276,9 @@ async fn shutdown_lets_running_jobs_finish_and_claims_nothing_new(store: Store) 
     let running = enqueue(&store, &queue).await;
     starts(&mut rx, 1).await;
     let stopping = Instant::now();
+    let mut worker = worker;
+    // The stop is told before the next job is stored: a stopping worker claims nothing new.
+    worker.signal();
     let stop = tokio::spawn(worker.shutdown());
     let after = enqueue(&store, &queue).await;
     stop.await.unwrap();

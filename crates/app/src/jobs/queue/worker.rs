@@ -62,6 +62,15 @@ impl JobQueue {
             }
             let mut wait = poll_interval;
             let free = concurrency - running.len();
+            // A worker told to stop claims nothing more, even when work arrived at the same time.
+            let stopping = tokio::select! {
+                biased;
+                () = &mut shutdown => true,
+                () = std::future::ready(()) => false,
+            };
+            if stopping {
+                break;
+            }
             if free > 0 {
                 match self.store.claim_due_jobs(&worker, lease, free as u64).await {
                     Ok(claimed) => {
@@ -78,6 +87,7 @@ impl JobQueue {
                 }
             }
             tokio::select! {
+                biased;
                 () = &mut shutdown => break,
                 _ = wake.changed() => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
