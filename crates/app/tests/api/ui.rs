@@ -333,3 +333,54 @@ async fn the_dashboard_shows_the_token_balance_and_the_number_of_active_goals() 
     );
     assert!(html.contains("<strong>0</strong> active goals"));
 }
+
+#[tokio::test]
+async fn the_alerts_page_shows_each_channels_delivery_and_a_link_to_buy() {
+    let app = TestApp::spawn().await;
+    let http = no_redirects();
+    let (cookie, _) = sign_up(&app, &http).await;
+    let me = app.get_json("/api/v1/users/me", &cookie).await;
+    // A loopback destination is refused (no allow-list in the test settings): a visible failure.
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/users/me/preferences",
+            Some(&cookie),
+            Some(serde_json::json!({"channels": {"webhook_url": "http://127.0.0.1:9/hook"}})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    deals_app::notify::notify(
+        &app.state,
+        uuid::Uuid::parse_str(me["id"].as_str().unwrap()).unwrap(),
+        deals_app::notify::Alert {
+            kind: deals_core::NotificationKind::PriceDrop,
+            priority: deals_core::Priority::High,
+            title: "Price drop: Sony WH-1000XM5".into(),
+            body: "$279 at Best Buy".into(),
+            data: serde_json::json!({"url": "https://shop.example/p/1", "deal_url": "/deals/1"}),
+            dedup_key: "ui-deliveries".into(),
+        },
+    )
+    .await
+    .unwrap();
+    app.drain_jobs().await;
+    let html = http
+        .get(app.url("/notifications"))
+        .header("cookie", format!("deals_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Price drop: Sony WH-1000XM5"), "{html}");
+    let delivery = html
+        .split("<li class=\"delivery failed\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .unwrap_or_else(|| panic!("a failed delivery is listed: {html}"));
+    assert!(delivery.contains("webhook: failed"), "{delivery}");
+    assert!(delivery.contains("internal"), "the reason is shown: {delivery}");
+    assert!(html.contains("<a href=\"https://shop.example/p/1\""), "{html}");
+}

@@ -1,5 +1,6 @@
 //! The live-update WebSocket: authentication before the handshake, the `connected` frame, replay
-//! of missed durable events by id (or `resync` beyond 300), owner-only delivery, ping/pong.
+//! of missed durable events by id (or `resync` beyond 300), owner-only delivery, ping/pong, and
+//! public price updates only for the deals a socket watches.
 
 use deals_app::notify::{Alert, notify};
 use deals_core::{NotificationKind, Priority};
@@ -189,4 +190,55 @@ async fn the_session_cookie_works_only_from_the_sites_own_origin() {
         .await
         .unwrap();
     assert_eq!(next(&mut socket).await["type"], "connected");
+}
+
+#[tokio::test]
+async fn public_price_updates_reach_only_the_sockets_that_watch_the_deal() {
+    let app = TestApp::spawn().await;
+    let user = app.register_user().await;
+    let (watched, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut watcher = connect(&app, &user, "").await;
+    let mut everything = connect(&app, &user, "").await;
+    let mut idle = connect(&app, &user, "").await;
+    watcher
+        .send(Message::text(
+            json!({"type": "watch", "deals": [watched]}).to_string(),
+        ))
+        .await
+        .unwrap();
+    let ok = next(&mut watcher).await;
+    assert_eq!(ok["type"], "watching");
+    assert_eq!(ok["data"]["deals"], json!([watched.to_string()]));
+    everything
+        .send(Message::text(r#"{"type":"watch","deals":"*"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut everything).await["data"]["deals"], "*");
+
+    for deal_id in [other, watched] {
+        app.state
+            .events
+            .publish(deals_app::live::LiveEvent::PriceUpdate(
+                deals_app::live::DealChange {
+                    deal_id,
+                    market: "bestbuy".into(),
+                    price: "199.99".into(),
+                    currency: deals_core::Currency::USD,
+                },
+            ))
+            .await;
+    }
+    let seen = until_pong(&mut watcher).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["type"], "price_update");
+    assert_eq!(seen[0]["data"]["deal_id"], watched.to_string());
+    assert_eq!(until_pong(&mut everything).await.len(), 2);
+    assert!(until_pong(&mut idle).await.is_empty(), "no watch, no public updates");
+
+    idle.send(Message::text(r#"{"type":"watch","deals":["nope"]}"#))
+        .await
+        .unwrap();
+    let refused = next(&mut idle).await;
+    assert_eq!(refused["type"], "error");
+    assert_eq!(refused["data"]["field"], "deals");
 }

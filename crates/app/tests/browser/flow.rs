@@ -74,6 +74,35 @@ async fn run_flow(h: &Harness, tag: &str, javascript: bool) {
             h.browser.current_url().await.unwrap().query(),
             Some("range=90d")
         );
+        // The page's socket watches this deal: a price update re-fetches its chart.
+        h.wait_for("body[data-watching='1']").await;
+        let deal_id = h
+            .wait_for("#price-chart")
+            .await
+            .attr("data-live-deal")
+            .await
+            .unwrap()
+            .unwrap();
+        h.browser
+            .execute(
+                "document.getElementById('price-chart').setAttribute('data-stale', '1')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        h.state
+            .events
+            .publish(deals_app::live::LiveEvent::PriceUpdate(
+                deals_app::live::DealChange {
+                    deal_id: Uuid::parse_str(&deal_id).unwrap(),
+                    market: "bestbuy".into(),
+                    price: "199.99".into(),
+                    currency: deals_core::Currency::USD,
+                },
+            ))
+            .await;
+        h.wait_for("#price-chart:not([data-stale]) svg[role=img]")
+            .await;
     }
     h.screenshot(&format!("deal{tag}")).await;
 

@@ -1,10 +1,15 @@
 //! `GET /api/v1/ws`: live updates over a WebSocket. The caller is authenticated before the
 //! handshake (a bad token never upgrades); the connection subscribes to the event bus first,
 //! sends `{type:"connected"}`, replays the durable events after `?since=` from the database,
-//! then forwards live events: the user's own and the public ones. `{type:"ping"}` is answered
-//! with `{type:"pong"}`. A client that falls behind (its share of the event buffer overflows, or
-//! a send stalls) is closed with code 4000, which tells it to reconnect and resync.
+//! then forwards live events: the user's own (notifications, job updates) and the public price
+//! and deal updates it watches. `{type:"ping"}` is answered with `{type:"pong"}`;
+//! `{type:"watch", deals:[id, …]}` (at most [`MAX_WATCHED`]) or `{type:"watch", deals:"*"}`
+//! chooses the public updates (none until then: a page shows one deal, and sending every price
+//! change to every socket would cost listings × sockets), confirmed by `{type:"watching"}`. A
+//! client that falls behind (its share of the event buffer overflows, or a send stalls) is closed
+//! with code 4000, which tells it to reconnect and resync.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -13,14 +18,16 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::SinkExt;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::credentials::{Via, authenticate};
 use crate::http::error::{AppError, Problem};
 use crate::live::replay::{self, Replay};
-use crate::live::{LiveEvent, frame_json};
+use crate::live::{LiveEvent, Shared, frame_json};
 use crate::state::AppState;
 
 /// Close code telling a client it missed events and must reload.
@@ -31,6 +38,10 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Socket buffers: small, so ten thousand idle sockets stay cheap.
 const BUFFER_BYTES: usize = 4 * 1024;
+/// Most deals one connection may watch by id (`"*"` watches them all).
+pub const MAX_WATCHED: usize = 100;
+/// Most live frames written to one socket before a flush.
+const BATCH: usize = 64;
 /// Largest message a client may send (pings and pongs only).
 const MAX_IN_MESSAGE: usize = 4 * 1024;
 
@@ -77,12 +88,87 @@ pub async fn live_updates(
     }))
 }
 
-/// Whether `user` may see `event`: their own notifications and jobs, and public deal and price
-/// updates.
-fn visible(event: &LiveEvent, user: &AuthUser) -> bool {
+/// The public updates a connection asked for.
+#[derive(Debug, Default, PartialEq)]
+enum Watch {
+    /// These deals only (none at first).
+    #[default]
+    Nothing,
+    /// These deals.
+    Deals(HashSet<Uuid>),
+    /// Every public update.
+    All,
+}
+
+impl Watch {
+    fn covers(&self, deal: Uuid) -> bool {
+        match self {
+            Watch::Nothing => false,
+            Watch::Deals(ids) => ids.contains(&deal),
+            Watch::All => true,
+        }
+    }
+
+    /// Reads the `deals` of a `watch` message: a list of deal ids or `"*"`.
+    fn parse(deals: Option<&Value>) -> Result<Watch, String> {
+        match deals {
+            Some(Value::String(s)) if s == "*" => Ok(Watch::All),
+            Some(Value::Array(items)) if items.len() <= MAX_WATCHED => {
+                let ids = items
+                    .iter()
+                    .map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+                    .collect::<Option<HashSet<Uuid>>>()
+                    .ok_or_else(|| "every entry must be a deal id (UUID)".to_owned())?;
+                Ok(if ids.is_empty() {
+                    Watch::Nothing
+                } else {
+                    Watch::Deals(ids)
+                })
+            }
+            Some(Value::Array(_)) => Err(format!("at most {MAX_WATCHED} deals, or \"*\"")),
+            _ => Err("a list of deal ids, or \"*\"".to_owned()),
+        }
+    }
+
+    /// What `{type:"watching"}` confirms.
+    fn describe(&self) -> Value {
+        match self {
+            Watch::Nothing => json!({"deals": []}),
+            Watch::Deals(ids) => {
+                let mut ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+                ids.sort();
+                json!({"deals": ids})
+            }
+            Watch::All => json!({"deals": "*"}),
+        }
+    }
+}
+
+/// Whether `user` may see `event`, and asked for it: their own notifications and jobs, and the
+/// public deal and price updates they watch.
+fn visible(event: &LiveEvent, user: &AuthUser, watch: &Watch) -> bool {
     match event {
-        LiveEvent::DealUpdate(_) | LiveEvent::PriceUpdate(_) => true,
+        LiveEvent::DealUpdate(d) | LiveEvent::PriceUpdate(d) => watch.covers(d.deal_id),
         LiveEvent::Notification(_) | LiveEvent::JobUpdate(_) => event.user_id() == Some(user.id),
+    }
+}
+
+/// The answer to a client's text message, if any, updating its watch list.
+fn answer(text: &str, watch: &mut Watch) -> Option<Value> {
+    let asked: Value = serde_json::from_str(text).ok()?;
+    match asked.get("type").and_then(Value::as_str)? {
+        "ping" => Some(json!({"type": "pong"})),
+        "watch" => Some(match Watch::parse(asked.get("deals")) {
+            Ok(new) => {
+                *watch = new;
+                json!({"type": "watching", "data": watch.describe()})
+            }
+            Err(message) => json!({
+                "type": "error",
+                "data": {"field": "deals", "message": message}
+            }),
+        }),
+        _ => None,
     }
 }
 
@@ -104,6 +190,61 @@ async fn send_text(socket: &mut WebSocket, text: String) -> Result<(), &'static 
         }
         Err(_) => {
             metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(1);
+            Err("client stalled")
+        }
+    }
+}
+
+/// The frame of a live event for this connection: `None` when the user may not see it, or
+/// when it is a notification already replayed (committed between subscribe and replay).
+fn frame_for<'a>(
+    shared: &'a Shared,
+    user: &AuthUser,
+    watch: &Watch,
+    last_id: &mut i64,
+) -> Option<&'a str> {
+    let event = &shared.event;
+    if !visible(event, user, watch) {
+        return None;
+    }
+    if let LiveEvent::Notification(n) = event {
+        if n.event_id.is_some_and(|id| id <= *last_id) {
+            return None;
+        }
+        *last_id = (*last_id).max(n.event_id.unwrap_or(0));
+    }
+    Some(shared.frame())
+}
+
+/// Queues one frame on the socket without flushing it (the write buffer grows up to
+/// `max_write_buffer_size`, then this waits for the socket), failing when the client stalls.
+async fn feed(socket: &mut WebSocket, text: &str) -> Result<(), &'static str> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.feed(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => {
+            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed").increment(1);
+            Err("send failed")
+        }
+        Err(_) => {
+            metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(1);
+            Err("client stalled")
+        }
+    }
+}
+
+/// Writes the `fed` frames queued by [`feed`] out to the client.
+async fn flush(socket: &mut WebSocket, fed: usize) -> Result<(), &'static str> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.flush()).await {
+        Ok(Ok(())) => {
+            metrics::counter!("ws_frames_sent_total").increment(fed as u64);
+            Ok(())
+        }
+        Ok(Err(_)) => {
+            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed").increment(fed as u64);
+            Err("send failed")
+        }
+        Err(_) => {
+            metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(fed as u64);
             Err("client stalled")
         }
     }
@@ -161,33 +302,45 @@ async fn serve(
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut awaiting_pong = false;
+    let mut watch = Watch::default();
     loop {
         tokio::select! {
             biased;
-            got = events.recv() => match got {
-                Ok(shared) => {
-                    let event = &shared.event;
-                    if !visible(event, &user) {
-                        continue;
-                    }
-                    if let LiveEvent::Notification(n) = event {
-                        // Already replayed (it committed between subscribe and replay).
-                        if n.event_id.is_some_and(|id| id <= last_id) {
-                            continue;
+            got = events.recv() => {
+                // Everything already waiting goes out in one write: a burst of events (a search's
+                // job and deal updates, then its alert) costs one flush per socket, not one each.
+                let mut next = Some(got);
+                let mut fed = 0usize;
+                while let Some(got) = next.take() {
+                    match got {
+                        Ok(shared) => {
+                            if let Some(text) = frame_for(&shared, &user, &watch, &mut last_id) {
+                                if feed(&mut socket, text).await.is_err() {
+                                    return "send failed";
+                                }
+                                fed += 1;
+                            }
                         }
-                        last_id = last_id.max(n.event_id.unwrap_or(0));
+                        Err(RecvError::Lagged(missed)) => {
+                            metrics::counter!("ws_frames_dropped_total", "reason" => "lagged").increment(missed);
+                            close_resync(&mut socket, "fell behind; reconnect and resync").await;
+                            return "lagged";
+                        }
+                        Err(RecvError::Closed) => return "event bus closed",
                     }
-                    if send_text(&mut socket, shared.frame().to_owned()).await.is_err() {
-                        return "send failed";
+                    if fed < BATCH {
+                        next = match events.try_recv() {
+                            Ok(shared) => Some(Ok(shared)),
+                            Err(TryRecvError::Lagged(missed)) => Some(Err(RecvError::Lagged(missed))),
+                            Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                            Err(TryRecvError::Empty) => None,
+                        };
                     }
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    metrics::counter!("ws_frames_dropped_total", "reason" => "lagged").increment(missed);
-                    close_resync(&mut socket, "fell behind; reconnect and resync").await;
-                    return "lagged";
+                if fed > 0 && flush(&mut socket, fed).await.is_err() {
+                    return "send failed";
                 }
-                Err(RecvError::Closed) => return "event bus closed",
-            },
+            }
             _ = resyncs.recv() => {
                 if send(&mut socket, &json!({"type": "resync"})).await.is_err() {
                     return "send failed";
@@ -195,9 +348,8 @@ async fn serve(
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    let asked: Option<Value> = serde_json::from_str(text.as_str()).ok();
-                    if asked.as_ref().and_then(|v| v.get("type")).and_then(Value::as_str) == Some("ping")
-                        && send(&mut socket, &json!({"type": "pong"})).await.is_err()
+                    if let Some(reply) = answer(text.as_str(), &mut watch)
+                        && send(&mut socket, &reply).await.is_err()
                     {
                         return "send failed";
                     }
@@ -217,5 +369,49 @@ async fn serve(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_watches_nothing_until_it_asks() {
+        let mut watch = Watch::default();
+        let deal = Uuid::now_v7();
+        assert!(!watch.covers(deal));
+        let reply = answer(&json!({"type": "watch", "deals": [deal]}).to_string(), &mut watch);
+        assert_eq!(reply.unwrap()["data"]["deals"][0], deal.to_string());
+        assert!(watch.covers(deal));
+        assert!(!watch.covers(Uuid::now_v7()));
+        answer(r#"{"type":"watch","deals":"*"}"#, &mut watch);
+        assert!(watch.covers(Uuid::now_v7()));
+        answer(r#"{"type":"watch","deals":[]}"#, &mut watch);
+        assert_eq!(watch, Watch::Nothing);
+    }
+
+    #[test]
+    fn a_bad_watch_list_is_refused_and_keeps_the_previous_one() {
+        let mut watch = Watch::All;
+        for bad in [
+            json!({"type": "watch", "deals": ["not-a-uuid"]}),
+            json!({"type": "watch", "deals": "all"}),
+            json!({"type": "watch"}),
+            json!({"type": "watch", "deals": vec![Uuid::nil(); MAX_WATCHED + 1]}),
+        ] {
+            let reply = answer(&bad.to_string(), &mut watch).unwrap();
+            assert_eq!(reply["type"], "error", "{bad}");
+            assert_eq!(reply["data"]["field"], "deals");
+        }
+        assert_eq!(watch, Watch::All);
+    }
+
+    #[test]
+    fn pings_are_answered_and_other_messages_ignored() {
+        let mut watch = Watch::default();
+        assert_eq!(answer(r#"{"type":"ping"}"#, &mut watch).unwrap()["type"], "pong");
+        assert_eq!(answer(r#"{"type":"dance"}"#, &mut watch), None);
+        assert_eq!(answer("not json", &mut watch), None);
     }
 }

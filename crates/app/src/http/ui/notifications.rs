@@ -1,17 +1,19 @@
-//! Alerts: newest first, unread ones marked, "mark read" one by one or all at once. New alerts
-//! raise the badge live (WebSocket); without it the page shows them on the next load.
+//! Alerts: newest first, unread ones marked, "mark read" one by one or all at once, and how each
+//! alert's deliveries to the user's channels stand (sent, pending, held for quiet hours or a
+//! digest, failed with the last error). New alerts raise the badge live (WebSocket); without it
+//! the page shows them on the next load.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use deals_core::Pagination;
-use deals_store::rows::Notification;
 use uuid::Uuid;
 
 use super::errors::UiError;
 use super::session::{CsrfOnly, UiUser, require_csrf};
 use super::view::{Layout, Wants, render};
+use crate::notify::Listed;
 use crate::state::AppState;
 
 /// The alerts page.
@@ -19,7 +21,7 @@ use crate::state::AppState;
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     layout: Layout,
-    alerts: Vec<Notification>,
+    alerts: Vec<Listed>,
 }
 
 /// The alert list alone.
@@ -27,7 +29,7 @@ pub struct NotificationsPage {
 #[template(path = "_notifications.html")]
 pub struct NotificationsFragment {
     layout: Layout,
-    alerts: Vec<Notification>,
+    alerts: Vec<Listed>,
 }
 
 /// `GET /notifications`: the page, or the list alone to htmx.
@@ -40,7 +42,7 @@ pub async fn show(
         page: 1,
         per_page: 100,
     };
-    let alerts = crate::notify::list(&state, user.id, false, page)
+    let alerts = crate::notify::list_with_deliveries(&state, user.id, false, page)
         .await?
         .items;
     let layout = Layout::of(&state, Some(user), "Alerts").await?;
