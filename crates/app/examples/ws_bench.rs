@@ -144,7 +144,11 @@ async fn main() {
         let mut done = done_rx.clone();
         // How many of the alerts are this socket's user's.
         let expected = (0..alerts).filter(|k| k % users == user).count();
-        let list = if expected > 0 { &mut readers } else { &mut idle };
+        let list = if expected > 0 {
+            &mut readers
+        } else {
+            &mut idle
+        };
         list.push(tokio::spawn(async move {
             // Counted per socket and merged at the end: no lock between readers.
             let mut mine: Vec<f64> = Vec::new();

@@ -381,6 +381,12 @@ async fn the_alerts_page_shows_each_channels_delivery_and_a_link_to_buy() {
         .and_then(|rest| rest.split("</li>").next())
         .unwrap_or_else(|| panic!("a failed delivery is listed: {html}"));
     assert!(delivery.contains("webhook: failed"), "{delivery}");
-    assert!(delivery.contains("internal"), "the reason is shown: {delivery}");
-    assert!(html.contains("<a href=\"https://shop.example/p/1\""), "{html}");
+    assert!(
+        delivery.contains("internal"),
+        "the reason is shown: {delivery}"
+    );
+    assert!(
+        html.contains("<a href=\"https://shop.example/p/1\""),
+        "{html}"
+    );
 }

@@ -233,7 +233,10 @@ async fn public_price_updates_reach_only_the_sockets_that_watch_the_deal() {
     assert_eq!(seen[0]["type"], "price_update");
     assert_eq!(seen[0]["data"]["deal_id"], watched.to_string());
     assert_eq!(until_pong(&mut everything).await.len(), 2);
-    assert!(until_pong(&mut idle).await.is_empty(), "no watch, no public updates");
+    assert!(
+        until_pong(&mut idle).await.is_empty(),
+        "no watch, no public updates"
+    );
 
     idle.send(Message::text(r#"{"type":"watch","deals":["nope"]}"#))
         .await

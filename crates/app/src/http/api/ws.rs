@@ -16,9 +16,9 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use futures_util::SinkExt;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -240,11 +240,13 @@ async fn flush(socket: &mut WebSocket, fed: usize) -> Result<(), &'static str> {
             Ok(())
         }
         Ok(Err(_)) => {
-            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed").increment(fed as u64);
+            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed")
+                .increment(fed as u64);
             Err("send failed")
         }
         Err(_) => {
-            metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(fed as u64);
+            metrics::counter!("ws_frames_dropped_total", "reason" => "stalled")
+                .increment(fed as u64);
             Err("client stalled")
         }
     }
@@ -381,7 +383,10 @@ mod tests {
         let mut watch = Watch::default();
         let deal = Uuid::now_v7();
         assert!(!watch.covers(deal));
-        let reply = answer(&json!({"type": "watch", "deals": [deal]}).to_string(), &mut watch);
+        let reply = answer(
+            &json!({"type": "watch", "deals": [deal]}).to_string(),
+            &mut watch,
+        );
         assert_eq!(reply.unwrap()["data"]["deals"][0], deal.to_string());
         assert!(watch.covers(deal));
         assert!(!watch.covers(Uuid::now_v7()));
@@ -410,7 +415,10 @@ mod tests {
     #[test]
     fn pings_are_answered_and_other_messages_ignored() {
         let mut watch = Watch::default();
-        assert_eq!(answer(r#"{"type":"ping"}"#, &mut watch).unwrap()["type"], "pong");
+        assert_eq!(
+            answer(r#"{"type":"ping"}"#, &mut watch).unwrap()["type"],
+            "pong"
+        );
         assert_eq!(answer(r#"{"type":"dance"}"#, &mut watch), None);
         assert_eq!(answer("not json", &mut watch), None);
     }
