@@ -391,3 +391,36 @@ async fn jobs_on_both_backends() {
         jobs_story(&db.store).await;
     }
 }
+
+/// A claim on SQLite goes on working on the same pooled connection after a column is added to
+/// `jobs` (a migration of a newer replica): the claim names its columns, so SQLite's re-prepare
+/// of the cached statement cannot change what the row holds (with `RETURNING *` sqlx's worker
+/// thread panicked on an index past its cached column list).
+#[tokio::test]
+async fn a_claim_survives_a_column_added_under_its_cached_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings =
+        deals_store::DbSettings::new(format!("sqlite://{}", dir.path().join("t.db").display()));
+    settings.pool_size = 1;
+    let store = Store::connect(&settings).await.unwrap();
+    store.migrate().await.unwrap();
+    store
+        .enqueue_job(new_job(JobKind::SearchDeals, None, 3))
+        .await
+        .unwrap();
+    assert_eq!(claim(&store, "w1", Duration::seconds(60), 1).await.len(), 1);
+    use sea_orm::ConnectionTrait;
+    store
+        .conn()
+        .execute_unprepared("ALTER TABLE jobs ADD COLUMN added_later TEXT")
+        .await
+        .unwrap();
+    let (second, _) = store
+        .enqueue_job(new_job(JobKind::SearchDeals, None, 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        claim(&store, "w1", Duration::seconds(60), 1).await,
+        vec![second.id]
+    );
+}

@@ -1,7 +1,7 @@
 //! The `jobs` table as a queue: claiming due rows, the next time one falls due, burying jobs
 //! whose last attempt was abandoned, and the PostgreSQL `LISTEN/NOTIFY` wake-ups.
 //!
-//! A claim is one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *` statement on both
+//! A claim is one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING <every column>` statement on both
 //! backends. On PostgreSQL the inner select takes `FOR UPDATE SKIP LOCKED`, so concurrent
 //! workers claim disjoint rows without waiting for each other; SQLite takes its write lock at
 //! the start of the statement, so claims there run one after the other (under the busy
@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, Order, Query};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect,
 };
 
 use super::{Job, JobStatus, has_status, status_in};
@@ -76,7 +76,10 @@ impl Store {
             .value(job::Column::StartedAt, at)
             .value(job::Column::UpdatedAt, at)
             .and_where(Expr::col(job::Column::Id).in_subquery(ids))
-            .returning_all()
+            // Named columns, never `*`: SQLite re-prepares a statement whose schema changed
+            // under it, and a `*` that grew by a column then no longer matches the column list
+            // sqlx cached at the first prepare (a panic in its worker thread).
+            .returning(Query::returning().columns(job::Column::iter()))
             .to_owned();
         let rows = job::Entity::find()
             .from_raw_sql(self.backend().build(&claim))
