@@ -132,6 +132,11 @@ fn resolve(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> Option<DateTime<U
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// The IANA time zone names `timezone` accepts.
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
 fn is_http_url(s: &str) -> bool {
     let rest = s
         .strip_prefix("https://")
