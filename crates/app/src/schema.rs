@@ -92,10 +92,17 @@ pub fn availability() -> Object {
     )
 }
 
-/// An absolute http(s) URL without spaces whose host has a dot or is `localhost`.
+/// An absolute http(s) URL: optional user info, a host name of letters, digits, dots and
+/// hyphens, an optional port, then a path, query or fragment without spaces
+/// (`deals_core::preferences::http_url_host`).
+const URL_PATTERN: &str = r"^https?://([^\s/?#@\[\]]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$";
+
+/// An absolute http(s) URL (see [`URL_PATTERN`]) whose host has a dot or is `localhost…`.
 fn web_url_builder(nullable: bool) -> ObjectBuilder {
     text(nullable)
-        .pattern(Some(r"^https?://([^/?#\s]*\.|localhost)[^\s]*$"))
+        .pattern(Some(
+            r"^https?://([^\s/?#@\[\]]+@)?([A-Za-z0-9-]*\.[A-Za-z0-9.-]*|localhost[A-Za-z0-9.-]*)(:[0-9]{1,5})?([/?#]\S*)?$",
+        ))
         .max_length(Some(2048))
         .examples(["https://www.example.com/item/1"])
 }
@@ -269,10 +276,10 @@ fn closed(object: ObjectBuilder) -> ObjectBuilder {
         .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)))
 }
 
-/// An http(s) URL (scheme, then a host without spaces), or null.
+/// An http(s) URL (see [`URL_PATTERN`]), or null.
 fn url_or_null(description: &str) -> Object {
     text(true)
-        .pattern(Some(r"^https?://[^/?#\s]+"))
+        .pattern(Some(URL_PATTERN))
         .max_length(Some(2048))
         .description(Some(description))
         .build()

@@ -391,7 +391,7 @@ async fn listening_backends(store: &Store) -> HashSet<i32> {
                WHERE datname = current_database() AND query LIKE 'LISTEN %deals_jobs%'";
     let rows = store
         .conn()
-        .query_all(Statement::from_string(
+        .query_all_raw(Statement::from_string(
             sea_orm::DatabaseBackend::Postgres,
             sql,
         ))
@@ -404,9 +404,6 @@ async fn listening_backends(store: &Store) -> HashSet<i32> {
 
 async fn a_lost_listen_connection_is_restarted_and_wakes_the_worker_again(store: Store) {
     let queue = JobQueue::new(store.clone());
-    if queue.backend_name() != "postgres" {
-        return; // SQLite has no LISTEN: the in-process wake-up only
-    }
     let producer = JobQueue::new(store.clone());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let worker = Running::start(&queue, 2, handler(&store, 0, &tx, finish()));
@@ -516,6 +513,12 @@ on_both_backends!(
     a_job_of_a_killed_worker_is_taken_over_when_its_lease_expires,
     a_panicking_handler_fails_its_job_and_the_worker_goes_on,
     an_enqueued_job_starts_at_once_in_an_idle_worker,
-    a_lost_listen_connection_is_restarted_and_wakes_the_worker_again,
     draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones,
+);
+
+// SQLite has no LISTEN connection to lose.
+on_backend!(
+    postgres_listener,
+    super::Backend::Postgres,
+    a_lost_listen_connection_is_restarted_and_wakes_the_worker_again,
 );

@@ -77,15 +77,10 @@ pub struct AttachDealRequest {
     pub availability: Option<String>,
 }
 
+/// A web URL (see `http_url_host`) whose host has a dot or is `localhost…`.
 fn is_web_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        host.contains('.') || host.starts_with("localhost")
-    }) && !s.contains(char::is_whitespace)
-        && s.len() <= 2048
+    deals_core::preferences::http_url_host(s)
+        .is_some_and(|host| host.contains('.') || host.starts_with("localhost"))
 }
 
 fn text(

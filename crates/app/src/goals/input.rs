@@ -91,7 +91,7 @@ pub struct CriteriaInputDoc {
 }
 
 /// A new goal: `query` (plain language) and/or `criteria`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGoalRequest {
     /// What the user wants, in their words (3–500 characters once runs of spaces are

@@ -37,6 +37,11 @@ pub struct Created {
 /// replace the rules' ones. No goal without its job, no job without its goal: both commit or
 /// neither does.
 pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> Result<Created> {
+    // An invalid request is refused as such (422) before anything is charged or priced (the
+    // analysis below is metered).
+    req.clone().parse(user_id, None)?;
+    let price = state.settings.tokens.pricing.new_goal();
+    crate::tokens::ensure_affordable(state, user_id, price).await?;
     let words_only = req.criteria.is_none().then(|| req.words()).flatten();
     let rules_only = state.agents.chain().is_rules_only();
     let refine = words_only.is_some() && !rules_only;
@@ -50,10 +55,7 @@ pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> 
         }
         _ => None,
     };
-    // An invalid request is refused as such (422) before the caller is told what it would cost.
     let new = req.parse(user_id, analysis)?;
-    let price = state.settings.tokens.pricing.new_goal();
-    crate::tokens::ensure_affordable(state, user_id, price).await?;
     let txn = state.store.begin_write().await?;
     let goal = insert_goal_in(&txn, new).await?;
     let (job, _) = insert_job_in(

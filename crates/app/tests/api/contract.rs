@@ -181,16 +181,17 @@ async fn preferences_with_every_field_the_document_allows_are_accepted() {
 async fn an_invalid_goal_is_refused_as_invalid_before_its_price_is_checked() {
     let app = TestApp::spawn_with(|s| s.tokens.signup_bonus = TokenAmount::ZERO).await;
     let user = app.register_user().await;
+    // The query alone would be read by the (metered) Goal Analysis agent first.
     let res = app
         .post(
             "/api/v1/goals",
             Some(&user.access),
-            json!({"query": "tv", "max_matches": 0}),
+            json!({"query": "a 4k tv", "priority": "urgent", "max_matches": 0}),
         )
         .await;
     let mut fields = error_fields(&assert_problem(res, 422).await);
     fields.sort();
-    assert_eq!(fields, ["max_matches", "query"]);
+    assert_eq!(fields, ["max_matches", "priority"]);
     let res = app
         .post(
             "/api/v1/goals",
