@@ -25,8 +25,11 @@ cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true; rm -rf "$DIR"; 
 trap cleanup EXIT
 
 start() {
-  DEALS_SERVER__LISTEN="127.0.0.1:$PORT" DEALS_DATA_DIR="$DIR" DEALS_SEED__DEMO_ON_EMPTY=false \
-    DEALS_RATE_LIMIT__ENABLED=false DEALS_SIM__CHAOS=false DEALS_LOG__LEVEL=warn "$BIN" serve >>"$DIR/serve.log" 2>&1 &
+  # `DEALS_BIN` is this script's, not a setting of the server (which refuses unknown keys);
+  # the signup bonus pays for every goal of every round.
+  env -u DEALS_BIN DEALS_SERVER__LISTEN="127.0.0.1:$PORT" DEALS_DATA_DIR="$DIR" DEALS_SEED__DEMO_ON_EMPTY=false \
+    DEALS_RATE_LIMIT__ENABLED=false DEALS_SIM__CHAOS=false DEALS_LOG__LEVEL=warn \
+    DEALS_TOKENS__SIGNUP_BONUS=100000 "$BIN" serve >>"$DIR/serve.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 300); do
     curl -sf "$BASE/health" >/dev/null && return 0

@@ -196,7 +196,7 @@ pub async fn build_state(settings: Settings, store: Store) -> anyhow::Result<App
         redis.is_some().then(|| cache.clone()),
         crate::cache::SEARCH_TTL,
     ));
-    let queue = JobQueue::new(store.clone());
+    let queue = JobQueue::new(store.clone()).supervised_by(loops.clone());
     let (markets, sim) = build_markets(&settings).await?;
     let chain = LlmChain::from_config(&settings.llm).context("llm configuration")?;
     let meter = crate::tokens::meter::LedgerMeter::new(

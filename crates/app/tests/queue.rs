@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deals_app::jobs::queue::{JobHandler, JobQueue, WorkerOptions};
+use deals_app::jobs::queue::{JOB_LISTENER, JobHandler, JobQueue, WorkerOptions};
 use deals_app::jobs::{JobKind, JobStatus, Jobs};
 use deals_store::repo::jobs::{Job, finish_job_in};
 use deals_store::testing::{Backend, TestDb};
@@ -384,6 +384,65 @@ async fn an_enqueued_job_starts_at_once_in_an_idle_worker(store: Store) {
     );
 }
 
+/// PostgreSQL: the process ids of the connections listening for job notifications.
+async fn listening_backends(store: &Store) -> HashSet<i32> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = "SELECT pid FROM pg_stat_activity \
+               WHERE datname = current_database() AND query LIKE 'LISTEN %deals_jobs%'";
+    let rows = store
+        .conn()
+        .query_all_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            sql,
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<i32>("", "pid").unwrap())
+        .collect()
+}
+
+async fn a_lost_listen_connection_is_restarted_and_wakes_the_worker_again(store: Store) {
+    let queue = JobQueue::new(store.clone());
+    let producer = JobQueue::new(store.clone());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let worker = Running::start(&queue, 2, handler(&store, 0, &tx, finish()));
+    // Listening: another process's enqueue starts the job (the poll is a minute away).
+    let id = enqueue(&store, &producer).await;
+    assert_eq!(starts(&mut rx, 1).await[0].0, id);
+
+    // The listening connection is killed (as a database restart or a cut network would).
+    let before = listening_backends(&store).await;
+    assert!(!before.is_empty());
+    for pid in &before {
+        use sea_orm::ConnectionTrait;
+        store
+            .conn()
+            .execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        let state = queue.loops().get(JOB_LISTENER).unwrap();
+        let relistening = !listening_backends(&store).await.is_subset(&before);
+        if state.restarts >= 1 && state.up && relistening {
+            assert!(state.last_error.is_some(), "the restart says why");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the listener was not restarted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Woken again by the next enqueue of another process, without waiting for the poll.
+    let id = enqueue(&store, &producer).await;
+    assert_eq!(starts(&mut rx, 1).await[0].0, id);
+    worker.shutdown().await;
+    assert!(
+        !queue.loops().get(JOB_LISTENER).unwrap().up,
+        "the listener stops with its worker"
+    );
+}
+
 async fn draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones(store: Store) {
     let queue = JobQueue::new(store.clone());
     let follow_up: Work = Arc::new(|store, job| {
@@ -455,4 +514,11 @@ on_both_backends!(
     a_panicking_handler_fails_its_job_and_the_worker_goes_on,
     an_enqueued_job_starts_at_once_in_an_idle_worker,
     draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones,
+);
+
+// SQLite has no LISTEN connection to lose.
+on_backend!(
+    postgres_listener,
+    super::Backend::Postgres,
+    a_lost_listen_connection_is_restarted_and_wakes_the_worker_again,
 );

@@ -49,6 +49,11 @@ impl Currency {
         }
     }
 
+    /// Every code [`Currency::parse`] accepts (ISO 4217, upper case).
+    pub fn codes() -> &'static [&'static str] {
+        ISO_4217
+    }
+
     /// The code as text.
     pub fn as_str(&self) -> &str {
         // The constructor only admits ASCII letters.

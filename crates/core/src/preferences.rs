@@ -132,14 +132,43 @@ fn resolve(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> Option<DateTime<U
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn is_http_url(s: &str) -> bool {
+/// The IANA time zone names `timezone` accepts.
+pub fn time_zones() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+}
+
+/// The host of an absolute `http://` or `https://` URL of at most 2048 bytes without spaces or
+/// control characters, whose authority is an optional user-info part, a host name of letters,
+/// digits, dots and hyphens, and an optional port (1–5 digits); `None` for anything else. This
+/// is the shape the API document's URL pattern states (no IP-literal hosts).
+pub fn http_url_host(s: &str) -> Option<&str> {
+    if s.len() > 2048 || s.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
     let rest = s
         .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && !host.contains(char::is_whitespace)
-    }) && s.len() <= 2048
+        .or_else(|| s.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = match authority.split_once('@') {
+        Some((user, _)) if user.is_empty() || user.contains(['[', ']']) => return None,
+        Some((_, host_port)) => host_port,
+        None => authority,
+    };
+    let (host, port) = match host_port.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    (host_ok && port_ok).then_some(host)
+}
+
+fn is_http_url(s: &str) -> bool {
+    http_url_host(s).is_some()
 }
 
 impl Preferences {
@@ -290,6 +319,30 @@ mod tests {
 
     fn parse(v: serde_json::Value) -> Result<Preferences, ValidationErrors> {
         serde_json::from_value::<Preferences>(v).unwrap().validate()
+    }
+
+    #[test]
+    fn urls_are_http_with_a_plain_host_name_and_no_spaces() {
+        for ok in [
+            "https://hooks.example.com/a?b=1#c",
+            "http://localhost:8080/hook",
+            "https://user:secret@ntfy.example.com:8443/topic",
+        ] {
+            assert!(http_url_host(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "http://[",
+            "http://[::1]/hook",
+            "https://example.com/a b",
+            "https://example.com/\u{7}",
+            "http://host:",
+            "http://host:123456",
+            "http://@host",
+            "ftp://example.com",
+            "https://",
+        ] {
+            assert!(http_url_host(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -21,11 +21,14 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    /// E-mail address; unique.
+    /// E-mail address; unique (compared in lower case).
+    #[schema(format = Email, max_length = 254, example = "ada@example.com")]
     pub email: String,
-    /// At least 8 characters.
+    /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
-    /// Display name.
+    /// Display name, at most 100 characters (trimmed).
+    #[schema(max_length = 100)]
     pub name: Option<String>,
 }
 

@@ -23,55 +23,64 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachDealRequest {
-    /// Title of the offer.
+    /// Title of the offer (1–300 characters once runs of spaces are collapsed).
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
-    /// Current price, e.g. `"279.99"`.
-    #[schema(value_type = String, example = "279.99")]
+    /// Current price, above zero, e.g. `"279.99"`.
+    #[schema(schema_with = crate::schema::positive_money)]
     pub price: AmountInput,
-    /// Product page (http or https).
+    /// Product page: an absolute http(s) URL whose host has a dot (or is `localhost`).
+    #[schema(schema_with = crate::schema::web_url)]
     pub url: String,
     /// Market name, e.g. `bestbuy`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub market: String,
     /// List or "was" price.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::money_or_null)]
     pub original_price: Option<AmountInput>,
     /// ISO 4217 code (default USD).
+    #[schema(schema_with = crate::schema::currency_or_null)]
     pub currency: Option<String>,
     /// `new` (default), `used`, `refurbished`, `open_box`.
+    #[schema(schema_with = crate::schema::condition)]
     pub condition: Option<String>,
-    /// Seller name.
+    /// Seller name, at most 200 characters.
+    #[schema(max_length = 200)]
     pub seller: Option<String>,
     /// Seller rating, 0–5.
+    #[schema(minimum = 0, maximum = 5)]
     pub seller_rating: Option<f64>,
-    /// Brand.
+    /// Brand, at most 100 characters.
+    #[schema(max_length = 100)]
     pub brand: Option<String>,
-    /// Category.
+    /// Category, at most 100 characters.
+    #[schema(max_length = 100)]
     pub category: Option<String>,
-    /// The market's id of the offer (defaults to one derived from the URL).
+    /// The market's id of the offer, at most 128 characters (defaults to one derived from
+    /// the URL).
+    #[schema(max_length = 128)]
     pub external_id: Option<String>,
-    /// Picture.
+    /// Picture: an absolute http(s) URL.
+    #[schema(schema_with = crate::schema::web_url_or_null)]
     pub image_url: Option<String>,
-    /// GTIN / UPC / EAN of the item, when known: links the deal to the same product at other
-    /// stores (price comparison, market average).
+    /// GTIN / UPC / EAN of the item, when known, with a valid check digit: links the deal to
+    /// the same product at other stores (price comparison, market average).
+    #[schema(pattern = "^([0-9]{8}|[0-9]{12,14})$")]
     pub gtin: Option<String>,
     /// Manufacturer part number, when known.
     pub mpn: Option<String>,
     /// Shipping cost.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::money_or_null)]
     pub shipping: Option<AmountInput>,
     /// `in_stock` (default), `low_stock`, `out_of_stock`, `preorder`, `unknown`.
+    #[schema(schema_with = crate::schema::availability)]
     pub availability: Option<String>,
 }
 
+/// A web URL (see `http_url_host`) whose host has a dot or is `localhost…`.
 fn is_web_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        host.contains('.') || host.starts_with("localhost")
-    }) && !s.contains(char::is_whitespace)
-        && s.len() <= 2048
+    deals_core::preferences::http_url_host(s)
+        .is_some_and(|host| host.contains('.') || host.starts_with("localhost"))
 }
 
 fn text(

@@ -12,8 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Criteria as documented in the API (see `GoalCriteriaInput` for parsing rules).
+/// Criteria as the API answers them (normalised: lower case, de-duplicated).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CriteriaDoc {
     /// Words a matching listing should contain.
     pub keywords: Vec<String>,
@@ -35,30 +36,87 @@ pub struct CriteriaDoc {
     pub markets: Vec<String>,
     /// Lowest seller rating, 0–5.
     pub min_seller_rating: Option<f64>,
+    /// Uses and context words that rank listings but never exclude one (left out when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wishes: Vec<String>,
+    /// Numeric specs with their direction (left out when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub specs: Vec<serde_json::Value>,
+}
+
+/// Criteria as a client sends them (see `GoalCriteriaInput` for parsing rules): every field
+/// may be left out; list entries are trimmed, lower-cased and de-duplicated. Beyond what each
+/// field states, a keyword must not also be excluded, `min_price` must not exceed `max_price`,
+/// and a spec's unit must fit its quantity.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CriteriaInputDoc {
+    /// Words a matching listing should contain.
+    #[schema(schema_with = crate::schema::terms)]
+    pub keywords: Vec<String>,
+    /// Words that exclude a listing.
+    #[schema(schema_with = crate::schema::terms)]
+    pub exclude_keywords: Vec<String>,
+    /// Product categories, e.g. `headphones`.
+    #[schema(schema_with = crate::schema::terms)]
+    pub categories: Vec<String>,
+    /// Accepted brands.
+    #[schema(schema_with = crate::schema::terms)]
+    pub brands: Vec<String>,
+    /// Accepted conditions; empty means any.
+    #[schema(schema_with = crate::schema::conditions)]
+    pub conditions: Vec<String>,
+    /// Lowest acceptable price.
+    #[schema(schema_with = crate::schema::money_or_null)]
+    pub min_price: Option<String>,
+    /// Highest acceptable price.
+    #[schema(schema_with = crate::schema::money_or_null)]
+    pub max_price: Option<String>,
+    /// ISO 4217 code of the prices (default USD).
+    #[schema(schema_with = crate::schema::currency_or_null)]
+    pub currency: Option<String>,
+    /// Markets to search; empty means all.
+    #[schema(schema_with = crate::schema::markets)]
+    pub markets: Vec<String>,
+    /// Lowest acceptable seller rating, 0–5.
+    #[schema(minimum = 0, maximum = 5)]
+    pub min_seller_rating: Option<f64>,
+    /// Uses and context words that rank listings but never exclude one (`travel`).
+    #[schema(schema_with = crate::schema::terms)]
+    pub wishes: Vec<String>,
+    /// Numeric specs: `{"quantity": "memory", "op": "min", "value": 16, "unit": "gb"}`.
+    #[schema(schema_with = crate::schema::specs)]
+    pub specs: Vec<serde_json::Value>,
 }
 
 /// A new goal: `query` (plain language) and/or `criteria`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGoalRequest {
-    /// What the user wants, in their words.
+    /// What the user wants, in their words (3–500 characters once runs of spaces are
+    /// collapsed).
+    #[schema(min_length = 3, max_length = 500, pattern = r"\S")]
     pub query: Option<String>,
     /// Structured criteria.
-    #[schema(value_type = Option<CriteriaDoc>)]
+    #[schema(value_type = Option<CriteriaInputDoc>)]
     pub criteria: Option<GoalCriteriaInput>,
-    /// Title; defaults to the query.
+    /// Title; defaults to the query (1–200 characters once runs of spaces are collapsed).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     /// `low`, `medium` (default), `high`, `critical`.
     #[schema(schema_with = crate::schema::priority)]
     pub priority: Option<String>,
-    /// Optional deadline, in the future.
+    /// Optional deadline; must be in the future (422 otherwise).
     pub deadline: Option<DateTime<Utc>>,
     /// Most matches to keep, 1–500 (default 50).
+    #[schema(minimum = 1, maximum = 500)]
     pub max_matches: Option<i32>,
     /// Score (0..1) from which to alert (default 0.7).
+    #[schema(minimum = 0, maximum = 1)]
     pub notify_threshold: Option<f64>,
     /// Price hoped for.
-    #[schema(value_type = Option<String>, example = "249.99")]
+    #[schema(schema_with = crate::schema::money_or_null)]
     pub target_price: Option<AmountInput>,
 }
 
@@ -73,10 +131,11 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct UpdateGoalRequest {
-    /// New title.
+    /// New title (1–200 characters once runs of spaces are collapsed).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     /// New criteria (replaces the old ones).
-    #[schema(value_type = Option<CriteriaDoc>)]
+    #[schema(value_type = Option<CriteriaInputDoc>)]
     pub criteria: Option<GoalCriteriaInput>,
     /// New status.
     #[schema(schema_with = crate::schema::goal_status)]
@@ -84,17 +143,19 @@ pub struct UpdateGoalRequest {
     /// New priority.
     #[schema(schema_with = crate::schema::priority)]
     pub priority: Option<String>,
-    /// New deadline, or null to clear.
+    /// New deadline (in the future; 422 otherwise), or null to clear.
     #[serde(deserialize_with = "nullable")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub deadline: Option<Option<DateTime<Utc>>>,
-    /// New match limit.
+    /// New match limit, 1–500.
+    #[schema(minimum = 1, maximum = 500)]
     pub max_matches: Option<i32>,
-    /// New alert threshold.
+    /// New alert threshold, 0–1.
+    #[schema(minimum = 0, maximum = 1)]
     pub notify_threshold: Option<f64>,
     /// New target price, or null to clear.
     #[serde(deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::money_or_null)]
     pub target_price: Option<Option<AmountInput>>,
 }
 

@@ -37,6 +37,9 @@ pub struct Created {
 /// replace the rules' ones. No goal without its job, no job without its goal: both commit or
 /// neither does.
 pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> Result<Created> {
+    // An invalid request is refused as such (422) before anything is charged or priced (the
+    // analysis below is metered).
+    req.clone().parse(user_id, None)?;
     let price = state.settings.tokens.pricing.new_goal();
     crate::tokens::ensure_affordable(state, user_id, price).await?;
     let words_only = req.criteria.is_none().then(|| req.words()).flatten();

@@ -66,6 +66,9 @@ pub enum AppError {
     /// 404: no such resource visible to the caller.
     #[error("not found")]
     NotFound,
+    /// 404: a path that cannot name a resource (an id that is not a UUID), with the reason.
+    #[error("{0}")]
+    NoSuchPath(String),
     /// 409: conflicts with existing data.
     #[error("{0}")]
     Conflict(String),
@@ -102,7 +105,7 @@ impl AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NoSuchPath(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -18,7 +18,8 @@ pub struct ApiJson<T>(pub T);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
-/// Path parameters; an unparsable one (such as a malformed id) is a 400 saying which.
+/// Path parameters; an unparsable one (such as an id that is not a UUID) names no resource: a
+/// 404 saying which parameter and why, as for an id that does not exist.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiPath<T>(pub T);
 
@@ -29,7 +30,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|e| AppError::BadRequest(format!("invalid path parameter: {}", e.body_text())))
+            .map_err(|e| AppError::NoSuchPath(format!("no such resource: {}", e.body_text())))
     }
 }
 

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "agentic-deals API",
-        description = "A self-hosted AI deal agent: goals in plain language, deals from five marketplaces, explainable scores, price history and alerts.",
+        description = "A self-hosted AI deal agent: goals in plain language, deals from five marketplaces, explainable scores, price history and alerts. Every request body is one JSON object (nothing after it); text anywhere in a request must not contain U+0000 (422, naming the field). Failures answer application/problem+json.",
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerScheme),
@@ -49,7 +49,7 @@ impl Modify for BearerScheme {
 /// Says once, for every operation, what the per-route annotations cannot: a failure answers
 /// `application/problem+json`, and the gateway adds failures of its own to every route (rate
 /// limits, timeouts, an unreachable database; for a JSON body, malformed, oversized or non-JSON
-/// bodies; for a path parameter, a malformed one).
+/// bodies; for a path parameter, one that names nothing).
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
@@ -120,8 +120,8 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             }
             if has_path_param {
                 add(
-                    "400",
-                    "A malformed path parameter (such as an id that is not a UUID)",
+                    "404",
+                    "No such resource (also for an id that is not a UUID)",
                 );
             }
         }

@@ -4,16 +4,18 @@
 //!
 //! - **Wake-ups**: an enqueue in this process wakes its workers at once (an in-process watch
 //!   channel); on PostgreSQL the enqueueing transaction also sends `NOTIFY deals_jobs`, which
-//!   every worker process hears through a `LISTEN` connection. A timer for the next due time
-//!   starts delayed jobs (retries, scheduled runs) on time; polling every `poll_interval` is
-//!   only the safety net.
+//!   every worker process hears through a `LISTEN` connection (a supervised task: restarted
+//!   with backoff when the connection is lost, `job_listener` in `/ready`). A timer for the
+//!   next due time starts delayed jobs (retries, scheduled runs) on time; polling every
+//!   `poll_interval` is only the safety net.
 //! - **Leases**: a claim takes a lease that the runner renews while the job runs; a worker that
 //!   dies stops renewing, and once the lease expires the row is due again for any worker.
 //! - **Panics** in a handler are caught: the job is failed and retried with its backoff.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use deals_store::repo::jobs::Job;
 use deals_store::{Store, StoreError, now};
@@ -22,10 +24,14 @@ use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
 use super::kinds;
+use crate::supervisor::{Loops, Signal, supervise};
 
 mod worker;
 
 pub use worker::WorkerOptions;
+
+/// Name of the supervised LISTEN task (a loop of `/ready` and `deals_loop_restarts_total`).
+pub const JOB_LISTENER: &str = "job_listener";
 
 /// Runs one claimed job to its end and records the outcome in the jobs table.
 pub type JobHandler = Arc<dyn Fn(Job) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -35,6 +41,7 @@ pub type JobHandler = Arc<dyn Fn(Job) -> BoxFuture<'static, ()> + Send + Sync>;
 pub struct JobQueue {
     store: Store,
     wake: Arc<watch::Sender<u64>>,
+    loops: Arc<Loops>,
 }
 
 impl std::fmt::Debug for JobQueue {
@@ -51,6 +58,7 @@ impl JobQueue {
         Self {
             store,
             wake: Arc::new(watch::channel(0).0),
+            loops: Arc::default(),
         }
     }
 
@@ -103,35 +111,70 @@ impl JobQueue {
         }
     }
 
-    /// On PostgreSQL, a task that wakes this process's workers whenever another transaction
-    /// notifies `deals_jobs` (and after the listening connection was lost, since notifications
-    /// sent meanwhile are gone). `None` on SQLite.
-    fn listen(&self) -> Option<AbortOnDrop<()>> {
+    /// The loops this queue's listener reports to (`/ready`, `deals_loop_restarts_total`);
+    /// a queue made with [`JobQueue::new`] has loops of its own.
+    pub fn supervised_by(mut self, loops: Arc<Loops>) -> Self {
+        self.loops = loops;
+        self
+    }
+
+    /// The state of this queue's supervised loops (the LISTEN task's is [`JOB_LISTENER`]).
+    pub fn loops(&self) -> &Arc<Loops> {
+        &self.loops
+    }
+
+    /// On PostgreSQL, the supervised task that wakes this process's workers whenever another
+    /// transaction notifies `deals_jobs`, until `stop` is sent; `None` on SQLite. A lost or
+    /// unobtainable listening connection fails the run: the supervisor restarts it with backoff
+    /// (`/ready` shows it down meanwhile; workers poll), and each run starts with a wake-up,
+    /// since notifications sent while nobody listened are gone.
+    fn listen(&self, stop: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
         if !self.store.is_postgres() {
             return None;
         }
+        let signal: Signal = Arc::new(move || {
+            let mut stop = stop.clone();
+            Box::pin(async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            })
+        });
         let queue = self.clone();
-        Some(AbortOnDrop(tokio::spawn(async move {
-            loop {
-                match queue.store.job_listener().await {
-                    Ok(Some(mut listener)) => loop {
-                        match listener.recv().await {
-                            Ok(_) => queue.wake(),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "job notifications lost; polling meanwhile");
-                                queue.wake();
-                                break;
-                            }
-                        }
-                    },
-                    Ok(None) => return,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for job notifications; polling meanwhile");
+        Some(tokio::spawn(supervise(
+            self.loops.clone(),
+            JOB_LISTENER,
+            signal,
+            move |stopped| {
+                let queue = queue.clone();
+                async move { queue.listen_once(stopped).await }
+            },
+        )))
+    }
+
+    /// One run of the LISTEN task: `Ok` once `stopped` completes, an error when the connection
+    /// cannot be had or is lost.
+    async fn listen_once(
+        &self,
+        stopped: Pin<Box<dyn Future<Output = ()> + Send>>,
+    ) -> anyhow::Result<()> {
+        let mut listener = self
+            .store
+            .job_listener()
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the queue's database has no LISTEN"))?;
+        self.wake();
+        tokio::pin!(stopped);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut stopped => return Ok(()),
+                got = listener.recv() => {
+                    self.wake();
+                    if !got? {
+                        anyhow::bail!("the connection listening for job notifications was lost");
                     }
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
             }
-        })))
+        }
     }
 }
 
@@ -154,7 +197,7 @@ async fn run_guarded(store: Store, handler: JobHandler, job: Job, worker: Arc<st
     }
 }
 
-/// Aborts a spawned task when dropped (a job's lease renewal, a worker's listener).
+/// Aborts a spawned task when dropped (a job's lease renewal).
 #[derive(Debug)]
 pub(crate) struct AbortOnDrop<T>(pub(crate) tokio::task::JoinHandle<T>);
 

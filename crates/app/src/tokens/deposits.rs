@@ -59,14 +59,16 @@ fn parse_signature(raw: &str) -> Result<String> {
 /// Records a deposit and reads its transaction; credited at once when finalized.
 pub async fn submit(state: &AppState, user_id: Uuid, signature: &str) -> Result<DepositOut> {
     let signature = parse_signature(signature)?;
-    if state.settings.tokens.solana.mint.is_empty() {
-        return Err(Error::Unavailable(
-            "deposits (no tokens.solana.mint configured)",
-        ));
-    }
+    // Without a linked wallet no deposit can be credited, configured or not: that is the
+    // caller's to fix (409), before the server's own configuration (503).
     if state.store.wallet_of(user_id).await?.is_none() {
         return Err(Error::Conflict(
             "link a wallet first: deposits are accepted from your linked wallet only".into(),
+        ));
+    }
+    if state.settings.tokens.solana.mint.is_empty() {
+        return Err(Error::Unavailable(
+            "deposits (no tokens.solana.mint configured)",
         ));
     }
     let row = match state.store.submit_deposit(user_id, &signature).await {

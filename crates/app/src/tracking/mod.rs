@@ -22,11 +22,12 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackRequest {
-    /// Alert when the price is at or below this amount.
-    #[schema(value_type = Option<String>, example = "199.99")]
+    /// Alert when the price is at or below this amount (more than zero).
+    #[schema(schema_with = crate::schema::positive_money_or_null)]
     pub target_price: Option<AmountInput>,
-    /// Alert when the price drops by at least this percentage between two checks.
-    #[schema(example = 10.0)]
+    /// Alert when the price drops by at least this percentage between two checks (0–100,
+    /// both excluded).
+    #[schema(example = 10.0, exclusive_minimum = 0, exclusive_maximum = 100)]
     pub notify_on_drop_pct: Option<f64>,
 }
 

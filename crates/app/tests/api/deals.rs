@@ -259,8 +259,9 @@ async fn deal_pages_are_public_and_unknown_ids_are_404() {
         404,
     )
     .await;
+    // An id that is not a UUID names no deal: 404, like an unknown one, saying why.
     let res = app.get("/api/v1/deals/not-a-uuid", None).await;
-    let p = assert_problem(res, 400).await;
+    let p = assert_problem(res, 404).await;
     assert!(p["detail"].as_str().unwrap().contains("not-a-uuid"), "{p}");
 }
 

@@ -8,6 +8,7 @@ mod analysis;
 mod auth;
 mod backup;
 mod channels;
+mod contract;
 mod deals;
 mod deposits;
 mod email;

@@ -111,14 +111,16 @@ pub struct SearchParams {
     pub category: Option<String>,
     /// Market.
     pub market: Option<String>,
-    /// Lowest price, e.g. `50` or `49.99`.
+    /// Lowest price, e.g. `50` or `49.99`; empty: none.
+    #[param(schema_with = crate::schema::price_filter)]
     pub min_price: Option<String>,
-    /// Highest price.
+    /// Highest price; empty: none. Not below `min_price`.
+    #[param(schema_with = crate::schema::price_filter)]
     pub max_price: Option<String>,
-    /// `new`, `used`, `refurbished`, `open_box`.
+    /// `new`, `used`, `refurbished`, `open_box`; empty: any.
     #[param(schema_with = crate::schema::condition_filter)]
     pub condition: Option<String>,
-    /// `score` (default), `price`, `discount` or `newest`.
+    /// `score` (default, also when empty), `price`, `discount` or `newest`.
     #[param(schema_with = crate::schema::deal_sort)]
     pub sort: Option<String>,
     /// Page number, from 1.
@@ -129,8 +131,10 @@ pub struct SearchParams {
     pub per_page: Option<i64>,
 }
 
+/// An empty filter is no filter, as when it is left out; anything else must parse (a blank
+/// value is refused, like every value the document does not list).
 fn price_param(errors: &mut ValidationErrors, field: &str, raw: &Option<String>) -> Option<i64> {
-    let raw = raw.as_deref().filter(|s| !s.trim().is_empty())?;
+    let raw = raw.as_deref().filter(|s| !s.is_empty())?;
     errors.check(field, parse_minor(raw))
 }
 
@@ -158,9 +162,10 @@ impl SearchParams {
             errors.add("min_price", "must not be greater than max_price");
         }
         let nonempty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let given = |s: Option<String>| s.filter(|s| !s.is_empty());
         let condition =
-            nonempty(self.condition).and_then(|c| errors.check("condition", Condition::parse(&c)));
-        let sort = nonempty(self.sort).and_then(|s| errors.check("sort", DealSort::parse(&s)));
+            given(self.condition).and_then(|c| errors.check("condition", Condition::parse(&c)));
+        let sort = given(self.sort).and_then(|s| errors.check("sort", DealSort::parse(&s)));
         let text = nonempty(self.q);
         if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
             errors.add("q", "must be at most 200 characters");

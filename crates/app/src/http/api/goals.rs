@@ -108,7 +108,7 @@ pub struct ListParams {
 /// by the offline Goal Analysis rules (prices, brands, categories, conditions, exclusions,
 /// markets, features); structured `criteria`, when sent, are used instead.
 #[utoipa::path(post, path = "/api/v1/goals", operation_id = "create_goal", tag = "goals", security(("bearer" = [])), request_body = CreateGoalRequest, responses(
-    (status = 201, body = GoalOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+    (status = 201, body = GoalOut, description = "Created"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 402, body = Problem, description = "Not enough DEAL tokens (the body adds `cost` and `balance`)"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,

@@ -221,7 +221,7 @@ pub async fn retry_job(
 /// Runs the deal search of one of the caller's goals now (or answers with the search already
 /// waiting or running for it).
 #[utoipa::path(post, path = "/api/v1/goals/{goal_id}/search", operation_id = "search_goal_now", tag = "goals", security(("bearer" = [])), params(("goal_id" = Uuid, Path)), responses(
-    (status = 202, body = Accepted, description = "Search queued"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 409, body = Problem, description = "The goal is not active")))]
+    (status = 202, body = Accepted, description = "Search queued"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 403, body = Problem, description = "Not allowed for this role"), (status = 404, body = Problem, description = "Not found (or not yours)"), (status = 402, body = Problem, description = "Not enough DEAL tokens, or the goal's budget is spent (the body adds `cost` and `balance` or `budget_remaining`)"), (status = 409, body = Problem, description = "The goal is not active")))]
 pub async fn search_goal(
     State(state): State<AppState>,
     user: AuthUser,

@@ -96,8 +96,9 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 const REDIS_CHECK_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Ready to serve: the database and the job queue answer and this process's job worker and
-/// scheduler (when it runs them) are running — else 503 naming what is down. Redis down is
-/// `degraded` (200): the cache misses and limits are kept in this process meanwhile.
+/// scheduler (when it runs them) are running — else 503 naming what is down. Redis down, or the
+/// job queue's LISTEN task restarting (PostgreSQL), is `degraded` (200): the cache misses and
+/// limits are kept in this process meanwhile, and workers poll for jobs.
 #[utoipa::path(get, path = "/ready", tag = "system", responses(
     (status = 200, body = Readiness, description = "ready, or degraded (an optional dependency is down)"), (status = 503, body = Readiness, description = "a required dependency or background loop is down")))]
 pub async fn ready(State(state): State<AppState>) -> Response {
@@ -148,13 +149,19 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         optional: false,
         error: None,
     });
-    for name in [crate::startup::JOB_WORKER, crate::startup::SCHEDULER] {
+    // The LISTEN task only speeds up wake-ups (workers poll while it restarts): optional.
+    let loops = [
+        (crate::startup::JOB_WORKER, false),
+        (crate::startup::SCHEDULER, false),
+        (crate::jobs::queue::JOB_LISTENER, true),
+    ];
+    for (name, optional) in loops {
         if let Some(run) = state.loops.get(name) {
             checks.push(Check {
                 name,
                 status: CheckStatus::of(run.up),
                 backend: "process".into(),
-                optional: false,
+                optional,
                 error: (!run.up).then_some(run.last_error).flatten(),
             });
         }

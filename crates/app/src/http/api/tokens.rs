@@ -40,10 +40,13 @@ pub async fn balance(
 #[into_params(parameter_in = Query)]
 pub struct TransactionParams {
     /// Only entries of this kind (`charge`, `refund`, `signup_bonus`, …).
+    #[param(schema_with = crate::schema::entry_kind)]
     pub kind: Option<String>,
     /// Page (1-based).
+    #[param(minimum = 1, maximum = 100_000, default = 1)]
     pub page: Option<i64>,
-    /// Page size (≤ 100).
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -69,7 +72,9 @@ pub async fn transactions(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepositRequest {
-    /// Base58 signature of the transaction that paid the treasury from the linked wallet.
+    /// Base58 signature (64 bytes) of the transaction that paid the treasury from the linked
+    /// wallet.
+    #[schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{64,88}$")]
     pub signature: String,
 }
 
@@ -134,7 +139,8 @@ pub async fn referral_code(State(state): State<AppState>, user: AuthUser) -> Jso
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
-    /// The referrer's code.
+    /// The referrer's code (base58).
+    #[schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{16,22}$")]
     pub code: String,
 }
 
@@ -157,7 +163,7 @@ pub async fn redeem_referral(
 #[serde(deny_unknown_fields)]
 pub struct BudgetRequest {
     /// The most the goal's work may spend (decimal string); `null` removes the cap.
-    #[schema(value_type = Option<String>, example = "5")]
+    #[schema(schema_with = crate::schema::tokens_or_null)]
     pub max_tokens: Option<deals_core::TokenAmount>,
 }
 

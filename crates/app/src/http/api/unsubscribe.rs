@@ -18,7 +18,8 @@ use crate::state::AppState;
 pub struct UnsubscribeParams {
     /// The user.
     pub user: Uuid,
-    /// The link's signature.
+    /// The link's signature (64 hex digits).
+    #[param(pattern = "^[0-9a-f]{64}$")]
     pub sig: String,
 }
 

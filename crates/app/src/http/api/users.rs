@@ -51,7 +51,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Us
 
 /// The caller's notification preferences (defaults until saved).
 #[utoipa::path(get, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])), responses(
-    (status = 200, body = Object, description = "channels, min_priority, quiet_hours, timezone, digest (off|hourly|daily|weekly), digest_time (HH:MM), muted_goals"),
+    (status = 200, body = crate::schema::PreferencesDoc, description = "OK"),
     (status = 401, body = Problem, description = "Missing, invalid or expired token")))]
 pub async fn get_preferences(
     State(state): State<AppState>,
@@ -62,8 +62,8 @@ pub async fn get_preferences(
 
 /// Replaces the caller's notification preferences; omitted fields take their defaults.
 #[utoipa::path(put, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])),
-    request_body(content = Object, description = "channels {in_app, email, webhook_url, webhook_secret, ntfy_url, telegram_chat_id, discord_webhook_url}, min_priority, quiet_hours {start, end}, timezone, digest (off: immediate | hourly | daily | weekly: Mondays), digest_time (HH:MM local, for daily and weekly), muted_goals [goal ids]"),
-    responses((status = 200, body = Object, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
+    request_body = crate::schema::PreferencesDoc,
+    responses((status = 200, body = crate::schema::PreferencesDoc, description = "OK"), (status = 401, body = Problem, description = "Missing, invalid or expired token"), (status = 422, body = Problem, description = "Validation failed; one entry per bad field")))]
 pub async fn put_preferences(
     State(state): State<AppState>,
     user: AuthUser,
@@ -80,7 +80,7 @@ pub async fn put_preferences(
 #[serde(deny_unknown_fields)]
 pub struct TestSendIn {
     /// `webhook`, `ntfy`, `email`, `telegram` or `discord`.
-    #[schema(example = "webhook")]
+    #[schema(schema_with = crate::schema::channel)]
     pub channel: String,
 }
 

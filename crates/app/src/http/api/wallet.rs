@@ -16,7 +16,8 @@ use crate::tokens::wallet::{Challenge, LinkedWallet};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeRequest {
-    /// Base58 Solana address.
+    /// Base58 Solana address (an ed25519 public key, 32 bytes).
+    #[schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{32,44}$")]
     pub address: String,
 }
 
@@ -25,8 +26,10 @@ pub struct ChallengeRequest {
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// Base58 Solana address the challenge was issued for.
+    #[schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{32,44}$")]
     pub address: String,
-    /// Base58 ed25519 signature of the challenge's message bytes.
+    /// Base58 ed25519 signature of the challenge's message bytes (64 bytes).
+    #[schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{64,88}$")]
     pub signature: String,
 }
 

@@ -58,6 +58,8 @@ pub struct WsParams {
 /// Live updates (WebSocket upgrade).
 #[utoipa::path(get, path = "/api/v1/ws", operation_id = "live_updates", tag = "notifications", params(WsParams), responses(
     (status = 101, description = "Switching protocols: frames `{type, id?, data}`"),
+    (status = 400, body = Problem, description = "Not a WebSocket handshake (Upgrade, Connection, Sec-WebSocket-Key and -Version headers missing or wrong)"),
+    (status = 426, body = Problem, description = "The connection cannot be upgraded (such as over HTTP/2 without extended CONNECT)"),
     (status = 401, body = Problem, description = "Missing, invalid or expired token"),
     (status = 403, body = Problem, description = "Session cookie sent from a foreign Origin")))]
 pub async fn live_updates(

@@ -48,7 +48,8 @@ impl JobQueue {
         let worker: Arc<str> = Arc::from(name);
         let concurrency = concurrency.max(1);
         let mut wake = self.wake.subscribe();
-        let _listener = self.listen();
+        let (stop_listening, listening) = tokio::sync::watch::channel(false);
+        let listener = self.listen(listening);
         let mut running = JoinSet::new();
         let mut last_sweep: Option<Instant> = None;
         tokio::pin!(shutdown);
@@ -95,6 +96,12 @@ impl JobQueue {
             }
         }
         tracing::info!(worker = %worker, running = running.len(), "job worker stopping");
+        let _ = stop_listening.send(true);
+        if let Some(listener) = listener
+            && let Err(e) = listener.await
+        {
+            tracing::warn!(error = %e, "the job listener's supervisor ended abnormally");
+        }
         let finished = tokio::time::timeout(grace, async {
             while running.join_next().await.is_some() {}
         })
