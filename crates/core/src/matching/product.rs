@@ -89,6 +89,38 @@ pub enum SameProduct {
     No,
 }
 
+/// A decision of [`ProductFeatures::judge`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// Same product, and by which rule.
+    pub verdict: SameProduct,
+    /// The learned model's log-odds above the threshold of the pair's group (≥ 0 when it
+    /// accepted the pair); `None` when a hard rule decided.
+    pub score: Option<f32>,
+}
+
+impl SameProduct {
+    /// How much a link by this rule is trusted: GTIN 3, brand and MPN 2, title 1, none 0.
+    pub fn strength(self) -> u8 {
+        match self {
+            SameProduct::Gtin => 3,
+            SameProduct::BrandMpn => 2,
+            SameProduct::Title => 1,
+            SameProduct::No => 0,
+        }
+    }
+
+    /// The rule's name as stored and shown (`gtin`, `brand_mpn`, `title`, `no`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameProduct::Gtin => "gtin",
+            SameProduct::BrandMpn => "brand_mpn",
+            SameProduct::Title => "title",
+            SameProduct::No => "no",
+        }
+    }
+}
+
 /// Decides whether `a` and `b` are the same product. To compare one listing with many, build
 /// [`ProductFeatures`] once per listing instead.
 pub fn same_product(a: &ProductKey, b: &ProductKey) -> SameProduct {
@@ -196,10 +228,28 @@ impl ProductFeatures {
 
     /// Decides whether this listing and `other` are the same product.
     pub fn same_as(&self, other: &Self) -> SameProduct {
+        self.judge(other).verdict
+    }
+
+    /// [`Self::same_as`] with the learned model's log-odds when it decided the pair, so that
+    /// the best of several title matches can be told apart.
+    pub fn judge(&self, other: &Self) -> Judged {
         match self.compare(other) {
-            Compared::Decided(s) => s,
-            Compared::Open(x) if learned::same(&x) => SameProduct::Title,
-            Compared::Open(_) => SameProduct::No,
+            Compared::Decided(verdict) => Judged {
+                verdict,
+                score: None,
+            },
+            Compared::Open(x) => {
+                let (same, score) = learned::judge(&x);
+                Judged {
+                    verdict: if same {
+                        SameProduct::Title
+                    } else {
+                        SameProduct::No
+                    },
+                    score: Some(score),
+                }
+            }
         }
     }
 
