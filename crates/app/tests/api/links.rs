@@ -134,7 +134,7 @@ async fn an_unlinked_listing_is_not_linked_to_that_product_again() {
     let res = app
         .delete(
             &format!("/api/v1/admin/listings/{b}/link"),
-            Some(&admin.access),
+            Some(admin.access.as_str()),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -157,7 +157,7 @@ async fn an_unlinked_listing_is_not_linked_to_that_product_again() {
     let res = app
         .delete(
             &format!("/api/v1/admin/listings/{b}/link"),
-            Some(&admin.access),
+            Some(admin.access.as_str()),
         )
         .await;
     let p = assert_problem(res, 409).await;
@@ -171,14 +171,14 @@ async fn product_links_are_for_administrators_and_known_listings() {
     let path = format!("/api/v1/admin/listings/{a}/link");
     assert_problem(app.get(&path, None).await, 401).await;
     let user = app.register_user().await;
-    assert_problem(app.get(&path, Some(&user.access)).await, 403).await;
-    assert_problem(app.delete(&path, Some(&user.access)).await, 403).await;
+    assert_problem(app.get(&path, Some(user.access.as_str())).await, 403).await;
+    assert_problem(app.delete(&path, Some(user.access.as_str())).await, 403).await;
     let admin = app.register_admin().await;
     let unknown = format!("/api/v1/admin/listings/{}/link", Uuid::now_v7());
-    assert_problem(app.get(&unknown, Some(&admin.access)).await, 404).await;
-    assert_problem(app.delete(&unknown, Some(&admin.access)).await, 404).await;
+    assert_problem(app.get(&unknown, Some(admin.access.as_str())).await, 404).await;
+    assert_problem(app.delete(&unknown, Some(admin.access.as_str())).await, 404).await;
     let p = assert_problem(
-        app.get("/api/v1/admin/listings/nope/link", Some(&admin.access))
+        app.get("/api/v1/admin/listings/nope/link", Some(admin.access.as_str()))
             .await,
         400,
     )

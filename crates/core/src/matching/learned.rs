@@ -70,10 +70,11 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "colour_code_differs",
     "trigram_jaccard",
     "trigram_overlap",
+    "model_field_in_other_title",
 ];
 
 /// Number of features.
-pub const FEATURES: usize = 38;
+pub const FEATURES: usize = 39;
 
 /// Probability (as a log-odds sum) of the trees for one feature vector.
 pub(crate) fn margin(x: &[f32; FEATURES]) -> f32 {

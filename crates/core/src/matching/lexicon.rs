@@ -219,9 +219,11 @@ pub const ACCESSORY_NOUNS: &[&str] = &[
 ];
 
 /// Accessory nouns followed by these words name a product, not an accessory:
-/// `(accessory noun, next word)` as terms (`Cable Modem`, `Stand Mixer`).
+/// `(accessory noun, next word)` as terms (`Cable Modem`, `Stand Mixer`; `Case Pack 1` is how
+/// sellers count units, not a case).
 pub const NOT_ACCESSORY_COMPOUNDS: &[(&str, &str)] = &[
     ("cable", "modem"),
+    ("case", "pack"),
     ("stand", "mixer"),
     ("filter", "pitcher"),
 ];

@@ -144,6 +144,8 @@ pub struct ProductFeatures {
     head: Option<String>,
     /// Whether the title is an accessory of a product.
     accessory: bool,
+    /// Strong model codes of what an accessory says it is made for (`for WH-1000XM5`).
+    made_for: Vec<String>,
     /// The [`Idf`] weight of each term of `terms`.
     weights: Vec<f32>,
     /// The sum of `weights`.
@@ -171,6 +173,9 @@ impl ProductFeatures {
         let mut variants = Variants::of(&analysed);
         let head = head_term(&analysed, key.brand);
         let accessory = super::accessory::is_accessory(key.title, None);
+        let made_for = (accessory.then(|| super::accessory::made_for(key.title)).flatten())
+            .map(|t| model::codes(&t, []))
+            .unwrap_or_default();
         let mut terms: Vec<String> = analysed
             .into_iter()
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))
@@ -215,6 +220,7 @@ impl ProductFeatures {
             title_brands: brands::title_keys(key.title),
             head,
             accessory,
+            made_for,
             identifiers,
             compact,
         }
@@ -289,10 +295,10 @@ impl ProductFeatures {
             }
             _ => None,
         };
-        if self.accessory != other.accessory {
+        let codes = model::relate(&self.codes, &other.codes);
+        if self.accessory != other.accessory && !self.same_accessory(other, codes) {
             return Compared::Decided(SameProduct::No);
         }
-        let codes = model::relate(&self.codes, &other.codes);
         let shared_code = codes == Codes::Shared;
         if self.variants.hard_conflict(&other.variants, shared_code) {
             return Compared::Decided(SameProduct::No);
@@ -309,9 +315,10 @@ impl ProductFeatures {
             (Some(a), Some(b)) => Some(models_compatible(a, b)),
             _ => None,
         };
-        // Two stores' model fields that differ while each side has a model code the other
-        // lacks (`QN65QN90C` / `QN65QN85C`) name two models.
-        if models == Some(false) && codes == Codes::Conflict {
+        // Two stores' model fields of one scheme that differ while each side has a model code
+        // the other lacks (`QN65QN90C` / `QN65QN85C`) name two models; fields of different
+        // schemes (a store's item number, the maker's part number) are left to the model.
+        if models == Some(false) && codes == Codes::Conflict && self.rival_models(other) {
             return Compared::Decided(SameProduct::No);
         }
         let m = self.merge(other);
@@ -328,6 +335,14 @@ impl ProductFeatures {
         let (ua, ub) = (unmatched(self, other), unmatched(other, self));
         let shared_identifier = ua < self.identifiers.len();
         let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
+        // A store's model field, even a short or all-digit one (`7653`), in the other's title.
+        let model_in = |x: &Self, y: &Self| {
+            usize::from(
+                x.model
+                    .as_deref()
+                    .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
+            )
+        };
         let (la, lb) = (self.terms.len(), other.terms.len());
         let union = (la + lb - m.shared).max(1) as f32;
         let wunion = (self.weight + other.weight - m.weight).max(1e-3);
@@ -375,7 +390,42 @@ impl ProductFeatures {
             flag(soft[7]),
             grams / (ga + gb - grams).max(1.0),
             grams / ga.min(gb).max(1.0),
+            (model_in(self, other) + model_in(other, self)) as f32,
         ])
+    }
+
+    /// An accessory is not its product, unless both stores give the same model number, or both
+    /// titles share a model code that is not the code of what the accessory is made for (the
+    /// other title names the same accessory without its accessory word: `Toughskin Case for iPod
+    /// nano NN4TSBLK` / `Toughskin NN4-TS-BLK`; not `Ear Pads for WH-1000XM5` / `WH-1000XM5`).
+    fn same_accessory(&self, other: &Self, codes: Codes) -> bool {
+        let (accessory, product) = if self.accessory {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let own_code = || {
+            (accessory.codes.iter())
+                .filter(|c| product.codes.iter().any(|d| model::compatible(c, d)))
+                .any(|c| !accessory.made_for.iter().any(|f| model::compatible(c, f)))
+        };
+        self.same_model_field(other) || (codes == Codes::Shared && own_code())
+    }
+
+    /// Whether both stores give a model number and they name the same model.
+    fn same_model_field(&self, other: &Self) -> bool {
+        match (&self.model, &other.model) {
+            (Some(a), Some(b)) => a.len() >= 4 && models_compatible(a, b),
+            _ => false,
+        }
+    }
+
+    /// Whether the two store model fields are [`model::rivals`].
+    fn rival_models(&self, other: &Self) -> bool {
+        match (&self.model, &other.model) {
+            (Some(a), Some(b)) => model::rivals(a, b),
+            _ => false,
+        }
     }
 
     /// Shared terms, their weight and what is left on each side, in one pass.

@@ -79,8 +79,10 @@ impl Variants {
             } else if s == LISTS.remanufactured {
                 v.conditions.insert("refurbished");
             } else if is_model_token(s) {
-                if s.len() == 1 && text::has_digit(prev) && measure(prev).is_none() {
-                    v.colour_code = Some(colour_of_code(s));
+                if let Some(colour) = colour_of_code(s)
+                    .filter(|_| text::has_digit(prev) && measure(prev).is_none())
+                {
+                    v.colour_code = Some(colour);
                 }
                 v.models.insert(s.to_owned());
             }
@@ -172,12 +174,13 @@ impl Variants {
     }
 }
 
-/// The colour term of a one-letter code, or the letter itself when it is unknown.
-fn colour_of_code(letter: &str) -> String {
+/// The colour term of a one-letter colour code (`b` black, `s` silver…); none for another
+/// letter or a digit (`5 x 8`, `1 3 cut`), which says nothing about the colour.
+fn colour_of_code(letter: &str) -> Option<String> {
     lexicon::COLOUR_CODES
         .iter()
         .find(|(l, _)| *l == letter)
-        .map_or_else(|| letter.to_owned(), |(_, colour)| text::term(colour))
+        .map(|(_, colour)| text::term(colour))
 }
 
 /// Both sets non-empty and neither covered by the other.
