@@ -152,6 +152,8 @@ pub const COLOUR_CODES: &[(&str, &str)] = &[
     ("w", "white"),
     ("l", "blue"),
     ("r", "red"),
+    ("p", "pink"),
+    ("h", "gray"),
 ];
 
 /// Model-tier words: `iPhone 15` and `iPhone 15 Pro` are different products, so the set of tier

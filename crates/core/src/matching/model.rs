@@ -215,3 +215,18 @@ pub(crate) fn relate(a: &[String], b: &[String]) -> Codes {
         Codes::Unrelated
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rivals_are_codes_of_one_scheme_that_differ_a_little() {
+        assert!(rivals("qn65qn90c", "qn65qn85c"));
+        assert!(rivals("wh1000xm4", "wh1000xm5"));
+        assert!(!rivals("wh1000xm5", "wh1000xm5b"), "a colour suffix");
+        assert!(!rivals("144952", "poc484bk"), "a store number and a part number");
+        assert!(!rivals("89334m", "sj0979a"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -11,7 +11,10 @@
 //!    [`super::brands`]).
 //! 3. **Accessory guard**: a title that is an accessory (`Joy-Con Controllers`, `Case for
 //!    iPhone 15`; see [`super::accessory`], the same detection goal matching uses) is never
-//!    the product it goes with (`Switch Console with Joy-Con`).
+//!    the product it goes with (`Switch Console with Joy-Con`), unless both stores give the
+//!    same model number or the titles share a model code of the accessory itself, not of what
+//!    it is made for (`Toughskin Case for iPod nano NN4TSBLK` / `Toughskin NN4-TS-BLK`: the
+//!    other store left out the accessory word; `Ear Pads for WH-1000XM5` stays apart).
 //! 4. **Model code**: when the titles and store fields share a strong model code (see
 //!    [`super::model`]: `WH1000XM5/B` ≈ `WH-1000XM5`, `QN65QN90CAFXZA` ≈ `QN90C`), a few
 //!    shared terms ([`CODE_MIN_SHARED`]) are enough, whatever else each store adds; the other
@@ -30,8 +33,8 @@
 //!    titles with identical term sets of at least [`IDENTICAL_MIN_TERMS`] terms also match.
 //!
 //! Steps 1–3 and the hard variant guards (condition, colours, colour codes, measures; accessory
-//! words unless a strong code is shared; conflicting model fields with conflicting codes) decide
-//! on their own. What they leave open is decided by the learned model of [`super::learned`]: the
+//! words unless a strong code is shared; conflicting model fields of one numbering scheme with
+//! conflicting codes, see [`super::model`]'s `rivals`) decide on their own. What they leave open is decided by the learned model of [`super::learned`]: the
 //! rules of steps 4–5 become one of its features, next to term, weighted-term and trigram
 //! similarities and the soft variant differences (pack, tiers, generations, model tokens…).
 //!
@@ -144,6 +147,8 @@ pub struct ProductFeatures {
     head: Option<String>,
     /// Whether the title is an accessory of a product.
     accessory: bool,
+    /// Whether the store's model field is written as a code, not a name ([`code_like`]).
+    model_is_code: bool,
     /// Strong model codes of what an accessory says it is made for (`for WH-1000XM5`).
     made_for: Vec<String>,
     /// The [`Idf`] weight of each term of `terms`.
@@ -220,6 +225,7 @@ impl ProductFeatures {
             title_brands: brands::title_keys(key.title),
             head,
             accessory,
+            model_is_code: key.model.is_some_and(code_like),
             made_for,
             identifiers,
             compact,
@@ -335,11 +341,13 @@ impl ProductFeatures {
         let (ua, ub) = (unmatched(self, other), unmatched(other, self));
         let shared_identifier = ua < self.identifiers.len();
         let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
-        // A store's model field, even a short or all-digit one (`7653`), in the other's title.
+        // A store's model field, even a short or all-digit one (`7653`), in the other's title;
+        // a product-line name (`AirPods 4`) is no model number.
         let model_in = |x: &Self, y: &Self| {
             usize::from(
                 x.model
                     .as_deref()
+                    .filter(|_| x.model_is_code)
                     .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
             )
         };
@@ -554,6 +562,16 @@ fn trigrams(title: &str) -> Vec<u32> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// A model field written as a code rather than a name: one word (`CENTURION534BK`,
+/// `ce-mt0b12-s1`), or words with no run of more than four letters (`pf14 .0 w`); not a
+/// product-line name (`AirPods 4`).
+fn code_like(raw: &str) -> bool {
+    !raw.trim().contains(char::is_whitespace)
+        || raw
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .all(|letters| letters.len() <= 4)
 }
 
 /// How many items two sorted lists share.

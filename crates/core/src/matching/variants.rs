@@ -79,8 +79,9 @@ impl Variants {
             } else if s == LISTS.remanufactured {
                 v.conditions.insert("refurbished");
             } else if is_model_token(s) {
-                if let Some(colour) = colour_of_code(s)
-                    .filter(|_| text::has_digit(prev) && measure(prev).is_none())
+                if let Some(colour) = (s.len() == 1 && text::has_digit(prev) && measure(prev).is_none())
+                    .then(|| colour_of_code(s))
+                    .flatten()
                 {
                     v.colour_code = Some(colour);
                 }
@@ -174,13 +175,19 @@ impl Variants {
     }
 }
 
-/// The colour term of a one-letter colour code (`b` black, `s` silver…); none for another
-/// letter or a digit (`5 x 8`, `1 3 cut`), which says nothing about the colour.
+/// The colour term of a one-letter colour code (`b` black, `s` silver…), or the letter itself
+/// when it is unknown; none for a digit or an `x` (`1 3 cut`, `5 x 8`), which say nothing about
+/// the colour.
 fn colour_of_code(letter: &str) -> Option<String> {
-    lexicon::COLOUR_CODES
-        .iter()
-        .find(|(l, _)| *l == letter)
-        .map(|(_, colour)| text::term(colour))
+    if letter == "x" || !letter.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    Some(
+        lexicon::COLOUR_CODES
+            .iter()
+            .find(|(l, _)| *l == letter)
+            .map_or_else(|| letter.to_owned(), |(_, colour)| text::term(colour)),
+    )
 }
 
 /// Both sets non-empty and neither covered by the other.
