@@ -178,8 +178,11 @@ async fn product_links_are_for_administrators_and_known_listings() {
     assert_problem(app.get(&unknown, Some(admin.access.as_str())).await, 404).await;
     assert_problem(app.delete(&unknown, Some(admin.access.as_str())).await, 404).await;
     let p = assert_problem(
-        app.get("/api/v1/admin/listings/nope/link", Some(admin.access.as_str()))
-            .await,
+        app.get(
+            "/api/v1/admin/listings/nope/link",
+            Some(admin.access.as_str()),
+        )
+        .await,
         400,
     )
     .await;

@@ -225,7 +225,10 @@ mod tests {
         assert!(rivals("qn65qn90c", "qn65qn85c"));
         assert!(rivals("wh1000xm4", "wh1000xm5"));
         assert!(!rivals("wh1000xm5", "wh1000xm5b"), "a colour suffix");
-        assert!(!rivals("144952", "poc484bk"), "a store number and a part number");
+        assert!(
+            !rivals("144952", "poc484bk"),
+            "a store number and a part number"
+        );
         assert!(!rivals("89334m", "sj0979a"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

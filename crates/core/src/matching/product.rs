@@ -178,9 +178,11 @@ impl ProductFeatures {
         let mut variants = Variants::of(&analysed);
         let head = head_term(&analysed, key.brand);
         let accessory = super::accessory::is_accessory(key.title, None);
-        let made_for = (accessory.then(|| super::accessory::made_for(key.title)).flatten())
-            .map(|t| model::codes(&t, []))
-            .unwrap_or_default();
+        let made_for = (accessory
+            .then(|| super::accessory::made_for(key.title))
+            .flatten())
+        .map(|t| model::codes(&t, []))
+        .unwrap_or_default();
         let mut terms: Vec<String> = analysed
             .into_iter()
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))

@@ -79,9 +79,10 @@ impl Variants {
             } else if s == LISTS.remanufactured {
                 v.conditions.insert("refurbished");
             } else if is_model_token(s) {
-                if let Some(colour) = (s.len() == 1 && text::has_digit(prev) && measure(prev).is_none())
-                    .then(|| colour_of_code(s))
-                    .flatten()
+                if let Some(colour) =
+                    (s.len() == 1 && text::has_digit(prev) && measure(prev).is_none())
+                        .then(|| colour_of_code(s))
+                        .flatten()
                 {
                     v.colour_code = Some(colour);
                 }

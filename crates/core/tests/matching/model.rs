@@ -260,7 +260,11 @@ fn an_accessory_made_for_a_model_is_never_that_model() {
 #[test]
 fn store_item_numbers_do_not_veto_but_rival_model_numbers_do() {
     // A store's own item number against the maker's part number says nothing.
-    let a = key("motorola h17 bluetooth headset", Some("motorola"), Some("89334m"));
+    let a = key(
+        "motorola h17 bluetooth headset",
+        Some("motorola"),
+        Some("89334m"),
+    );
     let b = key(
         "motorola h17 bluetooth headset black",
         Some("motorola"),
@@ -301,6 +305,10 @@ fn digits_and_unknown_letters_after_a_number_are_no_colour_code() {
     assert!(same(&a, &b));
     // `/B` is black, so not the silver one.
     let black = key("Sony WH-1000XM4/B Wireless Headphones", Some("Sony"), None);
-    let silver = key("Sony WH-1000XM4 Wireless Headphones Silver", Some("Sony"), None);
+    let silver = key(
+        "Sony WH-1000XM4 Wireless Headphones Silver",
+        Some("Sony"),
+        None,
+    );
     assert_eq!(same_product(&black, &silver), SameProduct::No);
 }
