@@ -137,12 +137,13 @@ fn the_same_product_is_linked_across_the_five_stores_and_accessories_never_merge
             "{name}: accessory merged with its product:\n{}",
             l.accessory_merges.join("\n")
         );
+        // No variant merged at all (docs/matching.md: 1.000 / 0.992 and 1.000 / 0.987).
         assert!(
-            l.precision() >= 0.99,
+            l.precision() >= 1.0,
             "{name}: precision {:.4}",
             l.precision()
         );
-        assert!(l.recall() >= 0.95, "{name}: recall {:.4}", l.recall());
+        assert!(l.recall() >= 0.98, "{name}: recall {:.4}", l.recall());
     }
 }
 

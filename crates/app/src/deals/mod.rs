@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod cache;
 pub mod ingest;
+pub mod links;
 pub mod shared;
 
 use chrono::Duration;

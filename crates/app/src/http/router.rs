@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::api::{
-    analysis, auth, deals, goal_deals, goals, jobs, sources, system, tokens, tracking, unsubscribe,
-    users, wallet, ws,
+    analysis, auth, deals, goal_deals, goals, jobs, links, sources, system, tokens, tracking,
+    unsubscribe, users, wallet, ws,
 };
 use super::middleware::{
     problem_for_bare_errors, rate_limit, refuse_huge_headers, refuse_oversized, track_metrics,
@@ -56,6 +56,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::admin_jobs))
         .routes(routes!(jobs::retry_job))
+        .routes(routes!(links::get_link, links::unlink))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::list_tracked))
         .routes(routes!(tracking::untrack))

@@ -17,6 +17,7 @@ mod gateway;
 mod goals;
 mod hardening;
 mod helpers;
+mod links;
 mod live_replicas;
 mod llm;
 mod monitoring;

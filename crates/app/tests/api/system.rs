@@ -95,6 +95,8 @@ async fn openapi_document_is_3_1_and_covers_every_route() {
         ("/api/v1/deals/{deal_id}", "get"),
         ("/api/v1/deals/{deal_id}/analysis", "get"),
         ("/api/v1/deals/{deal_id}/price-history", "get"),
+        ("/api/v1/admin/listings/{listing_id}/link", "get"),
+        ("/api/v1/admin/listings/{listing_id}/link", "delete"),
     ];
     for (path, method) in expected {
         let op = &paths.get(path).unwrap_or_else(|| panic!("{path} missing"))[method];

@@ -7,7 +7,7 @@ use reqwest::{Client, StatusCode};
 
 use crate::helpers::TestApp;
 
-fn no_redirects() -> Client {
+pub(crate) fn no_redirects() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
@@ -21,7 +21,7 @@ async fn sign_up(app: &TestApp, http: &Client) -> (String, String) {
     .await
 }
 
-async fn sign_up_as(app: &TestApp, http: &Client, email: &str) -> (String, String) {
+pub(crate) async fn sign_up_as(app: &TestApp, http: &Client, email: &str) -> (String, String) {
     let res = http
         .post(app.url("/register"))
         .form(&[("email", email), ("password", "s3cure-passw0rd")])
@@ -222,7 +222,13 @@ async fn admin_pages_are_for_administrators_only() {
         .update_user_credentials(user.id, deals_core::Role::Admin, user.password_hash)
         .await
         .unwrap();
-    for path in ["/admin", "/admin/users", "/admin/jobs", "/admin/runs"] {
+    for path in [
+        "/admin",
+        "/admin/users",
+        "/admin/jobs",
+        "/admin/runs",
+        "/admin/links",
+    ] {
         let res = http
             .get(app.url(path))
             .header("cookie", format!("deals_session={cookie}"))

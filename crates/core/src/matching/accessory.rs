@@ -72,6 +72,13 @@ pub fn accessory(title: &str, category: Option<&str>) -> Option<Accessory> {
     })
 }
 
+/// The words naming what an accessory title is made for (`for X`, `compatible with X`), up to
+/// a stop word, whether or not they name a known product.
+pub(crate) fn made_for(title: &str) -> Option<String> {
+    let toks = text::tokens(title);
+    target(&toks, head_end(&toks))
+}
+
 /// Whether the listing is an accessory (see [`accessory`]).
 pub fn is_accessory(title: &str, category: Option<&str>) -> bool {
     accessory(title, category).is_some()

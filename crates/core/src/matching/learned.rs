@@ -70,19 +70,22 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "colour_code_differs",
     "trigram_jaccard",
     "trigram_overlap",
+    "model_field_in_other_title",
 ];
 
 /// Number of features.
-pub const FEATURES: usize = 38;
+pub const FEATURES: usize = 39;
 
 /// Probability (as a log-odds sum) of the trees for one feature vector.
 pub(crate) fn margin(x: &[f32; FEATURES]) -> f32 {
     margin_of(&TREES, BASE, x)
 }
 
-/// Whether the pair is the same product: its log-odds reach the threshold of its [`group`].
-pub(crate) fn same(x: &[f32; FEATURES]) -> bool {
-    margin(x) >= THRESHOLDS[group(x)]
+/// Whether the pair is the same product (its log-odds reach the threshold of its [`group`]),
+/// and by how much: log-odds minus that threshold.
+pub(crate) fn judge(x: &[f32; FEATURES]) -> (bool, f32) {
+    let over = margin(x) - THRESHOLDS[group(x)];
+    (over >= 0.0, over)
 }
 
 /// Which threshold applies: 0 the rules accept the pair (feature 0), 1 they refuse it but no

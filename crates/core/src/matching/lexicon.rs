@@ -152,6 +152,8 @@ pub const COLOUR_CODES: &[(&str, &str)] = &[
     ("w", "white"),
     ("l", "blue"),
     ("r", "red"),
+    ("p", "pink"),
+    ("h", "gray"),
 ];
 
 /// Model-tier words: `iPhone 15` and `iPhone 15 Pro` are different products, so the set of tier
@@ -219,9 +221,11 @@ pub const ACCESSORY_NOUNS: &[&str] = &[
 ];
 
 /// Accessory nouns followed by these words name a product, not an accessory:
-/// `(accessory noun, next word)` as terms (`Cable Modem`, `Stand Mixer`).
+/// `(accessory noun, next word)` as terms (`Cable Modem`, `Stand Mixer`; `Case Pack 1` is how
+/// sellers count units, not a case).
 pub const NOT_ACCESSORY_COMPOUNDS: &[(&str, &str)] = &[
     ("cable", "modem"),
+    ("case", "pack"),
     ("stand", "mixer"),
     ("filter", "pitcher"),
 ];

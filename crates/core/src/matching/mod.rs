@@ -26,6 +26,6 @@ pub use goal::{GoalMatch, ListingFacts, match_goal};
 pub use index::GoalIndex;
 pub use learned::{FEATURE_NAMES, FEATURES, Idf};
 pub use product::{
-    ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
+    Judged, ProductFeatures, ProductKey, SameProduct, normalize_gtin, same_product, valid_gtin,
 };
 pub use rank::{RankFacts, compare_deals, one_product_first};

@@ -165,6 +165,32 @@ pub(crate) fn extends(short: &str, long: &str) -> bool {
     })
 }
 
+/// Two model numbers of one scheme that name two models: they differ in at most a quarter of
+/// their characters (at least two), and neither extends the other (`qn65qn90c` / `qn65qn85c`,
+/// `wh1000xm4` / `wh1000xm5`). Codes of different schemes (a store's item number against the
+/// maker's part number: `144952` / `poc484bk`) say nothing about each other.
+pub(crate) fn rivals(a: &str, b: &str) -> bool {
+    let longest = a.len().max(b.len());
+    let limit = (a.len().min(b.len()) / 4).max(2);
+    !compatible(a, b) && longest - a.len().min(b.len()) <= limit && edit_distance(a, b) <= limit
+}
+
+/// Levenshtein distance of two ASCII codes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(x != y);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// How the codes of two listings relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Codes {
@@ -187,5 +213,23 @@ pub(crate) fn relate(a: &[String], b: &[String]) -> Codes {
         Codes::Shared
     } else {
         Codes::Unrelated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rivals_are_codes_of_one_scheme_that_differ_a_little() {
+        assert!(rivals("qn65qn90c", "qn65qn85c"));
+        assert!(rivals("wh1000xm4", "wh1000xm5"));
+        assert!(!rivals("wh1000xm5", "wh1000xm5b"), "a colour suffix");
+        assert!(
+            !rivals("144952", "poc484bk"),
+            "a store number and a part number"
+        );
+        assert!(!rivals("89334m", "sj0979a"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -11,7 +11,10 @@
 //!    [`super::brands`]).
 //! 3. **Accessory guard**: a title that is an accessory (`Joy-Con Controllers`, `Case for
 //!    iPhone 15`; see [`super::accessory`], the same detection goal matching uses) is never
-//!    the product it goes with (`Switch Console with Joy-Con`).
+//!    the product it goes with (`Switch Console with Joy-Con`), unless both stores give the
+//!    same model number or the titles share a model code of the accessory itself, not of what
+//!    it is made for (`Toughskin Case for iPod nano NN4TSBLK` / `Toughskin NN4-TS-BLK`: the
+//!    other store left out the accessory word; `Ear Pads for WH-1000XM5` stays apart).
 //! 4. **Model code**: when the titles and store fields share a strong model code (see
 //!    [`super::model`]: `WH1000XM5/B` ≈ `WH-1000XM5`, `QN65QN90CAFXZA` ≈ `QN90C`), a few
 //!    shared terms ([`CODE_MIN_SHARED`]) are enough, whatever else each store adds; the other
@@ -30,8 +33,8 @@
 //!    titles with identical term sets of at least [`IDENTICAL_MIN_TERMS`] terms also match.
 //!
 //! Steps 1–3 and the hard variant guards (condition, colours, colour codes, measures; accessory
-//! words unless a strong code is shared; conflicting model fields with conflicting codes) decide
-//! on their own. What they leave open is decided by the learned model of [`super::learned`]: the
+//! words unless a strong code is shared; conflicting model fields of one numbering scheme with
+//! conflicting codes, see [`super::model`]'s `rivals`) decide on their own. What they leave open is decided by the learned model of [`super::learned`]: the
 //! rules of steps 4–5 become one of its features, next to term, weighted-term and trigram
 //! similarities and the soft variant differences (pack, tiers, generations, model tokens…).
 //!
@@ -89,6 +92,38 @@ pub enum SameProduct {
     No,
 }
 
+/// A decision of [`ProductFeatures::judge`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// Same product, and by which rule.
+    pub verdict: SameProduct,
+    /// The learned model's log-odds above the threshold of the pair's group (≥ 0 when it
+    /// accepted the pair); `None` when a hard rule decided.
+    pub score: Option<f32>,
+}
+
+impl SameProduct {
+    /// How much a link by this rule is trusted: GTIN 3, brand and MPN 2, title 1, none 0.
+    pub fn strength(self) -> u8 {
+        match self {
+            SameProduct::Gtin => 3,
+            SameProduct::BrandMpn => 2,
+            SameProduct::Title => 1,
+            SameProduct::No => 0,
+        }
+    }
+
+    /// The rule's name as stored and shown (`gtin`, `brand_mpn`, `title`, `no`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameProduct::Gtin => "gtin",
+            SameProduct::BrandMpn => "brand_mpn",
+            SameProduct::Title => "title",
+            SameProduct::No => "no",
+        }
+    }
+}
+
 /// Decides whether `a` and `b` are the same product. To compare one listing with many, build
 /// [`ProductFeatures`] once per listing instead.
 pub fn same_product(a: &ProductKey, b: &ProductKey) -> SameProduct {
@@ -112,6 +147,10 @@ pub struct ProductFeatures {
     head: Option<String>,
     /// Whether the title is an accessory of a product.
     accessory: bool,
+    /// Whether the store's model field is written as a code, not a name ([`code_like`]).
+    model_is_code: bool,
+    /// Strong model codes of what an accessory says it is made for (`for WH-1000XM5`).
+    made_for: Vec<String>,
     /// The [`Idf`] weight of each term of `terms`.
     weights: Vec<f32>,
     /// The sum of `weights`.
@@ -139,6 +178,11 @@ impl ProductFeatures {
         let mut variants = Variants::of(&analysed);
         let head = head_term(&analysed, key.brand);
         let accessory = super::accessory::is_accessory(key.title, None);
+        let made_for = (accessory
+            .then(|| super::accessory::made_for(key.title))
+            .flatten())
+        .map(|t| model::codes(&t, []))
+        .unwrap_or_default();
         let mut terms: Vec<String> = analysed
             .into_iter()
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))
@@ -183,6 +227,8 @@ impl ProductFeatures {
             title_brands: brands::title_keys(key.title),
             head,
             accessory,
+            model_is_code: key.model.is_some_and(code_like),
+            made_for,
             identifiers,
             compact,
         }
@@ -196,10 +242,28 @@ impl ProductFeatures {
 
     /// Decides whether this listing and `other` are the same product.
     pub fn same_as(&self, other: &Self) -> SameProduct {
+        self.judge(other).verdict
+    }
+
+    /// [`Self::same_as`] with the learned model's log-odds when it decided the pair, so that
+    /// the best of several title matches can be told apart.
+    pub fn judge(&self, other: &Self) -> Judged {
         match self.compare(other) {
-            Compared::Decided(s) => s,
-            Compared::Open(x) if learned::same(&x) => SameProduct::Title,
-            Compared::Open(_) => SameProduct::No,
+            Compared::Decided(verdict) => Judged {
+                verdict,
+                score: None,
+            },
+            Compared::Open(x) => {
+                let (same, score) = learned::judge(&x);
+                Judged {
+                    verdict: if same {
+                        SameProduct::Title
+                    } else {
+                        SameProduct::No
+                    },
+                    score: Some(score),
+                }
+            }
         }
     }
 
@@ -239,10 +303,10 @@ impl ProductFeatures {
             }
             _ => None,
         };
-        if self.accessory != other.accessory {
+        let codes = model::relate(&self.codes, &other.codes);
+        if self.accessory != other.accessory && !self.same_accessory(other, codes) {
             return Compared::Decided(SameProduct::No);
         }
-        let codes = model::relate(&self.codes, &other.codes);
         let shared_code = codes == Codes::Shared;
         if self.variants.hard_conflict(&other.variants, shared_code) {
             return Compared::Decided(SameProduct::No);
@@ -259,9 +323,10 @@ impl ProductFeatures {
             (Some(a), Some(b)) => Some(models_compatible(a, b)),
             _ => None,
         };
-        // Two stores' model fields that differ while each side has a model code the other
-        // lacks (`QN65QN90C` / `QN65QN85C`) name two models.
-        if models == Some(false) && codes == Codes::Conflict {
+        // Two stores' model fields of one scheme that differ while each side has a model code
+        // the other lacks (`QN65QN90C` / `QN65QN85C`) name two models; fields of different
+        // schemes (a store's item number, the maker's part number) are left to the model.
+        if models == Some(false) && codes == Codes::Conflict && self.rival_models(other) {
             return Compared::Decided(SameProduct::No);
         }
         let m = self.merge(other);
@@ -278,6 +343,16 @@ impl ProductFeatures {
         let (ua, ub) = (unmatched(self, other), unmatched(other, self));
         let shared_identifier = ua < self.identifiers.len();
         let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
+        // A store's model field, even a short or all-digit one (`7653`), in the other's title;
+        // a product-line name (`AirPods 4`) is no model number.
+        let model_in = |x: &Self, y: &Self| {
+            usize::from(
+                x.model
+                    .as_deref()
+                    .filter(|_| x.model_is_code)
+                    .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
+            )
+        };
         let (la, lb) = (self.terms.len(), other.terms.len());
         let union = (la + lb - m.shared).max(1) as f32;
         let wunion = (self.weight + other.weight - m.weight).max(1e-3);
@@ -325,7 +400,42 @@ impl ProductFeatures {
             flag(soft[7]),
             grams / (ga + gb - grams).max(1.0),
             grams / ga.min(gb).max(1.0),
+            (model_in(self, other) + model_in(other, self)) as f32,
         ])
+    }
+
+    /// An accessory is not its product, unless both stores give the same model number, or both
+    /// titles share a model code that is not the code of what the accessory is made for (the
+    /// other title names the same accessory without its accessory word: `Toughskin Case for iPod
+    /// nano NN4TSBLK` / `Toughskin NN4-TS-BLK`; not `Ear Pads for WH-1000XM5` / `WH-1000XM5`).
+    fn same_accessory(&self, other: &Self, codes: Codes) -> bool {
+        let (accessory, product) = if self.accessory {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let own_code = || {
+            (accessory.codes.iter())
+                .filter(|c| product.codes.iter().any(|d| model::compatible(c, d)))
+                .any(|c| !accessory.made_for.iter().any(|f| model::compatible(c, f)))
+        };
+        self.same_model_field(other) || (codes == Codes::Shared && own_code())
+    }
+
+    /// Whether both stores give a model number and they name the same model.
+    fn same_model_field(&self, other: &Self) -> bool {
+        match (&self.model, &other.model) {
+            (Some(a), Some(b)) => a.len() >= 4 && models_compatible(a, b),
+            _ => false,
+        }
+    }
+
+    /// Whether the two store model fields are [`model::rivals`].
+    fn rival_models(&self, other: &Self) -> bool {
+        match (&self.model, &other.model) {
+            (Some(a), Some(b)) => model::rivals(a, b),
+            _ => false,
+        }
     }
 
     /// Shared terms, their weight and what is left on each side, in one pass.
@@ -454,6 +564,16 @@ fn trigrams(title: &str) -> Vec<u32> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// A model field written as a code rather than a name: one word (`CENTURION534BK`,
+/// `ce-mt0b12-s1`), or words with no run of more than four letters (`pf14 .0 w`); not a
+/// product-line name (`AirPods 4`).
+fn code_like(raw: &str) -> bool {
+    !raw.trim().contains(char::is_whitespace)
+        || raw
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .all(|letters| letters.len() <= 4)
 }
 
 /// How many items two sorted lists share.

@@ -79,8 +79,12 @@ impl Variants {
             } else if s == LISTS.remanufactured {
                 v.conditions.insert("refurbished");
             } else if is_model_token(s) {
-                if s.len() == 1 && text::has_digit(prev) && measure(prev).is_none() {
-                    v.colour_code = Some(colour_of_code(s));
+                if let Some(colour) =
+                    (s.len() == 1 && text::has_digit(prev) && measure(prev).is_none())
+                        .then(|| colour_of_code(s))
+                        .flatten()
+                {
+                    v.colour_code = Some(colour);
                 }
                 v.models.insert(s.to_owned());
             }
@@ -172,12 +176,19 @@ impl Variants {
     }
 }
 
-/// The colour term of a one-letter code, or the letter itself when it is unknown.
-fn colour_of_code(letter: &str) -> String {
-    lexicon::COLOUR_CODES
-        .iter()
-        .find(|(l, _)| *l == letter)
-        .map_or_else(|| letter.to_owned(), |(_, colour)| text::term(colour))
+/// The colour term of a one-letter colour code (`b` black, `s` silver…), or the letter itself
+/// when it is unknown; none for a digit or an `x` (`1 3 cut`, `5 x 8`), which say nothing about
+/// the colour.
+fn colour_of_code(letter: &str) -> Option<String> {
+    if letter == "x" || !letter.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    Some(
+        lexicon::COLOUR_CODES
+            .iter()
+            .find(|(l, _)| *l == letter)
+            .map_or_else(|| letter.to_owned(), |(_, colour)| text::term(colour)),
+    )
 }
 
 /// Both sets non-empty and neither covered by the other.

@@ -1,7 +1,7 @@
 //! Same-product matching by model code, brand alias and accessory guard: the cases stores
 //! write differently for one product, and the near misses that must stay apart.
 
-use deals_core::matching::{ProductKey, SameProduct, same_product};
+use deals_core::matching::{ProductFeatures, ProductKey, SameProduct, same_product};
 
 fn key<'a>(title: &'a str, brand: Option<&'a str>, model: Option<&'a str>) -> ProductKey<'a> {
     ProductKey {
@@ -212,4 +212,103 @@ fn sub_brands_and_brand_spellings_name_the_same_maker() {
         key("WH-1000XM5 Headphones", Some("Bose"), None),
     );
     assert_eq!(same_product(&sony, &bose), SameProduct::No, "two makers");
+}
+
+#[test]
+fn an_accessory_named_without_its_accessory_word_at_another_store_is_not_refused_as_one() {
+    let pairs = [
+        (
+            "kenwood ipod mobile interface kcaip500",
+            "kenwood kca-ip500 ipod interface/controller kcaip500",
+        ),
+        (
+            "uniden dect 6.0 accessory handset and charging cradle dcx200",
+            "uniden dcx200 dect 6.0 cordless handset",
+        ),
+    ];
+    for (a, b) in pairs {
+        let (a, b) = (key(a, None, None), key(b, None, None));
+        // The accessory guard leaves the pair to the learned model (it shares the accessory's
+        // own code), instead of refusing it outright.
+        assert!(
+            ProductFeatures::new(&a)
+                .pair_features(&ProductFeatures::new(&b))
+                .is_some(),
+            "{} / {}",
+            a.title,
+            b.title
+        );
+    }
+}
+
+#[test]
+fn an_accessory_made_for_a_model_is_never_that_model() {
+    let headphones = key(
+        "Sony WH-1000XM5 Wireless Noise Canceling Headphones, Black",
+        Some("Sony"),
+        Some("WH1000XM5/B"),
+    );
+    for pads in [
+        "Replacement Ear Pads for Sony WH-1000XM5 Headphones, Black",
+        "Sony WH-1000XM5 Replacement Ear Pads Cushions for WH1000XM5",
+    ] {
+        let pads = key(pads, Some("Sony"), None);
+        assert_eq!(same_product(&headphones, &pads), SameProduct::No);
+    }
+}
+
+#[test]
+fn store_item_numbers_do_not_veto_but_rival_model_numbers_do() {
+    // A store's own item number against the maker's part number says nothing.
+    let a = key(
+        "motorola h17 bluetooth headset",
+        Some("motorola"),
+        Some("89334m"),
+    );
+    let b = key(
+        "motorola h17 bluetooth headset black",
+        Some("motorola"),
+        Some("sj0979a"),
+    );
+    assert!(
+        ProductFeatures::new(&a)
+            .pair_features(&ProductFeatures::new(&b))
+            .is_some(),
+        "left to the learned model"
+    );
+    // Two model numbers of one scheme that differ name two models.
+    let c = key(
+        "Samsung 65 inch Neo QLED 4K Smart TV",
+        Some("Samsung"),
+        Some("QN65QN90C"),
+    );
+    let d = key(
+        "Samsung 65 inch Neo QLED 4K Smart TV",
+        Some("Samsung"),
+        Some("QN65QN85C"),
+    );
+    assert_eq!(same_product(&c, &d), SameProduct::No);
+}
+
+#[test]
+fn digits_and_unknown_letters_after_a_number_are_no_colour_code() {
+    let a = key(
+        "pendaflex two-ply dark kraft file folders 1 3 cut top tab brown 100 box rk15313",
+        Some("pendaflex"),
+        None,
+    );
+    let b = key(
+        "pendaflex rk15313 two-ply dark kraft file folders top tab brown 100 box",
+        Some("pendaflex"),
+        None,
+    );
+    assert!(same(&a, &b));
+    // `/B` is black, so not the silver one.
+    let black = key("Sony WH-1000XM4/B Wireless Headphones", Some("Sony"), None);
+    let silver = key(
+        "Sony WH-1000XM4 Wireless Headphones Silver",
+        Some("Sony"),
+        None,
+    );
+    assert_eq!(same_product(&black, &silver), SameProduct::No);
 }

@@ -15,6 +15,8 @@ pub mod goal_match;
 pub mod job;
 pub mod leader_lease;
 pub mod listing;
+pub mod listing_link;
+pub mod listing_link_block;
 pub mod notification;
 pub mod notification_delivery;
 pub mod price_point;

@@ -82,6 +82,9 @@ pub struct Upserted {
     pub created: bool,
     /// Whether the price differs from the previous observation (always true when created).
     pub price_changed: bool,
+    /// Whether an existing listing was linked to another product (or to one for the first
+    /// time): its market average changed.
+    pub relinked: bool,
 }
 
 /// Basis points of discount of `price` against `original` (`None` without a higher original).
@@ -243,9 +246,10 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
         .one(db)
         .await?;
     let at = now();
-    let (saved, created, price_changed) = match existing {
+    let (saved, created, price_changed, relinked) = match existing {
         Some(current) => {
             let price_changed = current.price_minor != new.price_minor;
+            let relinked = new.product_id.is_some() && new.product_id != current.product_id;
             let mut m: listing::ActiveModel = current.into();
             if new.product_id.is_some() {
                 m.product_id = Set(new.product_id);
@@ -268,7 +272,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
             m.last_seen_at = Set(new.seen_at);
             m.flags = Set(flags_json(&new.flags));
             m.updated_at = Set(at);
-            (m.update(db).await?, false, price_changed)
+            (m.update(db).await?, false, price_changed, relinked)
         }
         None => {
             let m = listing::ActiveModel {
@@ -299,7 +303,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
                 created_at: Set(at),
                 updated_at: Set(at),
             };
-            (m.insert(db).await?, true, true)
+            (m.insert(db).await?, true, true, false)
         }
     };
     if price_changed {
@@ -309,6 +313,7 @@ pub(crate) async fn upsert_listing_in<C: sea_orm::ConnectionTrait>(
         listing: saved.try_into()?,
         created,
         price_changed,
+        relinked,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod analyses;
 pub mod background;
 pub mod goals;
 pub mod jobs;
+pub mod links;
 pub mod listings;
 pub mod monitoring;
 pub mod search;

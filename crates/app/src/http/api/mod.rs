@@ -6,6 +6,7 @@ pub mod deals;
 pub mod goal_deals;
 pub mod goals;
 pub mod jobs;
+pub mod links;
 pub mod sources;
 pub mod system;
 pub mod tokens;

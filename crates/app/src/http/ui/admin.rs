@@ -1,5 +1,6 @@
-//! Admin pages: market health, users, the job monitor with retry of dead jobs, and agent runs
-//! with their cost. Only administrators reach them (others get the 403 page).
+//! Admin pages: market health, users, the job monitor with retry of dead jobs, agent runs
+//! with their cost, and a listing's product link with its undo. Only administrators reach them
+//! (others get the 403 page).
 
 use askama::Template;
 use axum::Form;
@@ -8,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use deals_core::{JobStatus, Pagination, Permission};
 use deals_markets::SourceHealth;
 use deals_store::repo::jobs::Job;
+use deals_store::repo::links::ListingLink;
 use deals_store::rows::{AgentRunRow, User};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -130,4 +132,63 @@ pub async fn runs(State(state): State<AppState>, user: UiUser) -> Result<Respons
 /// Micro-dollars as dollars with four decimals.
 pub fn cost(micros: &i64) -> String {
     format!("${:.4}", *micros as f64 / 1_000_000.0)
+}
+
+/// A listing's product link, and the form to undo it.
+#[derive(Template)]
+#[template(path = "admin_links.html")]
+pub struct LinksPage {
+    layout: Layout,
+    /// The listing id as typed.
+    listing: String,
+    /// Why the id was not looked up.
+    error: Option<String>,
+    link: Option<ListingLink>,
+}
+
+/// `?listing=` of the links page.
+#[derive(Debug, Deserialize)]
+pub struct ListingQuery {
+    listing: Option<String>,
+}
+
+/// `GET /admin/links?listing=<id>`.
+pub async fn links(
+    State(state): State<AppState>,
+    user: UiUser,
+    Query(q): Query<ListingQuery>,
+) -> Result<Response, UiError> {
+    let user = admin(user)?;
+    let typed = q.listing.unwrap_or_default().trim().to_owned();
+    let (link, error) = if typed.is_empty() {
+        (None, None)
+    } else {
+        match Uuid::parse_str(&typed) {
+            Err(_) => (None, Some("not a listing id (a UUID)".to_owned())),
+            Ok(id) => match crate::deals::links::show(&state, id).await {
+                Ok(link) => (Some(link), None),
+                Err(crate::error::Error::NotFound) => (None, Some("no such listing".to_owned())),
+                Err(e) => return Err(e.into()),
+            },
+        }
+    };
+    Ok(render(&LinksPage {
+        layout: Layout::of(&state, Some(user), "Product links").await?,
+        listing: typed,
+        error,
+        link,
+    }))
+}
+
+/// `POST /admin/links/{id}/unlink`.
+pub async fn unlink(
+    State(state): State<AppState>,
+    user: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    let user = admin(user)?;
+    require_csrf(&state, &user, &f.csrf)?;
+    crate::deals::links::unlink(&state, id, user.id).await?;
+    Ok(Redirect::to(&format!("/admin/links?listing={id}")).into_response())
 }

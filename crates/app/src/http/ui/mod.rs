@@ -55,6 +55,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/jobs/{id}/retry", post(admin::retry))
         .route("/admin/runs", get(admin::runs))
+        .route("/admin/links", get(admin::links))
+        .route("/admin/links/{id}/unlink", post(admin::unlink))
         .layer(from_fn(headers::same_origin_posts))
         .layer(from_fn(headers::security_headers))
 }
