@@ -80,7 +80,7 @@ impl Store {
             .to_owned();
         let rows = job::Entity::find()
             .from_raw_sql(self.backend().build(&claim))
-            .all(self.conn())
+            .all(self.write_conn())
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
@@ -149,7 +149,7 @@ impl Store {
             .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(abandoned(at))
             .filter(Expr::col(job::Column::Attempts).gte(Expr::col(job::Column::MaxAttempts)))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected)
     }
