@@ -15,6 +15,7 @@ mod m20261207_000030_tokens;
 mod m20261207_000030_wallets;
 mod m20261207_000101_alert_outbox;
 mod m20261207_000200_job_priority;
+mod m20261207_000300_job_claim_index;
 pub mod partitions;
 
 /// Every migration of the application, in order.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_wallets::Migration),
             Box::new(m20261207_000101_alert_outbox::Migration),
             Box::new(m20261207_000200_job_priority::Migration),
+            Box::new(m20261207_000300_job_claim_index::Migration),
         ]
     }
 }
