@@ -69,17 +69,29 @@ impl BufferPool {
         self.buffers.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
+    /// Counts a finished hash; returns the count to pass to [`BufferPool::release_if_idle`].
+    fn finished_one(&self) -> u64 {
+        self.finished.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Frees the kept buffers when no hash finished since the one that returned `seen`;
+    /// whether it did.
+    fn release_if_idle(&self, seen: u64) -> bool {
+        if self.finished.load(Ordering::Relaxed) != seen {
+            return false;
+        }
+        let freed = std::mem::take(&mut *self.buffers.lock().unwrap_or_else(|p| p.into_inner()));
+        drop(freed);
+        true
+    }
+
     /// Counts a finished hash and frees the kept buffers when no other hash finishes within
     /// [`POOL_IDLE`]: a burst keeps reusing them, the idle server gives the memory back.
     fn release_when_idle(&'static self) {
-        let seen = self.finished.fetch_add(1, Ordering::Relaxed) + 1;
+        let seen = self.finished_one();
         tokio::spawn(async move {
             tokio::time::sleep(POOL_IDLE).await;
-            if self.finished.load(Ordering::Relaxed) == seen {
-                let freed =
-                    std::mem::take(&mut *self.buffers.lock().unwrap_or_else(|p| p.into_inner()));
-                drop(freed);
-            }
+            self.release_if_idle(seen);
         });
     }
 }
@@ -252,9 +264,9 @@ mod tests {
         assert!(BUFFERS.len() <= CONCURRENCY);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn pooled_buffers_are_kept_during_a_burst_and_freed_when_idle() {
-        let pool: &'static BufferPool = Box::leak(Box::new(BufferPool::new()));
+    #[test]
+    fn pooled_buffers_are_kept_during_a_burst_and_freed_when_idle() {
+        let pool = BufferPool::new();
         for _ in 0..CONCURRENCY + 2 {
             pool.put(pool.take(8));
         }
@@ -264,12 +276,11 @@ mod tests {
             2,
             "a buffer is reused, extra ones are kept up to the limit"
         );
-        pool.release_when_idle();
-        tokio::time::sleep(POOL_IDLE / 2).await;
-        pool.release_when_idle();
-        tokio::time::sleep(POOL_IDLE * 3 / 4).await;
-        assert_eq!(pool.len(), 2, "another hash finished within the idle time");
-        tokio::time::sleep(POOL_IDLE).await;
+        let first = pool.finished_one();
+        let second = pool.finished_one();
+        assert!(!pool.release_if_idle(first), "another hash finished since");
+        assert_eq!(pool.len(), 2);
+        assert!(pool.release_if_idle(second));
         assert_eq!(pool.len(), 0, "freed after an idle period");
     }
 

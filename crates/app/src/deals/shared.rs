@@ -426,7 +426,7 @@ mod tests {
 
     #[tokio::test]
     async fn goals_with_the_same_criteria_share_one_ranking_and_failures_are_not_kept() {
-        let agents = Agents::rules_only();
+        let agents = Agents::offline();
         let shared = Arc::new(SharedSearches::default());
         let market = shared.market(Arc::new(Counting {
             calls: AtomicUsize::new(0),
