@@ -19,8 +19,8 @@
 //! It reports: the burst's duration, the time until every goal's first search is done, jobs/s,
 //! the wall time per job kind (from the jobs table) and the CPU time of the server processes,
 //! RSS (sum over server processes) before / peak / when drained / one minute after, and the
-//! time until one goal created in the middle of the burst has its first matched deal. The
-//! server binary is `BURST_DEALS_BIN`, else `target/<profile>/deals` beside this example.
+//! time until the first search (which stores its matches) is done of two goals created in the
+//! middle of the burst: one of a bursting user, one of another user. The server binary is `BURST_DEALS_BIN`, else `target/<profile>/deals` beside this example.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -197,30 +197,43 @@ async fn create_goal(http: &reqwest::Client, base: &str, token: &str, words: &st
     unreachable!()
 }
 
-/// Polls a goal's deals until it has one; the time since `at`.
+/// Waits until a goal's first search has finished (its matches are stored then); the time
+/// since `at` and the number of deals the goal then has.
 fn first_match(
     http: reqwest::Client,
+    db: DatabaseConnection,
     base: String,
     token: String,
     id: Uuid,
     at: Instant,
-) -> tokio::task::JoinHandle<Duration> {
+) -> tokio::task::JoinHandle<(Duration, u64)> {
     tokio::spawn(async move {
+        let key = format!("search_deals:{id}:first");
         loop {
-            let deals: Value = http
-                .get(format!("{base}/api/v1/goals/{id}/deals"))
-                .bearer_auth(&token)
-                .send()
+            let done = job::Entity::find()
+                .filter(job::Column::DedupKey.eq(key.as_str()))
+                .filter(job::Column::Status.is_in(FINISHED))
+                .count(&db)
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap_or_default();
-            if deals["total"].as_u64().unwrap_or(0) > 0 {
-                return at.elapsed();
+                .unwrap_or(0);
+            if done > 0 {
+                let took = at.elapsed();
+                let deals: Value = http
+                    .get(format!("{base}/api/v1/goals/{id}/deals"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap_or_default();
+                return (took, deals["total"].as_u64().unwrap_or(0));
             }
-            assert!(at.elapsed() < Duration::from_secs(900), "no deal in 15 min");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                at.elapsed() < Duration::from_secs(900),
+                "no first search in 15 min"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
 }
@@ -361,7 +374,7 @@ async fn main() {
 
     let started = Instant::now();
     let mid = n / 2;
-    type Probe = tokio::task::JoinHandle<Duration>;
+    type Probe = tokio::task::JoinHandle<(Duration, u64)>;
     let mid_probe: Arc<tokio::sync::OnceCell<(Probe, Probe)>> =
         Arc::new(tokio::sync::OnceCell::new());
     let tokens = Arc::new(tokens);
@@ -372,18 +385,26 @@ async fn main() {
             let tokens = tokens.clone();
             let mid_probe = mid_probe.clone();
             let probe_token = probe_token.clone();
+            let db = db.clone();
             async move {
                 let token = &tokens[i % tokens.len()];
                 let words = SENTENCES[(i * 7 + i / 13) % SENTENCES.len()];
                 let at = Instant::now();
                 let id = create_goal(&http, &base, token, words).await;
                 if i == mid {
-                    let burst_goal = first_match(http.clone(), base.clone(), token.clone(), id, at);
+                    let burst_goal = first_match(
+                        http.clone(),
+                        db.clone(),
+                        base.clone(),
+                        token.clone(),
+                        id,
+                        at,
+                    );
                     // Someone else creating a goal while the burst is queued.
                     let at = Instant::now();
                     let theirs =
                         create_goal(&http, &base, &probe_token, "Sony or Bose headphones").await;
-                    let fresh_goal = first_match(http, base, probe_token.clone(), theirs, at);
+                    let fresh_goal = first_match(http, db, base, probe_token.clone(), theirs, at);
                     let _ = mid_probe.set((burst_goal, fresh_goal));
                 }
             }
@@ -476,9 +497,10 @@ async fn main() {
         );
     }
     match mid_latency {
-        Some((burst_goal, fresh_goal)) => println!(
-            "first matched deal of goal #{mid} of the burst after {:.2} s; of a goal another \
-             user created at that moment after {:.2} s",
+        Some(((burst_goal, burst_deals), (fresh_goal, fresh_deals))) => println!(
+            "first search of goal #{mid} of the burst (a bursting user's) done after {:.2} s \
+             ({burst_deals} deals); of a goal another user created at that moment after {:.2} s \
+             ({fresh_deals} deals)",
             burst_goal.as_secs_f64(),
             fresh_goal.as_secs_f64()
         ),

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use deals_app::cli::{Cli, run};
 
+/// jemalloc with its background threads: memory freed after a burst (goal searches, password
+/// hashes) goes back to the system within seconds (its decay), where glibc's malloc kept it
+/// in its arenas (docs/performance.md, "Goal bursts").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // TLS everywhere uses rustls with ring; install it before anything opens a connection.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -51,8 +52,15 @@ pub fn now() -> DateTime<Utc> {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where writes go: on SQLite a pool of one connection, so writers queue for it in
+    /// order (an async wait) instead of meeting SQLite's lock and its sleeping busy handler;
+    /// on PostgreSQL the same pool as `db`.
+    write: DatabaseConnection,
     replica: Option<Arc<Replica>>,
 }
+
+/// How long a SQLite statement waits for another connection's write lock before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Seconds between two health probes of the replica.
 const REPLICA_PROBE_EVERY: Duration = Duration::from_secs(2);
@@ -121,10 +129,18 @@ impl Store {
                 ))
             })?;
         }
-        let db = Self::open(settings, &settings.url_with_create_mode(), false).await?;
-        if db.get_database_backend() == DbBackend::Sqlite {
+        let url = settings.url_with_create_mode();
+        let db = Self::open(settings, &url, false).await?;
+        let write = if db.get_database_backend() == DbBackend::Sqlite {
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-        }
+            // A second pool on an in-memory database would be another database.
+            match settings.sqlite_path() {
+                Some(_) => Self::open_sqlite_writer(settings, &url).await?,
+                None => db.clone(),
+            }
+        } else {
+            db.clone()
+        };
         let replica = match settings.replica_url.as_deref().filter(|u| !u.is_empty()) {
             None => None,
             Some(_) if settings.is_sqlite() => {
@@ -154,7 +170,7 @@ impl Store {
                 Some(replica)
             }
         };
-        Ok(Self { db, replica })
+        Ok(Self { db, write, replica })
     }
 
     /// A pool on `url` with the settings' sizes. Connections are tested before they are handed
@@ -181,12 +197,42 @@ impl Store {
             .connect_timeout(settings.pool_timeout())
             .max_lifetime(settings.pool_recycle())
             .idle_timeout(std::time::Duration::from_secs(600))
-            .test_before_acquire(true)
+            .test_before_acquire(!settings.is_sqlite())
             .connect_lazy(lazy)
             .sqlx_logging(false);
         if let Some(schema) = &settings.schema {
             opts.set_schema_search_path(schema.clone());
         }
+        // SQLite is put in WAL mode once connected ([`Store::connect`]); in WAL mode
+        // `synchronous = NORMAL` keeps the database consistent after any crash and
+        // loses no commit when the process dies; only a power loss can lose the last commits.
+        // It spares an fsync per commit, which a job system committing per step pays hardest.
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+        Ok(Database::connect(opts).await?)
+    }
+
+    /// The one connection SQLite writes go through ([`Store::write_conn`]).
+    async fn open_sqlite_writer(
+        settings: &DbSettings,
+        url: &str,
+    ) -> Result<DatabaseConnection, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(1)
+            .min_connections(1)
+            // Writers wait here for their turn, possibly behind a burst of others.
+            .acquire_timeout(settings.pool_timeout().max(SQLITE_BUSY_TIMEOUT))
+            .connect_timeout(settings.pool_timeout())
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
+            .sqlx_logging(false);
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
         Ok(Database::connect(opts).await?)
     }
 
@@ -197,6 +243,7 @@ impl Store {
         match &self.replica {
             Some(r) if r.up.load(Ordering::Relaxed) => Store {
                 db: r.db.clone(),
+                write: r.db.clone(),
                 replica: None,
             },
             _ => self.writer(),
@@ -207,6 +254,7 @@ impl Store {
     pub fn writer(&self) -> Store {
         Store {
             db: self.db.clone(),
+            write: self.write.clone(),
             replica: self.replica.clone(),
         }
     }
@@ -355,11 +403,19 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(self.write.begin_with_options(options).await?)
     }
 
     /// The underlying connection, for code that builds its own queries.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The connection for a write outside [`Store::begin_write`]'s transactions: on SQLite the
+    /// one writer connection, so the write waits its turn in order instead of retrying
+    /// against SQLite's lock; on PostgreSQL the pool of [`Store::conn`]. Never use it while
+    /// holding a write transaction of the same store (on SQLite that waits for itself).
+    pub fn write_conn(&self) -> &DatabaseConnection {
+        &self.write
     }
 }

@@ -143,10 +143,24 @@ impl Agents {
         criteria: &GoalCriteria,
         markets: &[Arc<dyn Market>],
     ) -> Result<AgentOutput<SearchOutput>, AgentError> {
-        self.meter
-            .charge(&charge.into(), MeteredOp::DealSearch)
-            .await?;
-        Ok(search::run(&self.chain, criteria, markets, &self.search_limits).await)
+        self.charge(charge, MeteredOp::DealSearch).await?;
+        Ok(self.search_uncharged(criteria, markets).await)
+    }
+
+    /// Charges `op` as [`Agents::search_deals`] and the other agents do before they work (for
+    /// a caller that reuses another goal's identical search, see [`Agents::search_uncharged`]).
+    pub async fn charge(&self, charge: impl Into<Charge>, op: MeteredOp) -> Result<(), AgentError> {
+        self.meter.charge(&charge.into(), op).await?;
+        Ok(())
+    }
+
+    /// [`Agents::search_deals`] without its charge: the caller charged the goal already.
+    pub async fn search_uncharged(
+        &self,
+        criteria: &GoalCriteria,
+        markets: &[Arc<dyn Market>],
+    ) -> AgentOutput<SearchOutput> {
+        search::run(&self.chain, criteria, markets, &self.search_limits).await
     }
 
     /// Runs one structured agent: charge, ask the chain, else the rules; record the run.

@@ -1,13 +1,16 @@
 //! Password hashing: argon2id (OWASP parameters) for new hashes; bcrypt hashes of imported users
 //! still verify. Hashing runs on the blocking pool, never on the async runtime, at most
 //! [`CONCURRENCY`] at once, each in one of a few reusable 19 MiB work buffers: a burst of
-//! sign-ins costs at most `CONCURRENCY` × 19 MiB, kept for the next burst, instead of a fresh
-//! buffer per hash that the allocator keeps after it is freed.
+//! sign-ins costs at most `CONCURRENCY` × 19 MiB while it lasts, instead of a fresh buffer per
+//! hash. The buffers are freed once no hash ran for [`POOL_IDLE`], so the memory goes back to
+//! the allocator (and from there to the system) after the burst.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use deals_core::Password;
 use tokio::sync::Semaphore;
@@ -25,8 +28,75 @@ pub const CONCURRENCY: usize = 4;
 /// burst of logins queues here instead of exhausting memory through the blocking pool.
 static HASHING: Semaphore = Semaphore::const_new(CONCURRENCY);
 
-/// Work buffers of finished hashes, reused by the next ones (at most one per permit).
-static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+/// How long the work buffers are kept after the last hash finished.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
+
+/// Work buffers of finished hashes, reused by the next ones (at most one per permit), and
+/// freed once no hash finished for [`POOL_IDLE`].
+struct BufferPool {
+    buffers: Mutex<Vec<Vec<Block>>>,
+    finished: AtomicU64,
+}
+
+impl BufferPool {
+    const fn new() -> Self {
+        Self {
+            buffers: Mutex::new(Vec::new()),
+            finished: AtomicU64::new(0),
+        }
+    }
+
+    /// A buffer of `blocks` blocks: a pooled one when it has that size, else a new one.
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        let pooled = self.buffers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(buf) if buf.len() == blocks => buf,
+            _ => vec![Block::default(); blocks],
+        }
+    }
+
+    /// Keeps a buffer for the next hash (at most [`CONCURRENCY`] are kept).
+    fn put(&self, buffer: Vec<Block>) {
+        let mut pool = self.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < CONCURRENCY {
+            pool.push(buffer);
+        }
+    }
+
+    /// Buffers kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.buffers.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Counts a finished hash; returns the count to pass to [`BufferPool::release_if_idle`].
+    fn finished_one(&self) -> u64 {
+        self.finished.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Frees the kept buffers when no hash finished since the one that returned `seen`;
+    /// whether it did.
+    fn release_if_idle(&self, seen: u64) -> bool {
+        if self.finished.load(Ordering::Relaxed) != seen {
+            return false;
+        }
+        let freed = std::mem::take(&mut *self.buffers.lock().unwrap_or_else(|p| p.into_inner()));
+        drop(freed);
+        true
+    }
+
+    /// Counts a finished hash and frees the kept buffers when no other hash finishes within
+    /// [`POOL_IDLE`]: a burst keeps reusing them, the idle server gives the memory back.
+    fn release_when_idle(&'static self) {
+        let seen = self.finished_one();
+        tokio::spawn(async move {
+            tokio::time::sleep(POOL_IDLE).await;
+            self.release_if_idle(seen);
+        });
+    }
+}
+
+static BUFFERS: BufferPool = BufferPool::new();
 
 /// Runs argon2 with `params` into `out`, in a pooled work buffer when the sizes fit.
 fn argon2_into(
@@ -36,17 +106,9 @@ fn argon2_into(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
-    let blocks = params.block_count();
-    let pooled = BUFFERS.lock().unwrap_or_else(|p| p.into_inner()).pop();
-    let mut memory = match pooled {
-        Some(buf) if buf.len() == blocks => buf,
-        _ => vec![Block::default(); blocks],
-    };
+    let mut memory = BUFFERS.take(params.block_count());
     let result = argon.hash_password_into_with_memory(password, salt, out, &mut memory);
-    let mut pool = BUFFERS.lock().unwrap_or_else(|p| p.into_inner());
-    if pool.len() < CONCURRENCY {
-        pool.push(memory);
-    }
+    BUFFERS.put(memory);
     result
 }
 
@@ -105,8 +167,11 @@ fn verify_argon2(password: &[u8], stored: &PasswordHash<'_>) -> bool {
 
 /// Hashes a password with argon2id, off the async runtime.
 pub async fn hash(password: Password) -> anyhow::Result<String> {
-    let _permit = HASHING.acquire().await?;
-    tokio::task::spawn_blocking(move || hash_now(password.expose().as_bytes())).await?
+    let permit = HASHING.acquire().await?;
+    let hashed = tokio::task::spawn_blocking(move || hash_now(password.expose().as_bytes())).await;
+    drop(permit);
+    BUFFERS.release_when_idle();
+    hashed?
 }
 
 /// Checks a password against a stored argon2 or bcrypt hash, off the async runtime. With no
@@ -114,8 +179,8 @@ pub async fn hash(password: Password) -> anyhow::Result<String> {
 /// answers false, so the answer takes as long either way. A malformed stored hash verifies as
 /// false.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
-    let _permit = HASHING.acquire().await?;
-    tokio::task::spawn_blocking(move || {
+    let permit = HASHING.acquire().await?;
+    let verified = tokio::task::spawn_blocking(move || {
         let Some(stored) = stored else {
             if let Ok(parsed) = PasswordHash::new(dummy_hash()) {
                 let _ = verify_argon2(password.as_bytes(), &parsed);
@@ -129,7 +194,10 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
             .map(|parsed| verify_argon2(password.as_bytes(), &parsed))
             .unwrap_or(false))
     })
-    .await?
+    .await;
+    drop(permit);
+    BUFFERS.release_when_idle();
+    verified?
 }
 
 /// A hash of a random password with the current parameters, made once per process.
@@ -193,7 +261,27 @@ mod tests {
         let theirs = PasswordHash::new(&theirs).unwrap();
         assert!(verify_argon2(b"battery staple", &theirs));
         assert!(!verify_argon2(b"battery stapler", &theirs));
-        assert!(BUFFERS.lock().unwrap().len() <= CONCURRENCY);
+        assert!(BUFFERS.len() <= CONCURRENCY);
+    }
+
+    #[test]
+    fn pooled_buffers_are_kept_during_a_burst_and_freed_when_idle() {
+        let pool = BufferPool::new();
+        for _ in 0..CONCURRENCY + 2 {
+            pool.put(pool.take(8));
+        }
+        pool.put(vec![Block::default(); 8]);
+        assert_eq!(
+            pool.len(),
+            2,
+            "a buffer is reused, extra ones are kept up to the limit"
+        );
+        let first = pool.finished_one();
+        let second = pool.finished_one();
+        assert!(!pool.release_if_idle(first), "another hash finished since");
+        assert_eq!(pool.len(), 2);
+        assert!(pool.release_if_idle(second));
+        assert_eq!(pool.len(), 0, "freed after an idle period");
     }
 
     #[tokio::test]

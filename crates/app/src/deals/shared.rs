@@ -8,6 +8,10 @@
 //!   With Redis configured the answer is also stored there (under the deployment's
 //!   `redis.key_prefix`), so the other API replicas and workers reuse it. Failed searches are
 //!   not kept.
+//! - **Ranking**: [`SharedSearches::deal_search`] runs the Deal Search agent once for goals
+//!   with the same criteria over the same stores within the TTL (on the offline rules, whose
+//!   answer depends on nothing else): each goal is charged, the ranked result is shared. A
+//!   result in which a store failed is not kept.
 //! - **Ingest**: [`SharedSearches::ingest_page`] stores an offer once per TTL and process: the
 //!   same offer (every field the store reported) found by another goal's search reuses the
 //!   stored listing instead of writing it again; only new or changed offers are stored, a page
@@ -22,6 +26,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use deals_agents::agents::SearchOutput;
+use deals_agents::{AgentError, AgentOutput, Agents, Charge, MeteredOp};
+use deals_core::GoalCriteria;
 use deals_markets::{Market, MarketError, Offer, SearchQuery, SourceHealth, SourceKind};
 use deals_store::rows::Listing;
 use moka::future::Cache as Moka;
@@ -36,6 +43,9 @@ const MAX_CACHED_OFFERS: u64 = 20_000;
 /// Ingested offers remembered in-process.
 const MAX_REMEMBERED_LISTINGS: u64 = 20_000;
 
+/// Ranked deals kept in the in-process cache of agent results (summed over results).
+const MAX_CACHED_DEALS: u64 = 20_000;
+
 /// Pages of new offers whose ingest concurrent searches share (only while they overlap).
 const MAX_PAGES: u64 = 256;
 const PAGE_TTL: Duration = Duration::from_secs(60);
@@ -46,11 +56,13 @@ type OfferKey = (String, String, u64);
 /// The searches and ingests shared by the jobs of one process (see the module).
 pub struct SharedSearches {
     results: Moka<String, Arc<Vec<Offer>>>,
+    ranked: Moka<u64, Arc<AgentOutput<SearchOutput>>>,
     ingested: Moka<OfferKey, Arc<Listing>>,
     pages: Moka<u64, Arc<Vec<Arc<Listing>>>>,
     remote: Option<Arc<dyn Cache>>,
     ttl: Duration,
     store_calls: AtomicU64,
+    rankings: AtomicU64,
     ingests: AtomicU64,
 }
 
@@ -78,6 +90,13 @@ impl SharedSearches {
                 .weigher(|_, v: &Arc<Vec<Offer>>| u32::try_from(v.len() + 1).unwrap_or(u32::MAX))
                 .time_to_live(ttl)
                 .build(),
+            ranked: Moka::builder()
+                .max_capacity(MAX_CACHED_DEALS)
+                .weigher(|_, v: &Arc<AgentOutput<SearchOutput>>| {
+                    u32::try_from(v.output.deals.len() + 1).unwrap_or(u32::MAX)
+                })
+                .time_to_live(ttl)
+                .build(),
             ingested: Moka::builder()
                 .max_capacity(MAX_REMEMBERED_LISTINGS)
                 .time_to_live(ttl)
@@ -89,6 +108,7 @@ impl SharedSearches {
             remote,
             ttl,
             store_calls: AtomicU64::new(0),
+            rankings: AtomicU64::new(0),
             ingests: AtomicU64::new(0),
         }
     }
@@ -101,9 +121,49 @@ impl SharedSearches {
         })
     }
 
+    /// The Deal Search agent for a goal with `criteria` over `markets` (adapters wrapped by
+    /// [`SharedSearches::market`]), charged to `charge`. On the offline rules the ranked result
+    /// is shared by the goals with the same criteria and stores within the TTL (concurrent
+    /// ones wait for the one run); with an LLM every goal runs its own.
+    pub async fn deal_search(
+        &self,
+        agents: &Agents,
+        charge: Charge,
+        criteria: &GoalCriteria,
+        markets: &[Arc<dyn Market>],
+    ) -> std::result::Result<AgentOutput<SearchOutput>, AgentError> {
+        if !agents.chain().is_rules_only() {
+            return agents.search_deals(charge, criteria, markets).await;
+        }
+        agents.charge(charge, MeteredOp::DealSearch).await?;
+        let key = ranking_key(criteria, markets);
+        let ranked = self
+            .ranked
+            .try_get_with(key, async {
+                self.rankings.fetch_add(1, Ordering::Relaxed);
+                let out = agents.search_uncharged(criteria, markets).await;
+                // A store failed: the next goal asks again rather than sharing a partial answer.
+                if out.output.tool_errors.is_empty() {
+                    Ok(Arc::new(out))
+                } else {
+                    Err(out)
+                }
+            })
+            .await;
+        Ok(match ranked {
+            Ok(shared) => AgentOutput::clone(&shared),
+            Err(partial) => AgentOutput::clone(&partial),
+        })
+    }
+
     /// Searches this process sent to a store (the others were answered from a shared one).
     pub fn store_calls(&self) -> u64 {
         self.store_calls.load(Ordering::Relaxed)
+    }
+
+    /// Deal Search runs [`SharedSearches::deal_search`] did (the other goals shared one).
+    pub fn rankings(&self) -> u64 {
+        self.rankings.load(Ordering::Relaxed)
     }
 
     /// Offers this process wrote to the catalogue through [`SharedSearches::ingest_page`].
@@ -209,6 +269,18 @@ impl SharedSearches {
             .map_err(|e: Arc<MarketError>| MarketError::clone(&e))?;
         Ok(Vec::clone(&found))
     }
+}
+
+/// What a rules-only Deal Search depends on: the criteria and the stores searched.
+fn ranking_key(criteria: &GoalCriteria, markets: &[Arc<dyn Market>]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(criteria)
+        .unwrap_or_default()
+        .hash(&mut h);
+    for m in markets {
+        m.name().hash(&mut h);
+    }
+    h.finish()
 }
 
 /// A hash of everything a store reported about an offer: equal offers are stored once.
@@ -350,6 +422,44 @@ mod tests {
         assert_eq!(first, second);
         assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
         assert_eq!(two.store_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn goals_with_the_same_criteria_share_one_ranking_and_failures_are_not_kept() {
+        let agents = Agents::offline();
+        let shared = Arc::new(SharedSearches::default());
+        let market = shared.market(Arc::new(Counting {
+            calls: AtomicUsize::new(0),
+        }));
+        let markets = [market];
+        let criteria = |keywords: &[&str]| GoalCriteria {
+            keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+            ..GoalCriteria::default()
+        };
+        let sony = criteria(&["sony", "headphones"]);
+        let charge = || Charge::new(deals_agents::Payer::System);
+        let (a, b) = tokio::join!(
+            shared.deal_search(&agents, charge(), &sony, &markets),
+            shared.deal_search(&agents, charge(), &sony, &markets)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.output, b.output);
+        assert_eq!(a.output.deals.len(), 1, "{:?}", a.output);
+        shared
+            .deal_search(&agents, charge(), &sony, &markets)
+            .await
+            .unwrap();
+        assert_eq!(shared.rankings(), 1);
+        // Other criteria are another run; a run in which a store failed is run again.
+        let fail = criteria(&["fail"]);
+        for _ in 0..2 {
+            let out = shared
+                .deal_search(&agents, charge(), &fail, &markets)
+                .await
+                .unwrap();
+            assert!(!out.output.tool_errors.is_empty());
+        }
+        assert_eq!(shared.rankings(), 3);
     }
 
     #[test]

@@ -154,9 +154,15 @@ pub async fn search(state: &AppState, origin: Origin, goal_id: Uuid) -> Result<S
         .filter_map(|m| state.markets.get(m))
         .map(|m| state.searches.market(m))
         .collect();
+    // Goals asking the same thing share one ranked result (each is charged).
     let result = state
-        .agents
-        .search_deals(origin.charge("deal_search"), criteria, &markets)
+        .searches
+        .deal_search(
+            &state.agents,
+            origin.charge("deal_search"),
+            criteria,
+            &markets,
+        )
         .await?;
     origin.record(&state.store, &result.run).await;
     let search = result.output;

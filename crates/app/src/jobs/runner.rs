@@ -86,7 +86,7 @@ async fn settle(
     let stored = match outcome {
         Ok(result) => {
             metrics::counter!("deals_jobs_succeeded_total", "kind" => label).increment(1);
-            match finish_job_in(state.store.conn(), job.id, worker, result).await {
+            match finish_job_in(state.store.write_conn(), job.id, worker, result).await {
                 Ok(true) => state
                     .store
                     .get_job(deals_store::Scope::All, job.id)

@@ -16,6 +16,7 @@ mod m20261207_000030_wallets;
 mod m20261207_000101_alert_outbox;
 mod m20261207_000200_job_priority;
 mod m20261207_000300_listing_links;
+mod m20261207_000400_job_claim_index;
 pub mod partitions;
 
 /// Every migration of the application, in order.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000101_alert_outbox::Migration),
             Box::new(m20261207_000200_job_priority::Migration),
             Box::new(m20261207_000300_listing_links::Migration),
+            Box::new(m20261207_000400_job_claim_index::Migration),
         ]
     }
 }

@@ -68,7 +68,7 @@ impl Store {
             error: Set(run.error),
             created_at: Set(now()),
         };
-        Ok(model.insert(self.conn()).await?)
+        Ok(model.insert(self.write_conn()).await?)
     }
 
     /// Agent runs visible in `scope`, newest first.

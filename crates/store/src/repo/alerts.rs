@@ -219,7 +219,7 @@ impl Store {
     /// Remembers that `goal_id` must consider alerting about a listing it saw again (a price
     /// change on an existing match).
     pub async fn add_to_outbox(&self, goal_id: Uuid, listing_id: Uuid) -> Result<(), StoreError> {
-        insert_outbox_in(self.conn(), goal_id, listing_id).await
+        insert_outbox_in(self.write_conn(), goal_id, listing_id).await
     }
 
     /// The listings `goal_id` must still consider alerting about.
@@ -329,7 +329,7 @@ impl Store {
             .col_expr(notification_delivery::Column::UpdatedAt, Expr::val(now()))
             .filter(notification_delivery::Column::DigestKey.eq(key))
             .filter(notification_delivery::Column::NotificationId.is_in(ids.iter().copied()))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }
@@ -422,7 +422,7 @@ impl Store {
         goal_id: Uuid,
         prices: &[(Uuid, i64)],
     ) -> Result<(), StoreError> {
-        mark_goal_alerts_in(self.conn(), goal_id, prices).await
+        mark_goal_alerts_in(self.write_conn(), goal_id, prices).await
     }
 
     /// Records an attempt to deliver a notification to `channel` and how it ended.
@@ -443,7 +443,7 @@ impl Store {
             .col_expr(notification_delivery::Column::UpdatedAt, Expr::val(now()))
             .filter(notification_delivery::Column::NotificationId.eq(notification_id))
             .filter(notification_delivery::Column::Channel.eq(channel))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }

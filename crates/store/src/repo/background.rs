@@ -46,7 +46,7 @@ impl Store {
             until: Set(at + ttl),
         })
         .on_conflict_do_nothing_on([leader_lease::Column::Name])
-        .exec(self.conn())
+        .exec(self.write_conn())
         .await?;
         let res = leader_lease::Entity::update_many()
             .col_expr(leader_lease::Column::Holder, Expr::val(holder))
@@ -57,7 +57,7 @@ impl Store {
                     .eq(holder)
                     .or(Expr::col(leader_lease::Column::Until).lt(at)),
             )
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected == 1)
     }
@@ -67,7 +67,7 @@ impl Store {
         leader_lease::Entity::delete_many()
             .filter(leader_lease::Column::Name.eq(name))
             .filter(leader_lease::Column::Holder.eq(holder))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }
@@ -77,7 +77,7 @@ impl Store {
         &self,
         new: NewNotification,
     ) -> Result<Option<Notification>, StoreError> {
-        insert_notification_in(self.conn(), new).await
+        insert_notification_in(self.write_conn(), new).await
     }
 
     /// A user's notifications, newest first.
@@ -116,7 +116,7 @@ impl Store {
             .col_expr(goal::Column::UpdatedAt, Expr::val(at))
             .filter(goal::Column::Id.is_in(due.iter().map(|g| g.id)))
             .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(due)
     }
@@ -165,7 +165,7 @@ impl Store {
         let res = notification::Entity::delete_many()
             .filter(notification::Column::ReadAt.is_not_null())
             .filter(notification::Column::CreatedAt.lt(before))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected)
     }
@@ -224,7 +224,7 @@ impl Store {
         price_minor: i64,
         alert_state: serde_json::Value,
     ) -> Result<(), StoreError> {
-        update_tracker_state_in(self.conn(), id, price_minor, alert_state).await
+        update_tracker_state_in(self.write_conn(), id, price_minor, alert_state).await
     }
 }
 

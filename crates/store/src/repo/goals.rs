@@ -136,7 +136,7 @@ pub struct NewMatch {
 impl Store {
     /// Stores a new goal as `active`.
     pub async fn create_goal(&self, new: NewGoal) -> Result<Goal, StoreError> {
-        insert_goal_in(self.conn(), new).await
+        insert_goal_in(self.write_conn(), new).await
     }
 
     /// One goal visible in `scope`.
@@ -225,7 +225,7 @@ impl Store {
         goal::Entity::update_many()
             .col_expr(goal::Column::LastSearch, Expr::value(json))
             .filter(goal::Column::Id.eq(id))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }
@@ -235,7 +235,7 @@ impl Store {
         let result = goal::Entity::delete_many()
             .filter(goal::Column::Id.eq(id))
             .filter(owned(scope))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         if result.rows_affected == 0 {
             return Err(StoreError::NotFound);

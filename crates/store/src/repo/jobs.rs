@@ -291,7 +291,7 @@ impl Store {
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Worker.eq(worker))
             .filter(has_status(JobStatus::Running))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected == 1)
     }
@@ -326,7 +326,7 @@ impl Store {
             .filter(job::Column::Id.eq(id))
             .filter(job::Column::Worker.eq(worker))
             .filter(has_status(JobStatus::Running))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         if res.rows_affected == 0 {
             return Ok(None);
@@ -475,7 +475,7 @@ impl Store {
                 JobStatus::Dead,
             ]))
             .filter(job::Column::FinishedAt.lt(before))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected)
     }

@@ -200,7 +200,7 @@ impl Store {
                 return Ok(found);
             }
             let am: product::ActiveModel = new.clone().into();
-            Ok(am.insert(self.conn()).await?)
+            Ok(am.insert(self.write_conn()).await?)
         })
         .await
     }

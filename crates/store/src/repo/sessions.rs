@@ -105,7 +105,7 @@ impl Store {
             .filter(refresh_family::Column::Id.eq(family_id))
             .filter(refresh_family::Column::UserId.eq(user_id))
             .filter(refresh_family::Column::RevokedAt.is_null())
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(result.rows_affected > 0)
     }

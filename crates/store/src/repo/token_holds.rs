@@ -76,7 +76,7 @@ impl Store {
             .col_expr(token_hold::Column::SettledAt, Expr::value(now()))
             .filter(token_hold::Column::Key.starts_with(prefix))
             .filter(token_hold::Column::Status.eq(PENDING))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(done.rows_affected)
     }

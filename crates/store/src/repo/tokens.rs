@@ -344,7 +344,7 @@ impl Store {
         max_tokens: Option<i64>,
     ) -> Result<(), StoreError> {
         goal_budget::Entity::delete_by_id(goal_id)
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         if let Some(max) = max_tokens {
             goal_budget::ActiveModel {
@@ -352,7 +352,7 @@ impl Store {
                 max_tokens: Set(max),
                 updated_at: Set(now()),
             }
-            .insert(self.conn())
+            .insert(self.write_conn())
             .await?;
         }
         Ok(())

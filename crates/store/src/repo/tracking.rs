@@ -110,7 +110,7 @@ impl Store {
         if let Scope::Owner(user) = scope {
             q = q.filter(tracker::Column::UserId.eq(user));
         }
-        match q.exec(self.conn()).await?.rows_affected {
+        match q.exec(self.write_conn()).await?.rows_affected {
             0 => Err(StoreError::NotFound),
             _ => Ok(()),
         }
@@ -162,7 +162,7 @@ impl Store {
                 .col_expr(notification::Column::ReadAt, Expr::val(now()))
                 .filter(notification::Column::Id.eq(id))
                 .filter(notification::Column::ReadAt.is_null())
-                .exec(self.conn())
+                .exec(self.write_conn())
                 .await?;
         }
         Ok(())
@@ -174,7 +174,7 @@ impl Store {
             .col_expr(notification::Column::ReadAt, Expr::val(now()))
             .filter(notification::Column::UserId.eq(user_id))
             .filter(notification::Column::ReadAt.is_null())
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?
             .rows_affected)
     }
@@ -190,7 +190,7 @@ impl Store {
             )
             .col_expr(listing::Column::UpdatedAt, Expr::val(now()))
             .filter(listing::Column::Id.eq(id))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }

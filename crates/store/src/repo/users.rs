@@ -42,7 +42,10 @@ fn new_user_model(new: NewUser) -> user::ActiveModel {
 impl Store {
     /// Creates a user; a taken e-mail address is a [`StoreError::Conflict`].
     pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
-        new_user_model(new).insert(self.conn()).await?.try_into()
+        new_user_model(new)
+            .insert(self.write_conn())
+            .await?
+            .try_into()
     }
 
     /// Creates a user, their first session and their token account with `signup_bonus` minor
@@ -87,7 +90,7 @@ impl Store {
             updated_at: Set(now()),
             ..Default::default()
         };
-        model.update(self.conn()).await?;
+        model.update(self.write_conn()).await?;
         Ok(())
     }
 
@@ -142,7 +145,7 @@ impl Store {
             updated_at: Set(now()),
             ..Default::default()
         };
-        model.update(self.conn()).await?.try_into()
+        model.update(self.write_conn()).await?.try_into()
     }
 
     /// Number of users.
@@ -185,7 +188,7 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }

@@ -50,7 +50,7 @@ impl Store {
             used_at: Set(None),
             created_at: Set(now()),
         }
-        .insert(self.conn())
+        .insert(self.write_conn())
         .await?;
         Ok(())
     }
@@ -75,7 +75,7 @@ impl Store {
             .col_expr(wallet_challenge::Column::UsedAt, Expr::value(now()))
             .filter(wallet_challenge::Column::Nonce.eq(nonce))
             .filter(wallet_challenge::Column::UsedAt.is_null())
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(done.rows_affected == 1)
     }
@@ -88,7 +88,7 @@ impl Store {
             address: Set(address.to_owned()),
             linked_at: Set(now()),
         }
-        .insert(self.conn())
+        .insert(self.write_conn())
         .await?)
     }
 
@@ -115,7 +115,7 @@ impl Store {
             updated_at: Set(at),
         })
         .on_conflict_do_nothing_on([deposit::Column::Signature])
-        .exec(self.conn())
+        .exec(self.write_conn())
         .await?;
         let row = self.deposit(signature).await?;
         if row.user_id != user_id {
@@ -184,7 +184,7 @@ impl Store {
             .col_expr(deposit::Column::UpdatedAt, Expr::value(now()))
             .filter(deposit::Column::Signature.eq(signature))
             .filter(deposit::Column::Status.eq(status::PENDING))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         self.deposit(signature).await
     }

@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, Order, Query};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    QuerySelect, Statement,
 };
 
 use super::{Job, JobStatus, has_status, status_in};
@@ -29,6 +30,40 @@ fn due(at: DateTime<Utc>) -> Expr {
 /// Running jobs whose worker stopped renewing its lease.
 fn abandoned(at: DateTime<Utc>) -> Expr {
     has_status(JobStatus::Running).and(Expr::col(job::Column::LeaseUntil).lt(at))
+}
+
+/// The claim on SQLite: the same rows as the general statement, chosen from the three kinds of
+/// due rows separately so that each choice walks the index `(status, priority DESC, run_at)`
+/// in order and stops after `limit` rows, instead of sorting every waiting job (the general
+/// statement's `OR` of statuses makes SQLite sort them all, per claim).
+fn sqlite_claim(worker: &str, at: DateTime<Utc>, lease: Duration, limit: u64) -> Statement {
+    let pick = |status: &str, due: &str| {
+        format!(
+            "SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM jobs \
+             WHERE status = '{status}' AND {due} AND attempts < max_attempts \
+             ORDER BY priority DESC, run_at LIMIT $1)"
+        )
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, \
+         worker = $3, started_at = $4, updated_at = $4 \
+         WHERE id IN (SELECT id FROM ({} UNION ALL {} UNION ALL {}) \
+         ORDER BY priority DESC, run_at LIMIT $1) RETURNING {}",
+        pick(JobStatus::Queued.as_str(), "run_at <= $4"),
+        pick(JobStatus::Retrying.as_str(), "run_at <= $4"),
+        pick(JobStatus::Running.as_str(), "lease_until < $4"),
+        // Named columns, never `*` (see the general claim below).
+        job::Column::iter()
+            .map(|c| format!("\"{}\"", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        sql,
+        [limit.into(), (at + lease).into(), worker.into(), at.into()],
+    )
 }
 
 /// On PostgreSQL, tells listening workers (when the caller's transaction commits) that a job
@@ -81,9 +116,13 @@ impl Store {
             // sqlx cached at the first prepare (a panic in its worker thread).
             .returning(Query::returning().columns(job::Column::iter()))
             .to_owned();
+        let statement = match self.backend() {
+            DbBackend::Sqlite => sqlite_claim(worker, at, lease, limit),
+            backend => backend.build(&claim),
+        };
         let rows = job::Entity::find()
-            .from_raw_sql(self.backend().build(&claim))
-            .all(self.conn())
+            .from_raw_sql(statement)
+            .all(self.write_conn())
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
@@ -152,7 +191,7 @@ impl Store {
             .col_expr(job::Column::UpdatedAt, Expr::val(at))
             .filter(abandoned(at))
             .filter(Expr::col(job::Column::Attempts).gte(Expr::col(job::Column::MaxAttempts)))
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(res.rows_affected)
     }
