@@ -86,7 +86,7 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .exec(self.conn())
+            .exec(self.write_conn())
             .await?;
         Ok(())
     }
