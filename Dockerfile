@@ -7,6 +7,10 @@
 
 # ---- build: the toolchain the workspace is built and tested with (1.95; sqlx 0.9 needs >= 1.94) ----
 FROM rust:1.95-slim-bookworm AS build
+# jemalloc (the binary's allocator, tikv-jemalloc-sys) is built from C with configure + make.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so they are cached while only the workspace's sources change.
 COPY Cargo.toml Cargo.lock ./
