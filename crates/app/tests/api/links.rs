@@ -183,7 +183,7 @@ async fn product_links_are_for_administrators_and_known_listings() {
             Some(admin.access.as_str()),
         )
         .await,
-        400,
+        404,
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("nope"), "{p}");
