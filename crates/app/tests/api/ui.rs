@@ -58,6 +58,18 @@ pub(crate) async fn sign_up_as(app: &TestApp, http: &Client, email: &str) -> (St
     (cookie, csrf)
 }
 
+/// The HTML of the page at `path` for the session `cookie`; it must answer 200.
+async fn page(app: &TestApp, http: &Client, cookie: &str, path: &str) -> String {
+    let res = http
+        .get(app.url(path))
+        .header("cookie", format!("deals_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_session_cookie_works_as_a_bearer_token_and_logout_ends_it_everywhere() {
     let app = TestApp::spawn().await;
@@ -302,14 +314,7 @@ async fn the_tokens_page_shows_the_signup_bonus_the_ledger_and_the_prices() {
     let app = TestApp::spawn().await;
     let http = no_redirects();
     let (cookie, _) = sign_up(&app, &http).await;
-    let page = http
-        .get(app.url("/tokens"))
-        .header("cookie", format!("deals_session={cookie}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
+    let html = page(&app, &http, &cookie, "/tokens").await;
     assert!(
         html.contains("<strong id=\"token-balance\">20.000000</strong>"),
         "the signup bonus is the balance"
@@ -325,14 +330,7 @@ async fn the_dashboard_shows_the_token_balance_and_the_number_of_active_goals() 
     let app = TestApp::spawn().await;
     let http = no_redirects();
     let (cookie, _) = sign_up(&app, &http).await;
-    let page = http
-        .get(app.url("/dashboard"))
-        .header("cookie", format!("deals_session={cookie}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
+    let html = page(&app, &http, &cookie, "/dashboard").await;
     assert!(
         html.contains("<strong id=\"dashboard-tokens\">20.000000</strong>"),
         "the signup bonus is on the dashboard"
@@ -371,15 +369,7 @@ async fn the_alerts_page_shows_each_channels_delivery_and_a_link_to_buy() {
     .await
     .unwrap();
     app.drain_jobs().await;
-    let html = http
-        .get(app.url("/notifications"))
-        .header("cookie", format!("deals_session={cookie}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&app, &http, &cookie, "/notifications").await;
     assert!(html.contains("Price drop: Sony WH-1000XM5"), "{html}");
     let delivery = html
         .split("<li class=\"delivery failed\"")
