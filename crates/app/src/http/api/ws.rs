@@ -176,25 +176,8 @@ fn answer(text: &str, watch: &mut Watch) -> Option<Value> {
 
 /// Sends one frame, failing when the client stalls.
 async fn send(socket: &mut WebSocket, v: &Value) -> Result<(), &'static str> {
-    send_text(socket, v.to_string()).await
-}
-
-/// Sends one frame already serialised.
-async fn send_text(socket: &mut WebSocket, text: String) -> Result<(), &'static str> {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await {
-        Ok(Ok(())) => {
-            metrics::counter!("ws_frames_sent_total").increment(1);
-            Ok(())
-        }
-        Ok(Err(_)) => {
-            metrics::counter!("ws_frames_dropped_total", "reason" => "send_failed").increment(1);
-            Err("send failed")
-        }
-        Err(_) => {
-            metrics::counter!("ws_frames_dropped_total", "reason" => "stalled").increment(1);
-            Err("client stalled")
-        }
-    }
+    feed(socket, &v.to_string()).await?;
+    flush(socket, 1).await
 }
 
 /// The frame of a live event for this connection: `None` when the user may not see it, or
