@@ -213,11 +213,23 @@ fn first_match(
             let done = job::Entity::find()
                 .filter(job::Column::DedupKey.eq(key.as_str()))
                 .filter(job::Column::Status.is_in(FINISHED))
-                .count(&db)
+                .one(&db)
                 .await
-                .unwrap_or(0);
-            if done > 0 {
+                .ok()
+                .flatten();
+            if let Some(job) = done {
                 let took = at.elapsed();
+                // Where the time went: waiting for a worker, then running.
+                if let (Some(started), Some(finished)) = (job.started_at, job.finished_at) {
+                    let secs = |d: chrono::TimeDelta| d.num_milliseconds() as f64 / 1000.0;
+                    println!(
+                        "  goal {id}: its first search (priority {}) waited {:.2} s for a \
+                         worker and ran {:.2} s",
+                        job.priority,
+                        secs(started - job.created_at),
+                        secs(finished - started)
+                    );
+                }
                 let deals: Value = http
                     .get(format!("{base}/api/v1/goals/{id}/deals"))
                     .bearer_auth(&token)

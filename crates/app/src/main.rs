@@ -7,7 +7,8 @@ use deals_app::cli::{Cli, run};
 
 /// jemalloc with its background threads: memory freed after a burst (goal searches, password
 /// hashes) goes back to the system within seconds (its decay), where glibc's malloc kept it
-/// in its arenas (docs/performance.md, "Goal bursts").
+/// in its arenas (docs/performance.md, "Goal bursts"). It also serves the C code's `malloc`
+/// (SQLite's page caches and statements), whose frees glibc kept as well.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

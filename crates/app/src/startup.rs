@@ -259,6 +259,7 @@ pub async fn run_worker(
     let settings = &state.settings.jobs;
     let options = WorkerOptions {
         concurrency: concurrency.max(1),
+        reserved: settings.reserved_slots,
         lease: crate::jobs::runner::lease(settings),
         poll_interval: Duration::from_millis(settings.poll_interval_ms),
         grace: Duration::from_secs(settings.shutdown_grace_secs),

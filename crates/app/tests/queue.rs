@@ -100,6 +100,7 @@ impl Running {
         let options = WorkerOptions {
             name: format!("test-worker-{}", Uuid::new_v4().simple()),
             concurrency,
+            reserved: 0,
             lease,
             poll_interval: POLL,
             grace,

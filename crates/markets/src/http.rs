@@ -3,7 +3,8 @@
 //! A call through [`HttpSource::request`] passes, in order: the circuit breaker (open after
 //! `breaker_threshold` consecutive failures; after `breaker_cooldown_ms` one probe is let
 //! through, whose outcome closes or re-opens it), the token-bucket rate limiter
-//! (`requests_per_second`, `burst`), then up to `1 + max_retries` attempts, each with the
+//! (`requests_per_second`, `burst`; queued calls are served by their task's priority, see
+//! [`crate::priority`]), then up to `1 + max_retries` attempts, each with the
 //! per-request timeout. 429, 5xx, connection errors and timeouts are retried after a jittered
 //! exponential backoff (`backoff_base_ms` doubled per retry, capped at `backoff_max_ms`), or after
 //! the server's `Retry-After` (seconds or HTTP date, same cap). 403 is never retried.
@@ -16,9 +17,10 @@
 
 use crate::config::HttpSettings;
 use crate::market::{MarketError, Offer, SourceHealth};
+use crate::priority::PriorityGate;
 use crate::{SourceKind, SourceStatus};
 use chrono::{DateTime, Utc};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{Quota, RateLimiter};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
@@ -103,7 +105,7 @@ pub struct HttpSource {
     enabled: bool,
     settings: HttpSettings,
     client: reqwest::Client,
-    limiter: DefaultDirectRateLimiter,
+    gate: PriorityGate,
     breaker: Mutex<Breaker>,
     health: Mutex<HealthState>,
     cache: Option<moka::future::Cache<String, Vec<Offer>>>,
@@ -162,7 +164,7 @@ impl HttpSource {
             kind,
             enabled,
             client,
-            limiter: RateLimiter::direct(quota),
+            gate: PriorityGate::new(RateLimiter::direct(quota)),
             breaker: Mutex::new(Breaker::Closed { failures: 0 }),
             health: Mutex::new(HealthState {
                 status: SourceStatus::Ok,
@@ -313,7 +315,7 @@ impl HttpSource {
     ) -> (Result<Reply, MarketError>, u32) {
         let mut attempt: u32 = 0;
         loop {
-            self.limiter.until_ready().await;
+            self.gate.ready().await;
             attempt += 1;
             let verdict = match self.attempt(build).await {
                 Ok(reply) => return (Ok(reply), attempt),

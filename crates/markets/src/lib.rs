@@ -10,6 +10,7 @@ pub mod adapters;
 pub mod config;
 pub mod http;
 pub mod market;
+pub mod priority;
 pub mod registry;
 pub mod sim;
 

@@ -62,6 +62,18 @@ pub struct Store {
 /// How long a SQLite statement waits for another connection's write lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a pooled connection may stay unused before it is closed (down to the pool's
+/// minimum). A SQLite connection holds its own page cache (up to 2 MiB): the readers a burst
+/// opened are closed within a minute after it, and their memory returned. A PostgreSQL
+/// connection is a server process: kept longer.
+fn idle_timeout(settings: &DbSettings) -> Duration {
+    if settings.is_sqlite() {
+        Duration::from_secs(20)
+    } else {
+        Duration::from_secs(600)
+    }
+}
+
 /// Seconds between two health probes of the replica.
 const REPLICA_PROBE_EVERY: Duration = Duration::from_secs(2);
 /// How long one probe of the replica may take before it counts as down.
@@ -196,7 +208,7 @@ impl Store {
             .acquire_timeout(settings.pool_timeout())
             .connect_timeout(settings.pool_timeout())
             .max_lifetime(settings.pool_recycle())
-            .idle_timeout(std::time::Duration::from_secs(600))
+            .idle_timeout(idle_timeout(settings))
             .test_before_acquire(!settings.is_sqlite())
             .connect_lazy(lazy)
             .sqlx_logging(false);

@@ -132,6 +132,10 @@ pub struct JobsSettings {
     pub poll_interval_ms: u64,
     /// Jobs one worker process runs at once.
     pub concurrency: usize,
+    /// Further slots per worker process kept for interactive jobs (a user's new goal or
+    /// "search now" while that user has nothing else waiting), so that others' bursts cannot
+    /// hold them back.
+    pub reserved_slots: usize,
     /// Seconds a worker holds a job before another may take it over (renewed while it runs).
     pub lease_secs: u64,
     /// Seconds a running job may take before it is abandoned as failed.
@@ -350,6 +354,7 @@ impl Default for Settings {
             jobs: JobsSettings {
                 poll_interval_ms: 1000,
                 concurrency: 4,
+                reserved_slots: 2,
                 lease_secs: 60,
                 job_timeout_secs: 300,
                 shutdown_grace_secs: 20,

@@ -13,6 +13,7 @@ use deals_core::matching::ListingFacts;
 use deals_core::{GoalStatus, LastSearch, MarketSearch};
 use deals_markets::Market;
 use deals_store::repo::goals::{GoalChanges, NewMatch};
+use deals_store::repo::jobs::NewJob;
 use deals_store::rows::{Goal, Listing, MatchSource};
 use deals_store::{Scope, now};
 use serde::Serialize;
@@ -78,16 +79,10 @@ pub async fn analyze(
         }
         refined = Some((analysis.run.provider, analysis.output));
     }
-    let mut search = Jobs::new_job(
-        JobKind::SearchDeals,
-        Some(goal.user_id),
-        Some(goal_id),
-        json!({}),
-    );
-    search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
-    // The owner waits for the first matches: ahead of the scheduler's re-searches.
-    search.priority = crate::jobs::kinds::priority::INTERACTIVE;
-    let (search_job, _) = state.jobs.enqueue(&state.store, search).await?;
+    let (search_job, _) = state
+        .jobs
+        .enqueue(&state.store, first_search(goal.user_id, goal_id))
+        .await?;
     let (provider, output) = refined.unzip();
     Ok(Analyzed {
         goal_id,
@@ -97,6 +92,20 @@ pub async fn analyze(
         notes: output.map(|o| o.notes),
         search_job_id: search_job.id,
     })
+}
+
+/// The job of a goal's first deal search (stored once: a dedup key per goal). The owner waits
+/// for the first matches: it runs ahead of the scheduler's re-searches.
+pub fn first_search(user_id: Uuid, goal_id: Uuid) -> NewJob {
+    let mut search = Jobs::new_job(
+        JobKind::SearchDeals,
+        Some(user_id),
+        Some(goal_id),
+        json!({}),
+    );
+    search.dedup_key = Some(format!("search_deals:{goal_id}:first"));
+    search.priority = crate::jobs::kinds::priority::INTERACTIVE;
+    search
 }
 
 /// What a goal's deal search did.

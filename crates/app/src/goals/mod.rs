@@ -1,5 +1,5 @@
-//! Goals: what a user wants to buy. Create one from words and/or criteria (its first analysis
-//! job commits with it), list, read, change, delete, search now, attach a deal by hand, and the
+//! Goals: what a user wants to buy. Create one from words and/or criteria (its first job
+//! commits with it), list, read, change, delete, search now, attach a deal by hand, and the
 //! discovery flow the jobs run: Goal Analysis → Deal Search → ingest → match → alert.
 
 pub mod attach;
@@ -22,12 +22,13 @@ use crate::jobs::{JobKind, Jobs};
 use crate::state::AppState;
 use input::CreateGoalRequest;
 
-/// A goal just created, with the Goal Analysis job that starts its first search.
+/// A goal just created, with its first job: the Goal Analysis job when an LLM re-reads the
+/// goal's words (it then starts the first search), else the first deal search itself.
 #[derive(Debug, Clone)]
 pub struct Created {
     /// The goal.
     pub goal: Goal,
-    /// The AnalyzeGoal job.
+    /// The goal's first job (`analyze_goal` or `search_deals`).
     pub job_id: Uuid,
 }
 
@@ -58,16 +59,19 @@ pub async fn create(state: &AppState, user_id: Uuid, req: CreateGoalRequest) -> 
     let new = req.parse(user_id, analysis)?;
     let txn = state.store.begin_write().await?;
     let goal = insert_goal_in(&txn, new).await?;
-    let (job, _) = insert_job_in(
-        &txn,
+    // With an LLM to re-read the words, the goal's job is its analysis (which then starts the
+    // first search); otherwise the words were read above, and the job is the first search.
+    let first = if refine {
         Jobs::new_job(
             JobKind::AnalyzeGoal,
             Some(user_id),
             Some(goal.id),
-            json!({ "refine": refine }),
-        ),
-    )
-    .await?;
+            json!({ "refine": true }),
+        )
+    } else {
+        discovery::first_search(user_id, goal.id)
+    };
+    let (job, _) = insert_job_in(&txn, first).await?;
     txn.commit().await.map_err(StoreError::from)?;
     state.goal_index.upsert(goal.id, goal.criteria.clone());
     state.jobs.dispatch(&job).await;

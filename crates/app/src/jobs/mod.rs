@@ -64,7 +64,7 @@ impl Jobs {
     /// other processes were notified by the storing transaction (PostgreSQL) or find it at
     /// their next poll.
     pub async fn dispatch(&self, job: &Job) {
-        self.queue.wake();
+        self.queue.wake_for(job.priority);
         self.announce(job).await;
     }
 

@@ -16,8 +16,9 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use deals_store::repo::jobs::Job;
+use deals_store::repo::jobs::{Job, priority};
 use deals_store::{Store, StoreError, now};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -41,6 +42,9 @@ pub type JobHandler = Arc<dyn Fn(Job) -> BoxFuture<'static, ()> + Send + Sync>;
 pub struct JobQueue {
     store: Store,
     wake: Arc<watch::Sender<u64>>,
+    /// Set by a wake-up that may be for an interactive job (see [`Lane::Interactive`]): the
+    /// workers then also look for one for their reserved slots.
+    interactive: Arc<AtomicBool>,
     loops: Arc<Loops>,
 }
 
@@ -58,6 +62,7 @@ impl JobQueue {
         Self {
             store,
             wake: Arc::new(watch::channel(0).0),
+            interactive: Arc::new(AtomicBool::new(true)),
             loops: Arc::default(),
         }
     }
@@ -79,7 +84,20 @@ impl JobQueue {
 
     /// Wakes this process's workers: a job was stored (and committed) or became due.
     pub fn wake(&self) {
+        self.wake_for(priority::INTERACTIVE);
+    }
+
+    /// Wakes this process's workers for a stored (committed) job of `priority`.
+    pub fn wake_for(&self, priority: i32) {
+        if priority >= priority::INTERACTIVE {
+            self.interactive.store(true, Ordering::Release);
+        }
         self.wake.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Whether a wake-up since the last call may have been for an interactive job.
+    fn take_interactive(&self) -> bool {
+        self.interactive.swap(false, Ordering::AcqRel)
     }
 
     /// Runs every due job to completion in this process, `batch` at a time, including the jobs

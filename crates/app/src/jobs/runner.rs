@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deals_store::repo::jobs::{Job, finish_job_in};
+use deals_store::repo::jobs::Job;
 use deals_store::{StoreError, now};
 use uuid::Uuid;
 
@@ -50,7 +50,9 @@ pub async fn run_job(state: &AppState, worker: &str, job: Job) {
     let started = Instant::now();
     let renewal = keep_lease(state.clone(), worker.to_owned(), job.id, lease(settings));
     let timeout = Duration::from_secs(settings.job_timeout_secs);
-    let outcome = match tokio::time::timeout(timeout, handlers::run(state, job.kind, &job)).await {
+    // The job's store calls queue for the stores' request quotas at the job's priority.
+    let run = deals_markets::priority::scope(job.priority, handlers::run(state, job.kind, &job));
+    let outcome = match tokio::time::timeout(timeout, run).await {
         Ok(out) => out,
         Err(_) => Err(JobError::Retryable(format!(
             "timed out after {} s",
@@ -86,13 +88,9 @@ async fn settle(
     let stored = match outcome {
         Ok(result) => {
             metrics::counter!("deals_jobs_succeeded_total", "kind" => label).increment(1);
-            match finish_job_in(state.store.write_conn(), job.id, worker, result).await {
-                Ok(true) => state
-                    .store
-                    .get_job(deals_store::Scope::All, job.id)
-                    .await
-                    .ok(),
-                Ok(false) => {
+            match state.store.finish_job(job.id, worker, result).await {
+                Ok(Some(row)) => Some(row),
+                Ok(None) => {
                     tracing::warn!(job_id = %job.id, "job finished after its lease was taken over");
                     None
                 }

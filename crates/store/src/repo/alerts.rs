@@ -156,23 +156,28 @@ pub async fn mark_goal_alerts_in<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Remembers, inside the caller's transaction, that `goal_id` must still consider alerting
-/// about `listing_id` (kept when it is already there).
+/// Remembers, inside the caller's transaction, that each `(goal, listing)` pair must still
+/// consider alerting (pairs already there are kept), in one statement.
 pub async fn insert_outbox_in<C: ConnectionTrait>(
     db: &C,
-    goal_id: Uuid,
-    listing_id: Uuid,
+    pairs: &[(Uuid, Uuid)],
 ) -> Result<(), StoreError> {
-    goal_alert_outbox::Entity::insert(goal_alert_outbox::ActiveModel {
-        goal_id: Set(goal_id),
-        listing_id: Set(listing_id),
-        created_at: Set(now()),
-    })
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    goal_alert_outbox::Entity::insert_many(pairs.iter().map(|&(goal_id, listing_id)| {
+        goal_alert_outbox::ActiveModel {
+            goal_id: Set(goal_id),
+            listing_id: Set(listing_id),
+            created_at: Set(at),
+        }
+    }))
     .on_conflict_do_nothing_on([
         goal_alert_outbox::Column::GoalId,
         goal_alert_outbox::Column::ListingId,
     ])
-    .exec(db)
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
@@ -209,7 +214,7 @@ impl Store {
                 source,
             )
             .await?;
-            insert_outbox_in(&txn, goal_id, listing_id).await?;
+            insert_outbox_in(&txn, &[(goal_id, listing_id)]).await?;
             txn.commit().await?;
             GoalMatch::try_from(saved)
         })
@@ -219,7 +224,7 @@ impl Store {
     /// Remembers that `goal_id` must consider alerting about a listing it saw again (a price
     /// change on an existing match).
     pub async fn add_to_outbox(&self, goal_id: Uuid, listing_id: Uuid) -> Result<(), StoreError> {
-        insert_outbox_in(self.write_conn(), goal_id, listing_id).await
+        insert_outbox_in(self.write_conn(), &[(goal_id, listing_id)]).await
     }
 
     /// The listings `goal_id` must still consider alerting about.

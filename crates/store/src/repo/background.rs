@@ -359,11 +359,10 @@ pub async fn insert_notification_in<C: sea_orm::ConnectionTrait>(
     notification::Entity::update_many()
         .col_expr(notification::Column::EventId, Expr::val(event_id))
         .filter(notification::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    notification::Entity::find_by_id(id)
-        .one(db)
+        .exec_with_returning(db)
         .await?
+        .into_iter()
+        .next()
         .map(Notification::try_from)
         .transpose()
 }

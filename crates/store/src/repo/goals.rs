@@ -322,11 +322,12 @@ impl Store {
             // Every listing seen goes to the goal's alert outbox in the same transaction: the
             // alert step that follows cannot be lost to a crash (see `notify::goals::flush`).
             let mut queued = std::collections::HashSet::new();
-            for m in matches {
-                if queued.insert(m.listing_id) {
-                    crate::repo::alerts::insert_outbox_in(&txn, goal_id, m.listing_id).await?;
-                }
-            }
+            let outbox: Vec<(Uuid, Uuid)> = matches
+                .iter()
+                .filter(|m| queued.insert(m.listing_id))
+                .map(|m| (goal_id, m.listing_id))
+                .collect();
+            crate::repo::alerts::insert_outbox_in(&txn, &outbox).await?;
             if !fresh.is_empty() {
                 goal_match::Entity::insert_many(fresh).exec(&txn).await?;
                 goal::Entity::update_many()
@@ -390,9 +391,8 @@ impl Store {
                 });
             }
             // Each goal newly matched gets an alert outbox row in the same transaction.
-            for goal_id in &created {
-                crate::repo::alerts::insert_outbox_in(&txn, *goal_id, listing_id).await?;
-            }
+            let outbox: Vec<(Uuid, Uuid)> = created.iter().map(|g| (*g, listing_id)).collect();
+            crate::repo::alerts::insert_outbox_in(&txn, &outbox).await?;
             if !fresh.is_empty() {
                 goal_match::Entity::insert_many(fresh).exec(&txn).await?;
                 goal::Entity::update_many()

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -21,6 +21,7 @@ use crate::{Scope, Store, StoreError, now};
 pub use deals_core::enums::{JobKind, JobStatus};
 
 pub mod queue;
+pub use queue::Lane;
 
 /// One stored job, with its kind and status read into their enums.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,8 +225,14 @@ pub async fn finish_job_in<C: ConnectionTrait>(
     worker: &str,
     result: serde_json::Value,
 ) -> Result<bool, StoreError> {
+    let res = finish(id, worker, result).exec(db).await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// The update that marks `id` succeeded while `worker` holds its lease.
+fn finish(id: Uuid, worker: &str, result: serde_json::Value) -> UpdateMany<job::Entity> {
     let at = now();
-    let res = job::Entity::update_many()
+    job::Entity::update_many()
         .col_expr(
             job::Column::Status,
             Expr::val(JobStatus::Succeeded.as_str()),
@@ -241,12 +248,26 @@ pub async fn finish_job_in<C: ConnectionTrait>(
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::Worker.eq(worker))
         .filter(has_status(JobStatus::Running))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
 }
 
 impl Store {
+    /// Marks a running job succeeded and returns it as stored (one statement); `None` when
+    /// `worker` no longer holds its lease.
+    pub async fn finish_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        result: serde_json::Value,
+    ) -> Result<Option<Job>, StoreError> {
+        finish(id, worker, result)
+            .exec_with_returning(self.write_conn())
+            .await?
+            .into_iter()
+            .next()
+            .map(Job::try_from)
+            .transpose()
+    }
+
     /// Stores a job on its own.
     pub async fn enqueue_job(&self, new: NewJob) -> Result<(Job, bool), StoreError> {
         let txn = self.begin_write().await?;

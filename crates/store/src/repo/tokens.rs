@@ -157,26 +157,22 @@ pub(crate) async fn apply_in(
     new: &NewEntry,
     delta: i64,
 ) -> Result<Result<Entry, i64>, StoreError> {
-    ensure_account_in(txn, new.user_id).await?;
-    let mut update = token_account::Entity::update_many()
-        .col_expr(
-            token_account::Column::Balance,
-            Expr::col(token_account::Column::Balance).add(delta),
-        )
-        .col_expr(token_account::Column::UpdatedAt, Expr::value(now()))
-        .filter(token_account::Column::UserId.eq(new.user_id));
-    if delta < 0 {
-        update = update.filter(token_account::Column::Balance.gte(-delta));
+    // The account's new balance comes back from its update (one statement in the common case);
+    // a user without an account yet gets one at 0 and the update is tried once more.
+    let mut balance_after = move_balance_in(txn, new.user_id, delta).await?;
+    if balance_after.is_none() {
+        ensure_account_in(txn, new.user_id).await?;
+        balance_after = move_balance_in(txn, new.user_id, delta).await?;
     }
-    if update.exec(txn).await?.rows_affected == 0 {
+    let Some(balance_after) = balance_after else {
         return Ok(Err(balance_in(txn, new.user_id).await?));
-    }
+    };
     let entry = token_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(new.user_id),
         kind: Set(new.kind.as_str().to_owned()),
         amount: Set(delta),
-        balance_after: Set(balance_in(txn, new.user_id).await?),
+        balance_after: Set(balance_after),
         reason: Set(new.reason.clone()),
         reference: Set(new.reference.clone()),
         goal_id: Set(new.goal_id),
@@ -186,6 +182,30 @@ pub(crate) async fn apply_in(
     .insert(txn)
     .await?;
     Ok(Ok(entry.try_into()?))
+}
+
+/// Adds `delta` to the user's balance (a debit only when covered) and returns the new balance;
+/// `None` when nothing changed (no account, or a debit not covered).
+async fn move_balance_in(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    delta: i64,
+) -> Result<Option<i64>, StoreError> {
+    let mut update = token_account::Entity::update_many()
+        .col_expr(
+            token_account::Column::Balance,
+            Expr::col(token_account::Column::Balance).add(delta),
+        )
+        .col_expr(token_account::Column::UpdatedAt, Expr::value(now()))
+        .filter(token_account::Column::UserId.eq(user_id));
+    if delta < 0 {
+        update = update.filter(token_account::Column::Balance.gte(-delta));
+    }
+    Ok(update
+        .exec_with_returning(txn)
+        .await?
+        .first()
+        .map(|a| a.balance))
 }
 
 /// Records `new` inside `txn` (the caller commits): a registration grants its bonus this way.

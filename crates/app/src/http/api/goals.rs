@@ -54,8 +54,10 @@ pub struct GoalOut {
     /// sentence what was found or — when nothing was — which constraint excluded what.
     #[schema(value_type = Option<Object>)]
     pub last_search: Option<LastSearch>,
-    /// The AnalyzeGoal job started by `POST /goals` (only in that answer): follow it at
-    /// `GET /api/v1/jobs/{job_id}`; it starts the goal's first deal search.
+    /// The goal's first job, started by `POST /goals` (only in that answer): follow it at
+    /// `GET /api/v1/jobs/{job_id}`. With an LLM configured and the goal sent as words, it is
+    /// the `analyze_goal` job that re-reads them and then starts the first deal search;
+    /// otherwise (the words were read at once) it is the first `search_deals` itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<Uuid>,
     /// DEAL tokens spent on the goal's agent work and its budget (in the single-goal answer

@@ -1,10 +1,16 @@
 //! The worker loop: claim as many due jobs as there are free slots, run each on its own task,
 //! and sleep until a wake-up, a free slot, the next due time or the next poll.
+//!
+//! Besides its `concurrency` slots a worker keeps `reserved` slots that only take
+//! [`Lane::Interactive`] jobs: a user's new goal or "search now" while that user has nothing
+//! else waiting. However long the other slots are busy (another user's burst of searches
+//! waiting for the stores), such a job starts at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deals_store::now;
+use deals_store::repo::jobs::Lane;
 use tokio::task::JoinSet;
 
 use super::{JobHandler, JobQueue, run_guarded};
@@ -20,6 +26,8 @@ pub struct WorkerOptions {
     pub name: String,
     /// Jobs run at once.
     pub concurrency: usize,
+    /// Further slots kept for [`Lane::Interactive`] jobs.
+    pub reserved: usize,
     /// Lease taken with each claim (the runner renews it while the job runs).
     pub lease: chrono::Duration,
     /// Safety-net poll when no wake-up comes.
@@ -41,6 +49,7 @@ impl JobQueue {
         let WorkerOptions {
             name,
             concurrency,
+            reserved,
             lease,
             poll_interval,
             grace,
@@ -51,12 +60,17 @@ impl JobQueue {
         let (stop_listening, listening) = tokio::sync::watch::channel(false);
         let listener = self.listen(listening);
         let mut running = JoinSet::new();
+        let mut express = JoinSet::new();
         let mut last_sweep: Option<Instant> = None;
+        // Whether an interactive job may be waiting for a reserved slot.
+        let mut express_due = true;
         tokio::pin!(shutdown);
         loop {
             wake.borrow_and_update();
+            express_due |= self.take_interactive();
             if last_sweep.is_none_or(|t| t.elapsed() >= poll_interval) {
                 last_sweep = Some(Instant::now());
+                express_due = true;
                 if let Err(e) = self.store.bury_abandoned_jobs().await {
                     tracing::warn!(error = %e, "burying abandoned jobs failed");
                 }
@@ -72,30 +86,52 @@ impl JobQueue {
             if stopping {
                 break;
             }
-            if free > 0 {
-                match self.store.claim_due_jobs(&worker, lease, free as u64).await {
+            let free_express = reserved - express.len();
+            let mut idle = false;
+            for (slots, free, lane) in [
+                (&mut running, free, Lane::Any),
+                (&mut express, free_express, Lane::Interactive),
+            ] {
+                if free == 0 || (lane == Lane::Interactive && !express_due) {
+                    continue;
+                }
+                match self
+                    .store
+                    .claim_due_jobs_in(&worker, lease, free as u64, lane)
+                    .await
+                {
                     Ok(claimed) => {
-                        let full = claimed.len() == free;
+                        // The general slots see every due job: fewer than asked means nothing
+                        // else is due now.
+                        idle |= lane == Lane::Any && claimed.len() < free;
+                        if lane == Lane::Interactive && claimed.len() < free {
+                            express_due = false;
+                        }
                         for job in claimed {
                             let store = self.store.clone();
-                            running.spawn(run_guarded(store, handler.clone(), job, worker.clone()));
-                        }
-                        if !full {
-                            wait = wait.min(self.until_next_due().await);
+                            slots.spawn(run_guarded(store, handler.clone(), job, worker.clone()));
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
                 }
+            }
+            if idle {
+                wait = wait.min(self.until_next_due().await);
             }
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
                 _ = wake.changed() => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(_) = express.join_next(), if !express.is_empty() => express_due = true,
                 () = tokio::time::sleep(wait) => {}
             }
         }
-        tracing::info!(worker = %worker, running = running.len(), "job worker stopping");
+        tracing::info!(
+            worker = %worker,
+            running = running.len() + express.len(),
+            "job worker stopping"
+        );
         let _ = stop_listening.send(true);
         if let Some(listener) = listener
             && let Err(e) = listener.await
@@ -104,6 +140,7 @@ impl JobQueue {
         }
         let finished = tokio::time::timeout(grace, async {
             while running.join_next().await.is_some() {}
+            while express.join_next().await.is_some() {}
         })
         .await;
         if finished.is_err() {
@@ -112,6 +149,7 @@ impl JobQueue {
                 "jobs still running after the grace period were cancelled; their leases will expire"
             );
             running.shutdown().await;
+            express.shutdown().await;
         }
     }
 

@@ -15,7 +15,7 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
-use super::{Job, JobStatus, has_status, status_in};
+use super::{Job, JobStatus, has_status, priority, status_in};
 use crate::entity::job;
 use crate::{Store, StoreError, now};
 
@@ -32,15 +32,40 @@ fn abandoned(at: DateTime<Utc>) -> Expr {
     has_status(JobStatus::Running).and(Expr::col(job::Column::LeaseUntil).lt(at))
 }
 
+/// Which due jobs a claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Any due job.
+    Any,
+    /// Only a job of [`priority::INTERACTIVE`] or more whose owner has nothing else waiting: a
+    /// user's new goal or "search now", not one job of a user's burst.
+    Interactive,
+}
+
+/// The job's owner has no other job waiting (walks `idx_jobs_owner_status`).
+const LONE_OWNER: &str = "NOT EXISTS (SELECT 1 FROM jobs AS other \
+    WHERE other.owner_id = jobs.owner_id AND other.status IN ('queued', 'retrying') \
+    AND other.id <> jobs.id)";
+
 /// The claim on SQLite: the same rows as the general statement, chosen from the three kinds of
 /// due rows separately so that each choice walks the index `(status, priority DESC, run_at)`
 /// in order and stops after `limit` rows, instead of sorting every waiting job (the general
 /// statement's `OR` of statuses makes SQLite sort them all, per claim).
-fn sqlite_claim(worker: &str, at: DateTime<Utc>, lease: Duration, limit: u64) -> Statement {
+fn sqlite_claim(
+    worker: &str,
+    at: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+    lane: Lane,
+) -> Statement {
+    let only = match lane {
+        Lane::Any => String::new(),
+        Lane::Interactive => format!("AND priority >= $5 AND {LONE_OWNER}"),
+    };
     let pick = |status: &str, due: &str| {
         format!(
             "SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM jobs \
-             WHERE status = '{status}' AND {due} AND attempts < max_attempts \
+             WHERE status = '{status}' AND {due} AND attempts < max_attempts {only} \
              ORDER BY priority DESC, run_at LIMIT $1)"
         )
     };
@@ -62,7 +87,13 @@ fn sqlite_claim(worker: &str, at: DateTime<Utc>, lease: Duration, limit: u64) ->
     Statement::from_sql_and_values(
         DbBackend::Sqlite,
         sql,
-        [limit.into(), (at + lease).into(), worker.into(), at.into()],
+        [
+            limit.into(),
+            (at + lease).into(),
+            worker.into(),
+            at.into(),
+            priority::INTERACTIVE.into(),
+        ],
     )
 }
 
@@ -88,12 +119,31 @@ impl Store {
         lease: Duration,
         limit: u64,
     ) -> Result<Vec<Job>, StoreError> {
+        self.claim_due_jobs_in(worker, lease, limit, Lane::Any)
+            .await
+    }
+
+    /// [`Store::claim_due_jobs`] among the jobs of `lane` only (a worker's slots kept for
+    /// interactive work take [`Lane::Interactive`]).
+    pub async fn claim_due_jobs_in(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: u64,
+        lane: Lane,
+    ) -> Result<Vec<Job>, StoreError> {
         let at = now();
         let ids = Query::select()
             .column(job::Column::Id)
             .from(job::Entity)
             .cond_where(due(at).or(abandoned(at)))
             .and_where(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts)))
+            .and_where(match lane {
+                Lane::Any => Expr::val(true).into(),
+                Lane::Interactive => Expr::col(job::Column::Priority)
+                    .gte(priority::INTERACTIVE)
+                    .and(Expr::cust(LONE_OWNER)),
+            })
             .order_by(job::Column::Priority, Order::Desc)
             .order_by(job::Column::RunAt, Order::Asc)
             .limit(limit)
@@ -117,7 +167,7 @@ impl Store {
             .returning(Query::returning().columns(job::Column::iter()))
             .to_owned();
         let statement = match self.backend() {
-            DbBackend::Sqlite => sqlite_claim(worker, at, lease, limit),
+            DbBackend::Sqlite => sqlite_claim(worker, at, lease, limit, lane),
             backend => backend.build(&claim),
         };
         let rows = job::Entity::find()
