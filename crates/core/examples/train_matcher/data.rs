@@ -39,7 +39,8 @@ pub fn load(split: &str) -> Vec<(usize, er_data::Pair)> {
         .collect()
 }
 
-/// Inverse document frequencies of the terms of the train records, each distinct record once.
+/// Inverse document frequencies of the terms of the train records, each distinct record once,
+/// rounded as `idf.txt` stores them, so that the trees split the features the crate computes.
 pub fn term_weights(train: &[(usize, er_data::Pair)]) -> Idf {
     let plain = Idf::default();
     let mut seen = HashSet::new();
@@ -54,7 +55,8 @@ pub fn term_weights(train: &[(usize, er_data::Pair)]) -> Idf {
             }
         }
     }
-    Idf::from_counts(seen.len(), df.iter().map(|(t, n)| (t.as_str(), *n)), MIN_DF)
+    let idf = Idf::from_counts(seen.len(), df.iter().map(|(t, n)| (t.as_str(), *n)), MIN_DF);
+    Idf::parse(&idf.to_text())
 }
 
 /// Each pair as a sample, its records weighted with `idf`.

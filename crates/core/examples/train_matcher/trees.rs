@@ -9,7 +9,7 @@ use deals_core::matching::FEATURES;
 use crate::data::Sample;
 
 /// Trees in the ensemble.
-const TREES: usize = 100;
+const TREES: usize = 150;
 /// Depth of each tree (the crate's `learned::DEPTH`).
 const DEPTH: usize = 4;
 /// Shrinkage of each tree's leaves.
@@ -193,7 +193,7 @@ pub fn rust_source(model: &Model, t: [f32; 3]) -> String {
          pub(crate) const THRESHOLDS: [f32; 3] = [{}];\n\
          /// The trees.\n\
          #[rustfmt::skip]\n\
-         pub(crate) const TREES: [Tree; {}] = [",
+         pub(crate) static TREES: [Tree; {}] = [",
         model.trees.len(),
         f(model.base),
         t.map(f).join(", "),

@@ -147,6 +147,8 @@ pub struct ProductFeatures {
     variants: Variants,
     /// Strong model codes of the title and the store's model and MPN fields.
     codes: Vec<String>,
+    /// The codes and their stems without a short letter suffix (`model::stems`).
+    stems: Vec<String>,
     /// Brand keys the title starts with.
     title_brands: Vec<String>,
     /// The first title term after the brand.
@@ -165,6 +167,8 @@ pub struct ProductFeatures {
     identifiers: Vec<String>,
     /// Title and model field as one run of lower-case letters and digits.
     compact: String,
+    /// Code keys of the title and model field.
+    keys: model::Keys,
     /// Hashed character trigrams of the title's words, sorted.
     grams: Vec<u32>,
 }
@@ -219,7 +223,11 @@ impl ProductFeatures {
         compact.push(' ');
         compact.push_str(model_code.as_deref().unwrap_or_default());
         let grams = trigrams(key.title);
+        let codes = model::codes(key.title, key.model.into_iter().chain(key.mpn));
+        let mut keys = model::Keys::of(key.title);
+        keys.extend(key.model.map(model::Keys::of).unwrap_or_default());
         Self {
+            keys,
             grams,
             gtin: key.gtin.and_then(normalize_gtin),
             brand,
@@ -229,7 +237,8 @@ impl ProductFeatures {
             weights,
             terms,
             variants,
-            codes: model::codes(key.title, key.model.into_iter().chain(key.mpn)),
+            stems: model::stems(&codes),
+            codes,
             title_brands: brands::title_keys(key.title),
             head,
             accessory,

@@ -87,6 +87,11 @@ impl ProductFeatures {
         if models == Some(false) && codes == Codes::Conflict && self.rival_models(other) {
             return Rules::Decided(SameProduct::No);
         }
+        // So do two title codes of one scheme that the other side lacks (`WH-1000XM4` /
+        // `WH-1000XM5`, `10707RNN` / `10707RCC`, `PLA401V3` / `PLA401V3KIT`).
+        if codes == Codes::Conflict && self.rival_codes(other) {
+            return Rules::Decided(SameProduct::No);
+        }
         Rules::Open(Open {
             brands,
             codes,
@@ -144,6 +149,21 @@ impl ProductFeatures {
             (Some(a), Some(b)) => model::rivals(a, b),
             _ => false,
         }
+    }
+
+    /// Whether a code of each side that the other lacks are [`model::rivals`] or one is the
+    /// other with another model's suffix ([`model::extended_model`]).
+    fn rival_codes(&self, other: &Self) -> bool {
+        let lacked = |x: &'_ Self, y: &'_ Self| -> Vec<String> {
+            (x.codes.iter())
+                .filter(|c| !y.codes.iter().any(|d| model::compatible(c, d)))
+                .cloned()
+                .collect()
+        };
+        let theirs = lacked(other, self);
+        lacked(self, other)
+            .iter()
+            .any(|a| (theirs.iter()).any(|b| model::rivals(a, b) || model::extended_model(a, b)))
     }
 
     /// Whether the titles share a model or generation token.
