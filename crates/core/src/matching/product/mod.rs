@@ -49,6 +49,7 @@ mod rules;
 
 use super::brands;
 pub use super::gtin::{normalize_gtin, valid_gtin};
+use super::keys;
 use super::learned::{self, FEATURES, Idf};
 use super::model;
 use super::text::{self, TermKind};
@@ -147,7 +148,7 @@ pub struct ProductFeatures {
     variants: Variants,
     /// Strong model codes of the title and the store's model and MPN fields.
     codes: Vec<String>,
-    /// The codes and their stems without a short letter suffix (`model::stems`).
+    /// The codes and their stems without a short letter suffix (`keys::stems`).
     stems: Vec<String>,
     /// Brand keys the title starts with.
     title_brands: Vec<String>,
@@ -168,7 +169,7 @@ pub struct ProductFeatures {
     /// Title and model field as one run of lower-case letters and digits.
     compact: String,
     /// Code keys of the title and model field.
-    keys: model::Keys,
+    keys: keys::Keys,
     /// Hashed character trigrams of the title's words, sorted.
     grams: Vec<u32>,
 }
@@ -224,8 +225,8 @@ impl ProductFeatures {
         compact.push_str(model_code.as_deref().unwrap_or_default());
         let grams = trigrams(key.title);
         let codes = model::codes(key.title, key.model.into_iter().chain(key.mpn));
-        let mut keys = model::Keys::of(key.title);
-        keys.extend(key.model.map(model::Keys::of).unwrap_or_default());
+        let mut keys = keys::Keys::of(key.title);
+        keys.extend(key.model.map(keys::Keys::of).unwrap_or_default());
         Self {
             keys,
             grams,
@@ -237,7 +238,7 @@ impl ProductFeatures {
             weights,
             terms,
             variants,
-            stems: model::stems(&codes),
+            stems: keys::stems(&codes),
             codes,
             title_brands: brands::title_keys(key.title),
             head,

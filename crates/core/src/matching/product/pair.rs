@@ -6,8 +6,9 @@
 
 use super::ProductFeatures;
 use super::rules::Open;
+use crate::matching::keys;
 use crate::matching::learned::FEATURES;
-use crate::matching::model::{self, Codes};
+use crate::matching::model::Codes;
 use crate::matching::text;
 use crate::matching::variants::models_compatible;
 
@@ -92,7 +93,7 @@ impl ProductFeatures {
             grams / ga.min(gb).max(1.0),
             (model_in(self, other) + model_in(other, self)) as f32,
             self.keys.longest_shared(&other.keys) as f32,
-            model::longest_in(&self.stems, &other.compact, &other.codes).max(model::longest_in(
+            keys::longest_in(&self.stems, &other.compact, &other.codes).max(keys::longest_in(
                 &other.stems,
                 &self.compact,
                 &self.codes,
