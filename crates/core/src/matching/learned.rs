@@ -71,10 +71,12 @@ pub const FEATURE_NAMES: [&str; FEATURES] = [
     "trigram_jaccard",
     "trigram_overlap",
     "model_field_in_other_title",
+    "longest_shared_code_key",
+    "code_stem_in_other_text",
 ];
 
 /// Number of features.
-pub const FEATURES: usize = 39;
+pub const FEATURES: usize = 41;
 
 /// Probability (as a log-odds sum) of the trees for one feature vector.
 pub(crate) fn margin(x: &[f32; FEATURES]) -> f32 {

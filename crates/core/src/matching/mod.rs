@@ -8,6 +8,7 @@ pub mod category;
 pub mod goal;
 mod gtin;
 pub mod index;
+mod keys;
 mod learned;
 mod learned_model;
 pub mod lexicon;

@@ -21,9 +21,9 @@ use super::lexicon;
 const MAX_PREFIX: usize = 7;
 /// Longest letter suffix for a colour (`wh1000xm5` + `b`, `lre30453` + `bk`); a longer one
 /// names another variant (`pla401v3` + `kit`) unless it is a known region suffix.
-const MAX_SUFFIX: usize = 2;
+pub(crate) const MAX_SUFFIX: usize = 2;
 /// Region and packaging suffixes of model numbers (`QN65QN90CAFXZA`, `MB533LL/A`).
-const REGION_SUFFIXES: &[&str] = &["afxza", "fxza", "xza", "zar", "zaus", "lla", "cto"];
+pub(crate) const REGION_SUFFIXES: &[&str] = &["afxza", "fxza", "xza", "zar", "zaus", "lla", "cto"];
 
 /// Words that are never part of a code (`new-7653` is `7653`).
 const NOT_CODE: &[&str] = &[
@@ -70,10 +70,6 @@ fn read_title(title: &str, out: &mut Vec<String>) {
             cur.push(c.to_ascii_lowercase());
         } else {
             gap.push(c);
-            if !glued(&gap) && !cur.is_empty() {
-                chunks.extend(chunk(&cur));
-                cur.clear();
-            }
         }
     }
     chunks.extend(chunk(&cur));
@@ -101,9 +97,11 @@ fn chunk(run: &str) -> Option<String> {
 }
 
 /// Whether the characters between two pieces glue them into one code: `-`, `/` or `.`
-/// without spaces (`WH-1000XM5`), or a slash with spaces (`DVP-NC800H / S`).
+/// without spaces (`WH-1000XM5`), a slash with spaces (`DVP-NC800H / S`), or a dot after a
+/// space (`9S00 .006`, as tokenised text writes `9S00.006`).
 fn glued(gap: &str) -> bool {
     gap.trim() == "/"
+        || gap.trim_start_matches(' ') == "."
         || (!gap.contains(char::is_whitespace) && gap.chars().all(|c| "-/.".contains(c)))
 }
 
@@ -175,6 +173,16 @@ pub(crate) fn rivals(a: &str, b: &str) -> bool {
     !compatible(a, b) && longest - a.len().min(b.len()) <= limit && edit_distance(a, b) <= limit
 }
 
+/// Whether one of two codes is the other, strong, with a tier word or `kit` after it
+/// (`pla401v3` / `pla401v3kit`, `ef4116` / `ef4116pro`): another model of the same line.
+pub(crate) fn extended_model(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.strip_prefix(short).is_some_and(|suffix| {
+        (suffix == "kit" || (suffix.len() >= 3 && lexicon::TIERS.contains(&suffix)))
+            && is_strong(short)
+    })
+}
+
 /// Levenshtein distance of two ASCII codes.
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -230,6 +238,20 @@ mod tests {
             "a store number and a part number"
         );
         assert!(!rivals("89334m", "sj0979a"));
+        assert!(extended_model("pla401v3kit", "pla401v3"));
+        assert!(!extended_model("nxu10", "nxu10sil"), "a colour");
+        assert!(!extended_model("qn90c", "qn90cafxza"), "a region");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn a_dot_after_a_space_still_glues_a_code() {
+        assert!(codes("tomtom mount kit 9s00 .006", []).contains(&"9s00006".to_owned()));
+        assert!(codes("sony dvp-nc800h / s dvd player", []).contains(&"dvpnc800hs".to_owned()));
+        assert!(
+            !codes("lg 2.0 cu . ft. microwave", [])
+                .iter()
+                .any(|c| c.contains("cu"))
+        );
     }
 }

@@ -5,7 +5,7 @@
 use crate::er_data;
 
 /// `(benchmark, lowest precision, lowest F1)` on the validation split; see docs/matching.md.
-const FLOORS: [(&str, f64, f64); 2] = [("Walmart-Amazon", 0.93, 0.84), ("Abt-Buy", 0.98, 0.83)];
+const FLOORS: [(&str, f64, f64); 2] = [("Walmart-Amazon", 0.94, 0.85), ("Abt-Buy", 0.98, 0.85)];
 
 #[test]
 fn validation_pairs_keep_their_precision_and_f1_floors() {

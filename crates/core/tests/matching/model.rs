@@ -312,3 +312,50 @@ fn digits_and_unknown_letters_after_a_number_are_no_colour_code() {
     );
     assert_eq!(same_product(&black, &silver), SameProduct::No);
 }
+
+#[test]
+fn rival_codes_in_the_titles_are_two_models_whatever_the_learned_model_says() {
+    let pairs = [
+        (
+            "Sony WH-1000XM4 Wireless Headphones",
+            "Sony WH-1000XM5 Wireless Headphones",
+        ),
+        (
+            "hon 10707rnn 10700 series right pedestal credenza",
+            "hon 10707rcc 10700 series right pedestal credenza",
+        ),
+        (
+            "zyxel pla401v3 homeplug av powerline adapter",
+            "zyxel pla401v3kit homeplug av powerline adapter",
+        ),
+    ];
+    for (a, b) in pairs {
+        let (x, y) = (
+            ProductFeatures::new(&key(a, None, None)),
+            ProductFeatures::new(&key(b, None, None)),
+        );
+        assert!(x.pair_features(&y).is_none(), "{a} / {b}: a hard rule");
+        assert_eq!(x.same_as(&y), SameProduct::No, "{a} / {b}");
+    }
+}
+
+#[test]
+fn a_code_written_apart_at_another_store_is_the_same_code() {
+    let pairs = [
+        (
+            "sony dvp-nc800h / s dvd player",
+            "sony silver 1080p upscaling 5-disc dvd player dvpnc800hs",
+        ),
+        (
+            "sennheiser hi-fi wireless headphone rs130",
+            "sennheiser rs 130 wireless headphone",
+        ),
+        (
+            "tomtom gps mount and usb car charger 9n00101",
+            "tomtom gps receiver accessory kit 9n00 .101",
+        ),
+    ];
+    for (a, b) in pairs {
+        assert!(same(&key(a, None, None), &key(b, None, None)), "{a} / {b}");
+    }
+}

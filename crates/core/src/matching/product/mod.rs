@@ -34,21 +34,28 @@
 //!
 //! Steps 1–3 and the hard variant guards (condition, colours, colour codes, measures; accessory
 //! words unless a strong code is shared; conflicting model fields of one numbering scheme with
-//! conflicting codes, see [`super::model`]'s `rivals`) decide on their own. What they leave open is decided by the learned model of [`super::learned`]: the
-//! rules of steps 4–5 become one of its features, next to term, weighted-term and trigram
-//! similarities and the soft variant differences (pack, tiers, generations, model tokens…).
+//! conflicting codes, see [`super::model`]'s `rivals`) decide on their own (`rules.rs`). What
+//! they leave open is decided by the learned model of [`super::learned`]: the rules of steps
+//! 4–5 become one of its features, next to term, weighted-term and trigram similarities and
+//! the soft variant differences (pack, tiers, generations, model tokens…; see `pair.rs`).
 //!
 //! Missing a match only narrows the comparables of a market average; merging two variants
 //! corrupts it, so every rule errs towards `No`.
 
 use serde::Serialize;
 
+mod pair;
+mod rules;
+
 use super::brands;
 pub use super::gtin::{normalize_gtin, valid_gtin};
+use super::keys;
 use super::learned::{self, FEATURES, Idf};
-use super::model::{self, Codes};
+use super::model;
 use super::text::{self, TermKind};
-use super::variants::{Variants, models_compatible};
+use super::variants::Variants;
+use pair::trigrams;
+use rules::Rules;
 
 /// Smallest overlap coefficient of two titles that share an identifier model token.
 pub const IDENTIFIER_OVERLAP: f64 = 0.6;
@@ -141,6 +148,8 @@ pub struct ProductFeatures {
     variants: Variants,
     /// Strong model codes of the title and the store's model and MPN fields.
     codes: Vec<String>,
+    /// The codes and their stems without a short letter suffix (`keys::stems`).
+    stems: Vec<String>,
     /// Brand keys the title starts with.
     title_brands: Vec<String>,
     /// The first title term after the brand.
@@ -159,6 +168,8 @@ pub struct ProductFeatures {
     identifiers: Vec<String>,
     /// Title and model field as one run of lower-case letters and digits.
     compact: String,
+    /// Code keys of the title and model field.
+    keys: keys::Keys,
     /// Hashed character trigrams of the title's words, sorted.
     grams: Vec<u32>,
 }
@@ -213,7 +224,11 @@ impl ProductFeatures {
         compact.push(' ');
         compact.push_str(model_code.as_deref().unwrap_or_default());
         let grams = trigrams(key.title);
+        let codes = model::codes(key.title, key.model.into_iter().chain(key.mpn));
+        let mut keys = keys::Keys::of(key.title);
+        keys.extend(key.model.map(keys::Keys::of).unwrap_or_default());
         Self {
+            keys,
             grams,
             gtin: key.gtin.and_then(normalize_gtin),
             brand,
@@ -223,7 +238,8 @@ impl ProductFeatures {
             weights,
             terms,
             variants,
-            codes: model::codes(key.title, key.model.into_iter().chain(key.mpn)),
+            stems: keys::stems(&codes),
+            codes,
             title_brands: brands::title_keys(key.title),
             head,
             accessory,
@@ -279,224 +295,9 @@ impl ProductFeatures {
 
     /// The hard rules, then the features of what they leave open.
     fn compare(&self, other: &Self) -> Compared {
-        if let (Some(a), Some(b)) = (&self.gtin, &other.gtin) {
-            return Compared::Decided(if a == b {
-                SameProduct::Gtin
-            } else {
-                SameProduct::No
-            });
-        }
-        let brands = match (&self.brand, &other.brand) {
-            (Some(a), Some(b)) => {
-                if !self.same_maker(a, other, b) {
-                    return Compared::Decided(SameProduct::No);
-                }
-                if let (Some(x), Some(y)) = (&self.mpn, &other.mpn) {
-                    if x == y {
-                        return Compared::Decided(SameProduct::BrandMpn);
-                    }
-                    if !models_compatible(x, y) {
-                        return Compared::Decided(SameProduct::No);
-                    }
-                }
-                Some(a == b)
-            }
-            _ => None,
-        };
-        let codes = model::relate(&self.codes, &other.codes);
-        if self.accessory != other.accessory && !self.same_accessory(other, codes) {
-            return Compared::Decided(SameProduct::No);
-        }
-        let shared_code = codes == Codes::Shared;
-        if self.variants.hard_conflict(&other.variants, shared_code) {
-            return Compared::Decided(SameProduct::No);
-        }
-        let soft = self.variants.soft_conflicts(&other.variants, true);
-        // Sharing a strong model code, other model tokens and tiers are not compared: stores
-        // add their own part numbers and SKUs.
-        let soft_any = if shared_code {
-            soft[0] || soft[2] || soft[3] || soft[6] || soft[7]
-        } else {
-            soft.iter().any(|c| *c)
-        };
-        let models = match (&self.model, &other.model) {
-            (Some(a), Some(b)) => Some(models_compatible(a, b)),
-            _ => None,
-        };
-        // Two stores' model fields of one scheme that differ while each side has a model code
-        // the other lacks (`QN65QN90C` / `QN65QN85C`) name two models; fields of different
-        // schemes (a store's item number, the maker's part number) are left to the model.
-        if models == Some(false) && codes == Codes::Conflict && self.rival_models(other) {
-            return Compared::Decided(SameProduct::No);
-        }
-        let m = self.merge(other);
-        let other_line = self.other_line(other);
-        let rules_yes = models != Some(false)
-            && !soft_any
-            && ((shared_code && m.shared >= CODE_MIN_SHARED)
-                || (!other_line && self.titles_similar(other, m.shared)));
-        let unmatched = |x: &Self, y: &Self| {
-            (x.identifiers.iter())
-                .filter(|a| !y.identifiers.iter().any(|b| models_compatible(a, b)))
-                .count()
-        };
-        let (ua, ub) = (unmatched(self, other), unmatched(other, self));
-        let shared_identifier = ua < self.identifiers.len();
-        let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
-        // A store's model field, even a short or all-digit one (`7653`), in the other's title;
-        // a product-line name (`AirPods 4`) is no model number.
-        let model_in = |x: &Self, y: &Self| {
-            usize::from(
-                x.model
-                    .as_deref()
-                    .filter(|_| x.model_is_code)
-                    .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
-            )
-        };
-        let (la, lb) = (self.terms.len(), other.terms.len());
-        let union = (la + lb - m.shared).max(1) as f32;
-        let wunion = (self.weight + other.weight - m.weight).max(1e-3);
-        let wmin = self.weight.min(other.weight).max(1e-3);
-        let (wa, wb) = (self.weight - m.weight, other.weight - m.weight);
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
-        let grams = sorted_shared(&self.grams, &other.grams) as f32;
-        let (ga, gb) = (self.grams.len() as f32, other.grams.len() as f32);
-        Compared::Open([
-            flag(rules_yes),
-            flag(shared_code),
-            flag(codes == Codes::Conflict),
-            flag(models.is_some()),
-            flag(models == Some(true)),
-            flag(brands.is_some()),
-            flag(brands == Some(true)),
-            m.shared as f32 / union,
-            m.shared as f32 / la.min(lb).max(1) as f32,
-            m.weight / wunion,
-            m.weight / wmin,
-            m.shared as f32,
-            la.min(lb) as f32,
-            la.max(lb) as f32,
-            flag(shared_identifier),
-            ua.min(ub) as f32,
-            ua.max(ub) as f32,
-            m.shared_digits as f32,
-            m.unshared_digits[0].min(m.unshared_digits[1]) as f32,
-            m.unshared_digits[0].max(m.unshared_digits[1]) as f32,
-            flag(other_line),
-            flag(self.head.is_some() && self.head == other.head),
-            flag(self.anchored(other)),
-            m.max_unshared,
-            wa.min(wb),
-            wa.max(wb),
-            flag(code_in(self, other) || code_in(other, self)),
-            flag(soft_any),
-            flag(soft[0]),
-            flag(soft[1]),
-            flag(soft[2]),
-            flag(soft[3]),
-            flag(soft[4]),
-            flag(soft[5]),
-            flag(soft[6]),
-            flag(soft[7]),
-            grams / (ga + gb - grams).max(1.0),
-            grams / ga.min(gb).max(1.0),
-            (model_in(self, other) + model_in(other, self)) as f32,
-        ])
-    }
-
-    /// An accessory is not its product, unless both stores give the same model number, or both
-    /// titles share a model code that is not the code of what the accessory is made for (the
-    /// other title names the same accessory without its accessory word: `Toughskin Case for iPod
-    /// nano NN4TSBLK` / `Toughskin NN4-TS-BLK`; not `Ear Pads for WH-1000XM5` / `WH-1000XM5`).
-    fn same_accessory(&self, other: &Self, codes: Codes) -> bool {
-        let (accessory, product) = if self.accessory {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        let own_code = || {
-            (accessory.codes.iter())
-                .filter(|c| product.codes.iter().any(|d| model::compatible(c, d)))
-                .any(|c| !accessory.made_for.iter().any(|f| model::compatible(c, f)))
-        };
-        self.same_model_field(other) || (codes == Codes::Shared && own_code())
-    }
-
-    /// Whether both stores give a model number and they name the same model.
-    fn same_model_field(&self, other: &Self) -> bool {
-        match (&self.model, &other.model) {
-            (Some(a), Some(b)) => a.len() >= 4 && models_compatible(a, b),
-            _ => false,
-        }
-    }
-
-    /// Whether the two store model fields are [`model::rivals`].
-    fn rival_models(&self, other: &Self) -> bool {
-        match (&self.model, &other.model) {
-            (Some(a), Some(b)) => model::rivals(a, b),
-            _ => false,
-        }
-    }
-
-    /// Shared terms, their weight and what is left on each side, in one pass.
-    fn merge(&self, other: &Self) -> Merge {
-        let mut m = Merge::default();
-        let (mut i, mut j) = (0, 0);
-        loop {
-            match (self.terms.get(i), other.terms.get(j)) {
-                (Some(a), Some(b)) => match a.cmp(b) {
-                    std::cmp::Ordering::Less => {
-                        m.unshared(0, a, self.weights[i]);
-                        i += 1;
-                    }
-                    std::cmp::Ordering::Greater => {
-                        m.unshared(1, b, other.weights[j]);
-                        j += 1;
-                    }
-                    std::cmp::Ordering::Equal => {
-                        m.shared += 1;
-                        m.weight += self.weights[i];
-                        m.shared_digits += usize::from(text::has_digit(a));
-                        i += 1;
-                        j += 1;
-                    }
-                },
-                (Some(a), None) => {
-                    m.unshared(0, a, self.weights[i]);
-                    i += 1;
-                }
-                (None, Some(b)) => {
-                    m.unshared(1, b, other.weights[j]);
-                    j += 1;
-                }
-                (None, None) => return m,
-            }
-        }
-    }
-
-    fn anchored(&self, other: &Self) -> bool {
-        self.variants
-            .anchors()
-            .any(|a| other.variants.anchors().any(|b| a == b))
-    }
-
-    /// Whether brand keys `a` (of this listing) and `b` (of `other`) can name the same maker,
-    /// also when one store's brand field is the other's distributor but the title names it.
-    fn same_maker(&self, a: &str, other: &Self, b: &str) -> bool {
-        brands::compatible(a, b)
-            || other.title_brands.iter().any(|k| brands::compatible(a, k))
-            || self.title_brands.iter().any(|k| brands::compatible(k, b))
-    }
-
-    /// The first words after the brand differ and neither title has the other's.
-    fn other_line(&self, other: &Self) -> bool {
-        match (&self.head, &other.head) {
-            (Some(a), Some(b)) => {
-                a != b
-                    && other.terms.binary_search(a).is_err()
-                    && self.terms.binary_search(b).is_err()
-            }
-            _ => false,
+        match self.hard_rules(other) {
+            Rules::Decided(verdict) => Compared::Decided(verdict),
+            Rules::Open(open) => Compared::Open(self.features(other, &open)),
         }
     }
 
@@ -526,44 +327,6 @@ impl ProductFeatures {
         }
         n
     }
-
-    fn titles_similar(&self, other: &Self, shared: usize) -> bool {
-        let smaller = self.terms.len().min(other.terms.len());
-        if smaller == 0 {
-            return false;
-        }
-        let overlap = shared as f64 / smaller as f64;
-        let identifier = (self.identifiers.iter())
-            .any(|a| other.identifiers.iter().any(|b| models_compatible(a, b)));
-        let anchored = || self.anchored(other);
-        let identical = shared == self.terms.len() && shared == other.terms.len();
-        (identifier && overlap >= IDENTIFIER_OVERLAP)
-            || (identical && shared >= IDENTICAL_MIN_TERMS)
-            || (shared >= TITLE_MIN_SHARED
-                && overlap >= TITLE_OVERLAP
-                && (self.title_similarity(other) >= TITLE_JACCARD || anchored()))
-    }
-}
-
-/// Hashed character trigrams of the words of a title (each word padded with spaces), sorted
-/// and deduplicated: similarity that survives spellings the term rules do not know.
-fn trigrams(title: &str) -> Vec<u32> {
-    let mut out = Vec::with_capacity(title.len() + 8);
-    for word in title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let bytes: Vec<u8> = std::iter::once(b' ')
-            .chain(word.bytes().map(|b| b.to_ascii_lowercase()))
-            .chain(std::iter::once(b' '))
-            .collect();
-        for w in bytes.windows(3) {
-            out.push(u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]));
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// A model field written as a code rather than a name: one word (`CENTURION534BK`,
@@ -576,44 +339,10 @@ fn code_like(raw: &str) -> bool {
             .all(|letters| letters.len() <= 4)
 }
 
-/// How many items two sorted lists share.
-fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.cmp(y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
 /// What the hard rules leave: a decision, or the features of an open pair.
 enum Compared {
     Decided(SameProduct),
     Open([f32; FEATURES]),
-}
-
-/// Term overlap of two listings.
-#[derive(Default)]
-struct Merge {
-    shared: usize,
-    weight: f32,
-    shared_digits: usize,
-    unshared_digits: [usize; 2],
-    max_unshared: f32,
-}
-
-impl Merge {
-    fn unshared(&mut self, side: usize, term: &str, weight: f32) {
-        self.unshared_digits[side] += usize::from(text::has_digit(term));
-        self.max_unshared = self.max_unshared.max(weight);
-    }
 }
 
 /// The first term of a title that is not the brand, a stop word or a condition word.

@@ -1,0 +1,194 @@
+//! The similarity features of a pair the hard rules leave open, which the learned model of
+//! [`crate::matching::learned`] reads (names in `FEATURE_NAMES`, in this order): the old
+//! rules' decision, model-code, brand and model-field agreement, term, weighted-term and
+//! character-trigram similarities, identifiers and digit terms, and the soft variant
+//! differences.
+
+use super::ProductFeatures;
+use super::rules::Open;
+use crate::matching::keys;
+use crate::matching::learned::FEATURES;
+use crate::matching::model::Codes;
+use crate::matching::text;
+use crate::matching::variants::models_compatible;
+
+impl ProductFeatures {
+    /// The features of a pair left open by the hard rules, which found out `open`.
+    pub(super) fn features(&self, other: &Self, open: &Open) -> [f32; FEATURES] {
+        let Open {
+            brands,
+            codes,
+            models,
+            soft,
+            soft_any,
+        } = *open;
+        let shared_code = codes == Codes::Shared;
+        let m = self.merge(other);
+        let other_line = self.other_line(other);
+        let rules_yes = self.rules_accept(other, open, m.shared, other_line);
+        let unmatched = |x: &Self, y: &Self| {
+            (x.identifiers.iter())
+                .filter(|a| !y.identifiers.iter().any(|b| models_compatible(a, b)))
+                .count()
+        };
+        let (ua, ub) = (unmatched(self, other), unmatched(other, self));
+        let shared_identifier = ua < self.identifiers.len();
+        let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
+        // A store's model field, even a short or all-digit one (`7653`), in the other's title;
+        // a product-line name (`AirPods 4`) is no model number.
+        let model_in = |x: &Self, y: &Self| {
+            usize::from(
+                x.model
+                    .as_deref()
+                    .filter(|_| x.model_is_code)
+                    .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
+            )
+        };
+        let (la, lb) = (self.terms.len(), other.terms.len());
+        let union = (la + lb - m.shared).max(1) as f32;
+        let wunion = (self.weight + other.weight - m.weight).max(1e-3);
+        let wmin = self.weight.min(other.weight).max(1e-3);
+        let (wa, wb) = (self.weight - m.weight, other.weight - m.weight);
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let grams = sorted_shared(&self.grams, &other.grams) as f32;
+        let (ga, gb) = (self.grams.len() as f32, other.grams.len() as f32);
+        [
+            flag(rules_yes),
+            flag(shared_code),
+            flag(codes == Codes::Conflict),
+            flag(models.is_some()),
+            flag(models == Some(true)),
+            flag(brands.is_some()),
+            flag(brands == Some(true)),
+            m.shared as f32 / union,
+            m.shared as f32 / la.min(lb).max(1) as f32,
+            m.weight / wunion,
+            m.weight / wmin,
+            m.shared as f32,
+            la.min(lb) as f32,
+            la.max(lb) as f32,
+            flag(shared_identifier),
+            ua.min(ub) as f32,
+            ua.max(ub) as f32,
+            m.shared_digits as f32,
+            m.unshared_digits[0].min(m.unshared_digits[1]) as f32,
+            m.unshared_digits[0].max(m.unshared_digits[1]) as f32,
+            flag(other_line),
+            flag(self.head.is_some() && self.head == other.head),
+            flag(self.anchored(other)),
+            m.max_unshared,
+            wa.min(wb),
+            wa.max(wb),
+            flag(code_in(self, other) || code_in(other, self)),
+            flag(soft_any),
+            flag(soft[0]),
+            flag(soft[1]),
+            flag(soft[2]),
+            flag(soft[3]),
+            flag(soft[4]),
+            flag(soft[5]),
+            flag(soft[6]),
+            flag(soft[7]),
+            grams / (ga + gb - grams).max(1.0),
+            grams / ga.min(gb).max(1.0),
+            (model_in(self, other) + model_in(other, self)) as f32,
+            self.keys.longest_shared(&other.keys) as f32,
+            keys::longest_in(&self.stems, &other.compact, &other.codes).max(keys::longest_in(
+                &other.stems,
+                &self.compact,
+                &self.codes,
+            )) as f32,
+        ]
+    }
+
+    /// Shared terms, their weight and what is left on each side, in one pass.
+    fn merge(&self, other: &Self) -> Merge {
+        let mut m = Merge::default();
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (self.terms.get(i), other.terms.get(j)) {
+                (Some(a), Some(b)) => match a.cmp(b) {
+                    std::cmp::Ordering::Less => {
+                        m.unshared(0, a, self.weights[i]);
+                        i += 1;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        m.unshared(1, b, other.weights[j]);
+                        j += 1;
+                    }
+                    std::cmp::Ordering::Equal => {
+                        m.shared += 1;
+                        m.weight += self.weights[i];
+                        m.shared_digits += usize::from(text::has_digit(a));
+                        i += 1;
+                        j += 1;
+                    }
+                },
+                (Some(a), None) => {
+                    m.unshared(0, a, self.weights[i]);
+                    i += 1;
+                }
+                (None, Some(b)) => {
+                    m.unshared(1, b, other.weights[j]);
+                    j += 1;
+                }
+                (None, None) => return m,
+            }
+        }
+    }
+}
+
+/// Hashed character trigrams of the words of a title (each word padded with spaces), sorted
+/// and deduplicated: similarity that survives spellings the term rules do not know.
+pub(super) fn trigrams(title: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(title.len() + 8);
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let bytes: Vec<u8> = std::iter::once(b' ')
+            .chain(word.bytes().map(|b| b.to_ascii_lowercase()))
+            .chain(std::iter::once(b' '))
+            .collect();
+        for w in bytes.windows(3) {
+            out.push(u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How many items two sorted lists share.
+fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Term overlap of two listings.
+#[derive(Default)]
+struct Merge {
+    shared: usize,
+    weight: f32,
+    shared_digits: usize,
+    unshared_digits: [usize; 2],
+    max_unshared: f32,
+}
+
+impl Merge {
+    fn unshared(&mut self, side: usize, term: &str, weight: f32) {
+        self.unshared_digits[side] += usize::from(text::has_digit(term));
+        self.max_unshared = self.max_unshared.max(weight);
+    }
+}
