@@ -96,11 +96,22 @@ impl Running {
         lease: chrono::Duration,
         grace: Duration,
     ) -> Self {
+        Self::with_reserved(queue, concurrency, 0, handler, lease, grace)
+    }
+
+    fn with_reserved(
+        queue: &JobQueue,
+        concurrency: usize,
+        reserved: usize,
+        handler: JobHandler,
+        lease: chrono::Duration,
+        grace: Duration,
+    ) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
         let options = WorkerOptions {
             name: format!("test-worker-{}", Uuid::new_v4().simple()),
             concurrency,
-            reserved: 0,
+            reserved,
             lease,
             poll_interval: POLL,
             grace,
@@ -482,6 +493,72 @@ async fn draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones(store
     assert_eq!(status(&store, later).await.status, JobStatus::Queued);
 }
 
+/// A user's new goal starts at once in a reserved slot while every other slot is held by a
+/// burst (one user's jobs that do not finish); another job of the bursting user does not take
+/// the reserved slot.
+async fn a_lone_users_interactive_job_starts_while_a_burst_holds_every_slot(store: Store) {
+    let queue = JobQueue::new(store.clone());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let user = |email: &str| {
+        let store = store.clone();
+        let email = email.to_owned();
+        async move {
+            store
+                .create_user(deals_store::repo::users::NewUser {
+                    email: deals_core::Email::parse(&email).unwrap(),
+                    name: None,
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+                    role: deals_core::Role::User,
+                })
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let (bursting, other) = (
+        user("burst@example.com").await,
+        user("new@example.com").await,
+    );
+    let interactive = |owner: Uuid| {
+        let mut new = Jobs::new_job(
+            JobKind::SearchDeals,
+            Some(owner),
+            None,
+            serde_json::json!({}),
+        );
+        new.priority = deals_store::repo::jobs::priority::INTERACTIVE;
+        new
+    };
+    // The burst is queued before the worker starts (its first job alone would have been a
+    // lone user's job at that moment).
+    let mut burst = Vec::new();
+    for _ in 0..4 {
+        burst.push(store.enqueue_job(interactive(bursting)).await.unwrap().0.id);
+    }
+    let worker = Running::with_reserved(
+        &queue,
+        2,
+        1,
+        handler(&store, 0, &tx, hang()),
+        chrono::Duration::seconds(30),
+        Duration::from_millis(100),
+    );
+    // The two general slots take two of the burst's jobs and hold them.
+    let held: HashSet<Uuid> = starts(&mut rx, 2).await.iter().map(|s| s.0).collect();
+    assert!(held.iter().all(|id| burst.contains(id)));
+    // Nothing else starts: the burst's other jobs may not take the reserved slot.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.recv())
+            .await
+            .is_err()
+    );
+    let (theirs, _) = store.enqueue_job(interactive(other)).await.unwrap();
+    queue.wake_for(theirs.priority);
+    let started = starts(&mut rx, 1).await;
+    assert_eq!(started[0].0, theirs.id);
+    worker.shutdown().await;
+}
+
 macro_rules! on_backend {
     ($module:ident, $backend:expr, $($scenario:ident),* $(,)?) => {
         mod $module {
@@ -515,6 +592,7 @@ on_both_backends!(
     a_panicking_handler_fails_its_job_and_the_worker_goes_on,
     an_enqueued_job_starts_at_once_in_an_idle_worker,
     draining_runs_due_jobs_and_what_they_enqueue_but_not_delayed_ones,
+    a_lone_users_interactive_job_starts_while_a_burst_holds_every_slot,
 );
 
 // SQLite has no LISTEN connection to lose.

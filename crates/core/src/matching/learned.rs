@@ -108,17 +108,32 @@ const VARIANT_DIFFERS: usize = 27;
 
 /// The log-odds of `trees` for `x`.
 pub(crate) fn margin_of(trees: &[Tree], base: f32, x: &[f32; FEATURES]) -> f32 {
-    let mut sum = base;
-    for t in trees {
-        let mut i = 0usize;
-        for _ in 0..DEPTH {
-            let f = t.feature[i] as usize;
-            let right = usize::from(x[f] > t.threshold[i]);
-            i = 2 * i + 1 + right;
-        }
-        sum += t.leaf[i - NODES];
+    let padded = pad(x);
+    trees.iter().fold(base, |sum, t| sum + t.value(&padded))
+}
+
+/// The features in a copy every `u8` index is in bounds of.
+fn pad(x: &[f32; FEATURES]) -> [f32; 256] {
+    let mut padded = [0f32; 256];
+    padded[..FEATURES].copy_from_slice(x);
+    padded
+}
+
+impl Tree {
+    /// The leaf `x` reaches. Each level's node index is in bounds of its level by construction
+    /// (levels hold nodes 0, 1–2, 3–6, 7–14; leaves follow), which the `min`s tell the compiler:
+    /// the walk has no bounds checks and no branches on the tree's shape.
+    #[inline]
+    fn value(&self, x: &[f32; 256]) -> f32 {
+        const { assert!(DEPTH == 4, "the walk is written out for four levels") };
+        let step =
+            |n: usize| 2 * n + 1 + usize::from(x[usize::from(self.feature[n])] > self.threshold[n]);
+        let i = step(0);
+        let i = step(i.min(2));
+        let i = step(i.min(6));
+        let i = step(i.min(14));
+        self.leaf[(i - NODES).min(LEAVES - 1)]
     }
-    sum
 }
 
 /// Inverse document frequencies of title terms.

@@ -7,7 +7,9 @@ use chrono::Duration;
 use deals_core::{GoalCriteria, Pagination, Priority};
 use deals_store::entity::job;
 use deals_store::repo::goals::{NewGoal, insert_goal_in};
-use deals_store::repo::jobs::{JobKind, JobStatus, NewJob, finish_job_in, insert_job_in, priority};
+use deals_store::repo::jobs::{
+    JobKind, JobStatus, Lane, NewJob, finish_job_in, insert_job_in, priority,
+};
 use deals_store::testing::{Backend, TestDb};
 use deals_store::{Scope, Store, StoreError, now};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -250,6 +252,46 @@ async fn jobs_story(store: &Store) {
         );
     }
 
+    // The reserved slots' lane takes only an interactive job whose owner has nothing else
+    // waiting: another user's new goal, not one of a burst (not even its first), nor upkeep.
+    let mut burst = Vec::new();
+    for _ in 0..3 {
+        burst.push(store.enqueue_job(interactive(bursting)).await.unwrap().0.id);
+    }
+    let (theirs, _) = store.enqueue_job(interactive(other)).await.unwrap();
+    let (upkeep, _) = store
+        .enqueue_job(new_job(JobKind::CheckPrices, None, 3))
+        .await
+        .unwrap();
+    let lane = store
+        .claim_due_jobs_in("w4", lease, 5, Lane::Interactive)
+        .await
+        .unwrap();
+    assert_eq!(lane.iter().map(|j| j.id).collect::<Vec<_>>(), [theirs.id]);
+    assert!(
+        store
+            .claim_due_jobs_in("w4", lease, 5, Lane::Interactive)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rest: HashSet<Uuid> = claim(store, "w4", lease, 10).await.into_iter().collect();
+    assert_eq!(
+        rest,
+        burst
+            .iter()
+            .copied()
+            .chain([upkeep.id])
+            .collect::<HashSet<_>>()
+    );
+    for id in rest.into_iter().chain([theirs.id]) {
+        assert!(
+            finish_job_in(store.conn(), id, "w4", serde_json::json!({}))
+                .await
+                .unwrap()
+        );
+    }
+
     // Four workers claiming at once share 40 due jobs without running one twice.
     for _ in 0..40 {
         store
@@ -316,7 +358,7 @@ async fn jobs_story(store: &Store) {
     assert_eq!(count(JobKind::SearchDeals, JobStatus::Succeeded), 2);
     assert_eq!(count(JobKind::Retention, JobStatus::Succeeded), 40);
     assert_eq!(count(JobKind::AnalyzeDeal, JobStatus::Retrying), 1);
-    assert_eq!(stats.finished_in_window, 50);
+    assert_eq!(stats.finished_in_window, 55);
     assert!(stats.mean_run_ms.is_some());
     assert!(stats.recent_failures.iter().any(|j| j.id == d.id));
     let page = store
@@ -333,7 +375,7 @@ async fn jobs_story(store: &Store) {
             .delete_finished_jobs(now() + Duration::seconds(1))
             .await
             .unwrap(),
-        51
+        56
     );
 
     // A row of a kind this version does not know is an error, never a default: reading it
