@@ -313,19 +313,7 @@ impl ProductFeatures {
     }
 
     fn shared_terms(&self, other: &Self) -> usize {
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while let (Some(a), Some(b)) = (self.terms.get(i), other.terms.get(j)) {
-            match a.cmp(b) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n
+        pair::sorted_shared(&self.terms, &other.terms)
     }
 }
 

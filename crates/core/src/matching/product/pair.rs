@@ -160,7 +160,7 @@ pub(super) fn trigrams(title: &str) -> Vec<u32> {
 }
 
 /// How many items two sorted lists share.
-fn sorted_shared(a: &[u32], b: &[u32]) -> usize {
+pub(super) fn sorted_shared<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         match x.cmp(y) {

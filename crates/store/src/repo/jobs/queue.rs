@@ -139,7 +139,7 @@ impl Store {
             .cond_where(due(at).or(abandoned(at)))
             .and_where(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts)))
             .and_where(match lane {
-                Lane::Any => Expr::val(true).into(),
+                Lane::Any => Expr::val(true),
                 Lane::Interactive => Expr::col(job::Column::Priority)
                     .gte(priority::INTERACTIVE)
                     .and(Expr::cust(LONE_OWNER)),
