@@ -75,7 +75,7 @@ impl PriorityGate {
         self.limiter.until_ready().await;
     }
 
-    /// Calls waiting (for tests and metrics).
+    /// Calls waiting for their turn.
     pub fn waiting(&self) -> usize {
         lock(&self.queue).len()
     }

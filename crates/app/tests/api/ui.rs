@@ -241,14 +241,7 @@ async fn admin_pages_are_for_administrators_only() {
         "/admin/runs",
         "/admin/links",
     ] {
-        let res = http
-            .get(app.url(path))
-            .header("cookie", format!("deals_session={cookie}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "{path}");
-        let html = res.text().await.unwrap();
+        let html = page(&app, &http, &cookie, path).await;
         assert_eq!(html.matches("<h1>").count(), 1, "{path}");
     }
     let users = get("/admin/users").await.unwrap().text().await.unwrap();

@@ -161,19 +161,10 @@ fn hashed(key: &str) -> u64 {
 
 /// The length of the longest hashed key two sorted lists share, or 0.
 fn longest_common(a: &[u64], b: &[u64]) -> usize {
-    let (mut i, mut j, mut longest) = (0, 0, 0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.cmp(y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                longest = longest.max((x & 0xff) as usize);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    longest
+    super::text::shared_sorted(a, b)
+        .map(|x| (x & 0xff) as usize)
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -316,3 +316,22 @@ static PHRASES: LazyLock<Vec<(Vec<String>, String)>> = LazyLock::new(|| {
         .map(|(words, canonical)| (words.iter().map(|w| term(w)).collect(), term(canonical)))
         .collect()
 });
+
+/// The items two sorted lists share, in order (a merge of the two).
+pub(crate) fn shared_sorted<'a, T: Ord>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = &'a T> {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    return Some(x);
+                }
+            }
+        }
+        None
+    })
+}

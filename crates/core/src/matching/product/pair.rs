@@ -161,19 +161,7 @@ pub(super) fn trigrams(title: &str) -> Vec<u32> {
 
 /// How many items two sorted lists share.
 pub(super) fn sorted_shared<T: Ord>(a: &[T], b: &[T]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.cmp(y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
+    crate::matching::text::shared_sorted(a, b).count()
 }
 
 /// Term overlap of two listings.
