@@ -108,6 +108,16 @@ impl Drop for Proxy {
     }
 }
 
+/// The base URL in the "serving on http://…" start-up line, once it is logged.
+fn served_address(log: &str) -> Option<String> {
+    let at = log.find("serving on http://")? + "serving on http://".len();
+    let addr: String = log[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    addr.contains(':').then(|| format!("http://{addr}"))
+}
+
 /// The socket address of a `scheme://[user@]host:port/...` URL.
 async fn upstream_of(url: &str) -> SocketAddr {
     let rest = url.split_once("://").unwrap().1;
@@ -150,16 +160,14 @@ impl Server {
         let schema = db.settings.schema.clone().unwrap();
         let sep = if database_url.contains('?') { '&' } else { '?' };
         let database_url = format!("{database_url}{sep}options=-c%20search_path%3D{schema}");
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_deals"))
             .arg("serve")
             .env("DEALS_DATA_DIR", dir.path())
-            .env("DEALS_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            // Port 0: the real port is read from the start-up line (a port picked in advance
+            // can be taken meanwhile by an outgoing connection of another test).
+            .env("DEALS_SERVER__LISTEN", "127.0.0.1:0")
             .env("DEALS_DATABASE__URL", &database_url)
             .env("DEALS_REDIS__URL", redis)
             .env(
@@ -183,9 +191,9 @@ impl Server {
             .kill_on_drop(true)
             .spawn()
             .expect("the deals binary starts");
-        let server = Self {
+        let mut server = Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: String::new(),
             client: Client::builder()
                 .timeout(Duration::from_secs(40))
                 .build()
@@ -195,7 +203,13 @@ impl Server {
         };
         let started = Instant::now();
         loop {
-            if let Ok(res) = server.client.get(server.url("/ready")).send().await
+            if server.base.is_empty()
+                && let Some(base) = served_address(&server.log())
+            {
+                server.base = base;
+            }
+            if !server.base.is_empty()
+                && let Ok(res) = server.client.get(server.url("/ready")).send().await
                 && res.status() == StatusCode::OK
             {
                 break;

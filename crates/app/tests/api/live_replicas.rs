@@ -4,34 +4,26 @@
 //! missed, once. Runs with `DEALS_TEST_BACKEND=postgres`.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use deals_store::testing::{Backend, postgres_url, redis_url};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use crate::process::serve;
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `deals serve --role <role>`; returns the process and its base URL.
-fn spawn(role: &str, db_url: &str, redis: &str, prefix: &str) -> (Child, String) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_deals"))
-        .args(["serve", "--role", role])
-        .env("DEALS_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+/// `deals serve --role <role>` on `db_url`, keys under `prefix`.
+fn command(role: &str, db_url: &str, redis: &str, prefix: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_deals"));
+    cmd.args(["serve", "--role", role])
         .env("DEALS_DATABASE__URL", db_url)
         .env("DEALS_DATABASE__POOL_SIZE", "4")
         .env("DEALS_REDIS__URL", redis)
@@ -39,27 +31,8 @@ fn spawn(role: &str, db_url: &str, redis: &str, prefix: &str) -> (Child, String)
         .env("DEALS_SEED__DEMO_ON_EMPTY", "false")
         .env("DEALS_SIM__CHAOS", "false")
         .env("DEALS_JOBS__POLL_INTERVAL_MS", "200")
-        .env("DEALS_LOG__LEVEL", "warn")
-        .env_remove("DEALS_TEST_BACKEND")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("deals binary starts");
-    (child, format!("http://127.0.0.1:{port}"))
-}
-
-async fn ready(base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/health")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{base} did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        .env_remove("DEALS_TEST_BACKEND");
+    cmd
 }
 
 async fn connect(base: &str, token: &str, query: &str) -> Socket {
@@ -151,11 +124,15 @@ async fn a_worker_alert_reaches_a_client_on_another_replica_once_and_resume_fill
         None => panic!("DEALS_TEST_DATABASE_URL has no database name"),
     };
     let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
-    let (_a, a) = spawn("api", &db_url, &redis, &prefix);
-    ready(&a).await;
-    let (_b, b) = spawn("api", &db_url, &redis, &prefix);
-    ready(&b).await;
-    let (_worker, _) = spawn("worker", &db_url, &redis, &prefix);
+    let served_a = serve(command("api", &db_url, &redis, &prefix)).await;
+    let served_b = serve(command("api", &db_url, &redis, &prefix)).await;
+    let (a, b) = (served_a.base.clone(), served_b.base.clone());
+    let _worker = command("worker", &db_url, &redis, &prefix)
+        .env("DEALS_LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("deals binary starts");
     let http = reqwest::Client::new();
     let reg: Value = http
         .post(format!("{a}/api/v1/auth/register"))

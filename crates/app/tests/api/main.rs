@@ -21,6 +21,7 @@ mod links;
 mod live_replicas;
 mod llm;
 mod monitoring;
+mod process;
 mod read_replica;
 mod redis_cluster;
 mod relevance;

@@ -1,63 +1,25 @@
 //! Two `deals serve --role api` processes on one PostgreSQL database and one Redis share data
 //! and rate limits. Runs with `DEALS_TEST_BACKEND=postgres` (CI's second pass).
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use deals_store::testing::{Backend, postgres_url, redis_url};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
-struct Replica {
-    base: String,
-    _child: Child,
-}
+use crate::process::{Served, serve};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(db_url: &str, redis: &str, prefix: &str) -> Replica {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_deals"))
-        .args(["serve", "--role", "api"])
-        .env("DEALS_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+/// `deals serve --role api` on `db_url`, keys under `prefix`.
+async fn start(db_url: &str, redis: &str, prefix: &str) -> Served {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_deals"));
+    cmd.args(["serve", "--role", "api"])
         .env("DEALS_DATABASE__URL", db_url)
         .env("DEALS_DATABASE__POOL_SIZE", "4")
         .env("DEALS_REDIS__URL", redis)
         .env("DEALS_REDIS__KEY_PREFIX", prefix)
         .env("DEALS_SEED__DEMO_ON_EMPTY", "false")
         .env("DEALS_RATE_LIMIT__ANONYMOUS_PER_MINUTE", "6")
-        .env("DEALS_LOG__LEVEL", "warn")
-        .env_remove("DEALS_TEST_BACKEND")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("deals binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/health")).send().await
-            && r.status() == 200
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replica on {port} did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Replica {
-        base,
-        _child: child,
-    }
+        .env_remove("DEALS_TEST_BACKEND");
+    serve(cmd).await
 }
 
 #[tokio::test]
