@@ -4,8 +4,11 @@
 //! so that time spent waiting for a core while other processes run does not count.
 //!
 //! ```text
-//! cargo run --release -p deals-core --example same_product_cpu
+//! cargo run --release -p deals-core --example same_product_cpu [comparisons per run]
 //! ```
+//!
+//! With a small count (`… same_product_cpu 20000`) it also serves `valgrind --tool=callgrind`,
+//! whose instruction counts do not depend on what else the machine runs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -13,7 +16,7 @@ use std::hint::black_box;
 
 use deals_core::matching::{ProductFeatures, ProductKey};
 
-/// Comparisons per run.
+/// Comparisons per run, unless the first argument says otherwise.
 const N: u32 = 5_000_000;
 
 /// User plus system CPU time of this thread, in clock ticks (1/100 s).
@@ -37,15 +40,18 @@ fn main() {
         mpn: Some("WH1000XM5/B"),
         ..ProductKey::default()
     };
+    let n: u32 = std::env::args()
+        .nth(1)
+        .map_or(N, |a| a.parse().expect("a count of comparisons"));
     let (fa, fb) = (ProductFeatures::new(&a), ProductFeatures::new(&b));
     for run in 0..3 {
         let wall = std::time::Instant::now();
         let start = cpu_ticks();
-        for _ in 0..N {
+        for _ in 0..n {
             black_box(black_box(&fa).same_as(black_box(&fb)));
         }
-        let cpu_ns = (cpu_ticks() - start) as f64 * 1e7 / f64::from(N);
-        let wall_ns = wall.elapsed().as_nanos() as f64 / f64::from(N);
+        let cpu_ns = (cpu_ticks() - start) as f64 * 1e7 / f64::from(n);
+        let wall_ns = wall.elapsed().as_nanos() as f64 / f64::from(n);
         println!("run {run}: {cpu_ns:.0} ns CPU per pair ({wall_ns:.0} ns wall)");
     }
 }

@@ -127,7 +127,7 @@ pub(crate) fn longest_in(stems: &[String], compact: &str, codes: &[String]) -> u
                 .any(|c| c.len() > s.len() && c.starts_with(s.as_str()) && !stems.contains(c))
         })
         .filter(|s| {
-            compact.match_indices(s.as_str()).any(|(at, _)| {
+            super::text::occurrences(compact, s).any(|at| {
                 !compact[at + s.len()..]
                     .bytes()
                     .next()

@@ -109,7 +109,43 @@ const VARIANT_DIFFERS: usize = 27;
 /// The log-odds of `trees` for `x`.
 pub(crate) fn margin_of(trees: &[Tree], base: f32, x: &[f32; FEATURES]) -> f32 {
     let padded = pad(x);
-    trees.iter().fold(base, |sum, t| sum + t.value(&padded))
+    let mut chunks = trees.chunks_exact(CHUNK);
+    let mut sum = base;
+    for chunk in &mut chunks {
+        let chunk: &[Tree; CHUNK] = chunk.try_into().unwrap_or_else(|_| unreachable!());
+        for v in walk(chunk, &padded) {
+            sum += v;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .fold(sum, |sum, t| sum + walk(&[*t], &padded)[0])
+}
+
+/// Trees walked side by side (4, 6 and 8 measured: 6 was the fastest here).
+const CHUNK: usize = 6;
+
+/// The leaf values `x` reaches in `N` trees, walked level by level: each tree's step depends
+/// on its own previous step only, so the steps of the `N` trees run side by side instead of
+/// one tree's four dependent loads after another's. Each level's node index is in bounds of
+/// its level by construction (levels hold nodes 0, 1–2, 3–6, 7–14; leaves follow), which the
+/// `min`s tell the compiler: the walk has no bounds checks and no branches on the trees' shape.
+#[inline(always)]
+fn walk<const N: usize>(trees: &[Tree; N], x: &[f32; 256]) -> [f32; N] {
+    const { assert!(DEPTH == 4, "the walk is written out for four levels") };
+    let mut node = [0usize; N];
+    for last in [0, 2, 6, 14] {
+        for (n, t) in node.iter_mut().zip(trees) {
+            let i = (*n).min(last);
+            *n = 2 * i + 1 + usize::from(x[usize::from(t.feature[i])] > t.threshold[i]);
+        }
+    }
+    let mut out = [0f32; N];
+    for ((o, n), t) in out.iter_mut().zip(node).zip(trees) {
+        *o = t.leaf[(n - NODES).min(LEAVES - 1)];
+    }
+    out
 }
 
 /// The features in a copy every `u8` index is in bounds of.
@@ -117,23 +153,6 @@ fn pad(x: &[f32; FEATURES]) -> [f32; 256] {
     let mut padded = [0f32; 256];
     padded[..FEATURES].copy_from_slice(x);
     padded
-}
-
-impl Tree {
-    /// The leaf `x` reaches. Each level's node index is in bounds of its level by construction
-    /// (levels hold nodes 0, 1–2, 3–6, 7–14; leaves follow), which the `min`s tell the compiler:
-    /// the walk has no bounds checks and no branches on the tree's shape.
-    #[inline]
-    fn value(&self, x: &[f32; 256]) -> f32 {
-        const { assert!(DEPTH == 4, "the walk is written out for four levels") };
-        let step =
-            |n: usize| 2 * n + 1 + usize::from(x[usize::from(self.feature[n])] > self.threshold[n]);
-        let i = step(0);
-        let i = step(i.min(2));
-        let i = step(i.min(6));
-        let i = step(i.min(14));
-        self.leaf[(i - NODES).min(LEAVES - 1)]
-    }
 }
 
 /// Inverse document frequencies of title terms.
@@ -203,3 +222,49 @@ impl Idf {
 }
 
 static BUILTIN: LazyLock<Idf> = LazyLock::new(|| Idf::parse(include_str!("idf.txt")));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One tree walked node by node, as the trainer reads it.
+    fn reference(trees: &[Tree], base: f32, x: &[f32; FEATURES]) -> f32 {
+        trees.iter().fold(base, |sum, t| {
+            let mut i = 0;
+            while i < NODES {
+                i = 2 * i + 1 + usize::from(x[usize::from(t.feature[i])] > t.threshold[i]);
+            }
+            sum + t.leaf[i - NODES]
+        })
+    }
+
+    #[test]
+    fn the_side_by_side_walk_gives_the_node_by_node_sum_bit_for_bit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..2_000 {
+            let mut x = [0f32; FEATURES];
+            for v in &mut x {
+                // Flags, counts and ratios, like the real features; some exactly at a threshold.
+                *v = match next() % 4 {
+                    0 => (next() % 2) as f32,
+                    1 => (next() % 30) as f32 + 0.5 * (next() % 2) as f32,
+                    2 => (next() % 1000) as f32 / 1000.0,
+                    _ => (next() % 6000) as f32 / 100.0,
+                };
+            }
+            // Every length, so the remainder after the chunks is walked too.
+            let n = round % (TREES.len() + 1);
+            assert_eq!(
+                margin_of(&TREES[..n], BASE, &x).to_bits(),
+                reference(&TREES[..n], BASE, &x).to_bits(),
+                "{n} trees, {x:?}"
+            );
+        }
+    }
+}

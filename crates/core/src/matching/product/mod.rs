@@ -152,17 +152,24 @@ pub struct ProductFeatures {
     stems: Vec<String>,
     /// Brand keys the title starts with.
     title_brands: Vec<String>,
-    /// The first title term after the brand.
-    head: Option<String>,
+    /// The [`term_id`] of the first title term after the brand.
+    head: Option<u64>,
     /// Whether the title is an accessory of a product.
     accessory: bool,
     /// Whether the store's model field is written as a code, not a name ([`code_like`]).
     model_is_code: bool,
     /// Strong model codes of what an accessory says it is made for (`for WH-1000XM5`).
     made_for: Vec<String>,
-    /// The [`Idf`] weight of each term of `terms`.
+    /// The [`term_id`]s of `terms`, sorted: pairs compare integers, not strings.
+    ids: Vec<u64>,
+    /// The [`Idf`] weight of each term of `ids`.
     weights: Vec<f32>,
-    /// The sum of `weights`.
+    /// The place in `terms` of each term of `ids`: shared weights are added up in that order,
+    /// so that a pair's features do not depend on the hash.
+    ranks: Vec<u32>,
+    /// The weights in the order of `terms`.
+    term_weights: Vec<f32>,
+    /// The sum of `weights` (added up in the order of `terms`).
     weight: f32,
     /// Model tokens specific enough to identify a product (title and model field).
     identifiers: Vec<String>,
@@ -210,7 +217,13 @@ impl ProductFeatures {
         }
         terms.sort_unstable();
         terms.dedup();
-        let weights: Vec<f32> = terms.iter().map(|t| idf.weight(t)).collect();
+        let term_weights: Vec<f32> = terms.iter().map(|t| idf.weight(t)).collect();
+        let mut ids: Vec<(u64, f32, u32)> = (terms.iter().zip(&term_weights).zip(0..))
+            .map(|((t, w), rank)| (term_id(t), *w, rank))
+            .collect();
+        ids.sort_unstable_by_key(|(id, _, _)| *id);
+        let ranks = ids.iter().map(|(_, _, rank)| *rank).collect();
+        let (ids, weights) = ids.into_iter().map(|(id, w, _)| (id, w)).unzip();
         let model_code = key.model.map(model::code).filter(|m| !m.is_empty());
         let mut identifiers: Vec<String> = variants.identifiers().map(str::to_owned).collect();
         identifiers.extend(
@@ -234,14 +247,17 @@ impl ProductFeatures {
             brand,
             mpn: key.mpn.map(model::code).filter(|m| !m.is_empty()),
             model: model_code,
-            weight: weights.iter().sum(),
+            weight: term_weights.iter().sum(),
+            term_weights,
+            ids,
             weights,
+            ranks,
             terms,
             variants,
             stems: keys::stems(&codes),
             codes,
             title_brands: brands::title_keys(key.title),
-            head,
+            head: head.as_deref().map(term_id),
             accessory,
             model_is_code: key.model.is_some_and(code_like),
             made_for,
@@ -313,8 +329,18 @@ impl ProductFeatures {
     }
 
     fn shared_terms(&self, other: &Self) -> usize {
-        pair::sorted_shared(&self.terms, &other.terms)
+        pair::sorted_shared(&self.ids, &other.ids)
     }
+}
+
+/// A title term as an integer: its FNV-1a hash, shifted to leave the low bit for whether the
+/// term has a digit. Two different terms of one pair have the same id with a chance of about
+/// one in 2^60.
+fn term_id(term: &str) -> u64 {
+    let hash = term.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash << 1 | u64::from(text::has_digit(term))
 }
 
 /// A model field written as a code rather than a name: one word (`CENTURION534BK`,

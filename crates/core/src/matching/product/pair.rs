@@ -33,7 +33,7 @@ impl ProductFeatures {
         };
         let (ua, ub) = (unmatched(self, other), unmatched(other, self));
         let shared_identifier = ua < self.identifiers.len();
-        let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| y.compact.contains(c.as_str()));
+        let code_in = |x: &Self, y: &Self| x.codes.iter().any(|c| text::occurs(&y.compact, c));
         // A store's model field, even a short or all-digit one (`7653`), in the other's title;
         // a product-line name (`AirPods 4`) is no model number.
         let model_in = |x: &Self, y: &Self| {
@@ -41,7 +41,7 @@ impl ProductFeatures {
                 x.model
                     .as_deref()
                     .filter(|_| x.model_is_code)
-                    .is_some_and(|m| m.len() >= 3 && y.compact.contains(m)),
+                    .is_some_and(|m| m.len() >= 3 && text::occurs(&y.compact, m)),
             )
         };
         let (la, lb) = (self.terms.len(), other.terms.len());
@@ -101,41 +101,56 @@ impl ProductFeatures {
         ]
     }
 
-    /// Shared terms, their weight and what is left on each side, in one pass.
+    /// Shared terms, their weight and what is left on each side, in one pass over the sorted
+    /// term ids.
     fn merge(&self, other: &Self) -> Merge {
         let mut m = Merge::default();
+        // The places in this listing's terms of the shared terms, whose weights are added up
+        // in that order below (a bit each, or a list for titles of more than 64 terms).
+        let mut shared = 0u64;
+        let mut spill = Vec::new();
+        let (a, b) = (&self.ids, &other.ids);
         let (mut i, mut j) = (0, 0);
-        loop {
-            match (self.terms.get(i), other.terms.get(j)) {
-                (Some(a), Some(b)) => match a.cmp(b) {
-                    std::cmp::Ordering::Less => {
-                        m.unshared(0, a, self.weights[i]);
-                        i += 1;
-                    }
-                    std::cmp::Ordering::Greater => {
-                        m.unshared(1, b, other.weights[j]);
-                        j += 1;
-                    }
-                    std::cmp::Ordering::Equal => {
-                        m.shared += 1;
-                        m.weight += self.weights[i];
-                        m.shared_digits += usize::from(text::has_digit(a));
-                        i += 1;
-                        j += 1;
-                    }
-                },
-                (Some(a), None) => {
-                    m.unshared(0, a, self.weights[i]);
-                    i += 1;
+        while i < a.len() && j < b.len() {
+            let (x, y) = (a[i], b[j]);
+            if x < y {
+                m.unshared(0, x, self.weights[i]);
+                i += 1;
+            } else if x > y {
+                m.unshared(1, y, other.weights[j]);
+                j += 1;
+            } else {
+                m.shared += 1;
+                match self.ranks[i] {
+                    rank @ 0..64 => shared |= 1 << rank,
+                    rank => spill.push(rank),
                 }
-                (None, Some(b)) => {
-                    m.unshared(1, b, other.weights[j]);
-                    j += 1;
-                }
-                (None, None) => return m,
+                m.shared_digits += digit(x);
+                i += 1;
+                j += 1;
             }
         }
+        for (&x, &w) in a[i..].iter().zip(&self.weights[i..]) {
+            m.unshared(0, x, w);
+        }
+        for (&y, &w) in b[j..].iter().zip(&other.weights[j..]) {
+            m.unshared(1, y, w);
+        }
+        while shared != 0 {
+            m.weight += self.term_weights[shared.trailing_zeros() as usize];
+            shared &= shared - 1;
+        }
+        spill.sort_unstable();
+        for rank in spill {
+            m.weight += self.term_weights[rank as usize];
+        }
+        m
     }
+}
+
+/// Whether a term id is of a term with a digit (its low bit, see `term_id`).
+fn digit(id: u64) -> usize {
+    (id & 1) as usize
 }
 
 /// Hashed character trigrams of the words of a title (each word padded with spaces), sorted
@@ -175,8 +190,8 @@ struct Merge {
 }
 
 impl Merge {
-    fn unshared(&mut self, side: usize, term: &str, weight: f32) {
-        self.unshared_digits[side] += usize::from(text::has_digit(term));
+    fn unshared(&mut self, side: usize, id: u64, weight: f32) {
+        self.unshared_digits[side] += digit(id);
         self.max_unshared = self.max_unshared.max(weight);
     }
 }

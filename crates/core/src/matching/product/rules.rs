@@ -185,9 +185,7 @@ impl ProductFeatures {
     pub(super) fn other_line(&self, other: &Self) -> bool {
         match (&self.head, &other.head) {
             (Some(a), Some(b)) => {
-                a != b
-                    && other.terms.binary_search(a).is_err()
-                    && self.terms.binary_search(b).is_err()
+                a != b && other.ids.binary_search(a).is_err() && self.ids.binary_search(b).is_err()
             }
             _ => false,
         }
