@@ -18,7 +18,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use deals_core::matching::{GoalIndex, ListingFacts, ProductFeatures, ProductKey, same_product};
+use deals_core::matching::{
+    GoalIndex, ListingFacts, ProductFeatures, ProductKey, SameProduct, same_product,
+};
 use deals_core::{Condition, GoalCriteria};
 use serde_json::json;
 
@@ -171,6 +173,128 @@ fn goal_index(c: &mut Criterion) {
     g.finish();
 }
 
+/// Listings of one search's kind, as five stores write them: the same products in several
+/// styles (marketplace, retailer, seller), their variants and their accessories.
+/// `(title, brand, model field or "")`.
+const MIXED: &[(&str, &str, &str)] = &[
+    (
+        "Sony WH-1000XM5 Wireless Industry Leading Noise Canceling Headphones with Auto Noise Canceling Optimizer, Crystal Clear Hands-Free Calling, and Alexa Voice Control, Black",
+        "Sony",
+        "",
+    ),
+    (
+        "Sony - WH-1000XM5 Wireless Noise-Canceling Over-the-Ear Headphones - Black",
+        "Sony",
+        "WH1000XM5/B",
+    ),
+    (
+        "Sony WH1000XM5 Noise Canceling Wireless Headphones, Silver",
+        "Sony",
+        "WH1000XM5/S",
+    ),
+    (
+        "SONY WH-1000XM5 BLACK BLUETOOTH HEADPHONES NEW SEALED",
+        "Sony",
+        "",
+    ),
+    (
+        "Sony WH-1000XM4 Wireless Premium Noise Canceling Overhead Headphones with Mic, Black",
+        "Sony",
+        "WH1000XM4/B",
+    ),
+    (
+        "Replacement Ear Pads for Sony WH-1000XM5 Headphones, Protein Leather Cushions",
+        "Geekria",
+        "",
+    ),
+    (
+        "Hard Travel Case for Sony WH-1000XM5 Noise Cancelling Headphones",
+        "Sony",
+        "",
+    ),
+    (
+        "Bose QuietComfort Ultra Wireless Noise Cancelling Headphones, Bluetooth, Black",
+        "Bose",
+        "880066-0100",
+    ),
+    (
+        "Bose - QuietComfort Ultra Wireless Noise Cancelling Over-the-Ear Headphones - Black",
+        "Bose",
+        "880066-0100",
+    ),
+    (
+        "Bose QuietComfort 45 Bluetooth Wireless Noise Cancelling Headphones - Triple Black",
+        "Bose",
+        "866724-0100",
+    ),
+    (
+        "Apple AirPods Pro (2nd Generation) Wireless Ear Buds with USB-C Charging",
+        "Apple",
+        "MTJV3AM/A",
+    ),
+    (
+        "Apple - AirPods Pro 2, Wireless Active Noise Cancelling Earbuds with USB-C - White",
+        "Apple",
+        "MTJV3AM/A",
+    ),
+    (
+        "Apple AirPods 4 Wireless Earbuds, Bluetooth Headphones",
+        "Apple",
+        "MXP63LL/A",
+    ),
+    (
+        "Silicone Case Cover for AirPods Pro 2nd Generation, Black",
+        "Elago",
+        "",
+    ),
+    (
+        "Samsung 65\" Class QN90C Neo QLED 4K Smart TV (2023)",
+        "Samsung",
+        "QN65QN90CAFXZA",
+    ),
+    (
+        "SAMSUNG 65-Inch Class Neo QLED 4K QN90C Series Mini LED Quantum HDR Smart TV",
+        "Samsung",
+        "",
+    ),
+    (
+        "Samsung 55\" Class QN90C Neo QLED 4K Smart TV",
+        "Samsung",
+        "QN55QN90CAFXZA",
+    ),
+    (
+        "Samsung 65\" Class QN85C Neo QLED 4K Smart TV (2023)",
+        "Samsung",
+        "QN65QN85CAFXZA",
+    ),
+    (
+        "Nintendo Switch OLED Model with White Joy-Con",
+        "Nintendo",
+        "HEGSKAAAA",
+    ),
+    (
+        "Nintendo Switch – OLED Model w/ White Joy-Con",
+        "Nintendo",
+        "",
+    ),
+    (
+        "Nintendo Joy-Con (L)/(R) Controllers - Neon Red/Neon Blue",
+        "Nintendo",
+        "HACAJAEAA",
+    ),
+    ("Apple iPhone 15 128GB Black Unlocked", "Apple", ""),
+    (
+        "Apple iPhone 15, 256GB, Black - Unlocked (Renewed)",
+        "Apple",
+        "",
+    ),
+    (
+        "Dell 27 Gaming Monitor S2721DGF 165Hz QHD",
+        "Dell",
+        "S2721DGF",
+    ),
+];
+
 fn same_products(c: &mut Criterion) {
     let a = ProductKey {
         title: "Sony WH-1000XM5 Wireless Industry Leading Noise Canceling Headphones with Auto Noise Canceling Optimizer, Crystal Clear Hands-Free Calling, and Alexa Voice Control, Black",
@@ -184,6 +308,17 @@ fn same_products(c: &mut Criterion) {
         ..ProductKey::default()
     };
     let (fa, fb) = (ProductFeatures::new(&a), ProductFeatures::new(&b));
+    let mixed: Vec<ProductFeatures> = MIXED
+        .iter()
+        .map(|(title, brand, model)| {
+            ProductFeatures::new(&ProductKey {
+                title,
+                brand: Some(brand),
+                model: (!model.is_empty()).then_some(*model),
+                ..ProductKey::default()
+            })
+        })
+        .collect();
     let mut g = c.benchmark_group("same_product");
     g.throughput(Throughput::Elements(1));
     g.bench_function("from_keys", |bench| {
@@ -191,6 +326,25 @@ fn same_products(c: &mut Criterion) {
     });
     g.bench_function("from_features", |bench| {
         bench.iter(|| black_box(&fa).same_as(black_box(&fb)))
+    });
+    g.finish();
+    // Every ordered pair of the mixed listings, per pair: what ingest does when it links the
+    // results of one search (the one pair above repeats, so the branch predictor learns it).
+    let pairs = (mixed.len() * (mixed.len() - 1)) as u64;
+    let mut g = c.benchmark_group("same_product");
+    g.throughput(Throughput::Elements(pairs));
+    g.bench_function(format!("from_features_mixed_{pairs}_pairs"), |bench| {
+        bench.iter(|| {
+            let mut same = 0;
+            for (i, x) in mixed.iter().enumerate() {
+                for (j, y) in mixed.iter().enumerate() {
+                    if i != j && black_box(x).same_as(black_box(y)) != SameProduct::No {
+                        same += 1;
+                    }
+                }
+            }
+            same
+        })
     });
     g.finish();
 }

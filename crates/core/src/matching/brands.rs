@@ -71,24 +71,45 @@ pub(crate) fn key(name: &str) -> String {
     }
 }
 
-/// The maker of a sub-brand, or the brand itself.
-fn maker(key: &str) -> &str {
-    SUB_BRANDS
-        .iter()
-        .find(|(sub, _)| *sub == key)
-        .map_or(key, |(_, maker)| maker)
+/// A brand key with its maker, looked up once per listing (pairs compare them without
+/// searching [`SUB_BRANDS`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Brand {
+    /// The canonical key ([`key`]).
+    pub(crate) key: String,
+    /// The maker when the key is a sub-brand.
+    maker: Option<&'static str>,
 }
 
-/// Whether two brand keys can name the same maker: equal, the same maker, one a sub-brand of
-/// the other, or one the start of the other (`mercury` / `mercuryluggage`).
-pub(crate) fn compatible(a: &str, b: &str) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    a == b || maker(a) == maker(b) || (short.len() >= MIN_PREFIX && long.starts_with(short))
+impl Brand {
+    /// A brand key ([`key`]'s form) and its maker.
+    pub(crate) fn new(key: String) -> Self {
+        let maker = SUB_BRANDS
+            .iter()
+            .find(|(sub, _)| *sub == key)
+            .map(|(_, maker)| *maker);
+        Self { key, maker }
+    }
+
+    /// The maker of a sub-brand, or the brand itself.
+    fn maker(&self) -> &str {
+        self.maker.unwrap_or(&self.key)
+    }
+
+    /// Whether two brands can name the same maker: equal, the same maker, one a sub-brand of
+    /// the other, or one the start of the other (`mercury` / `mercuryluggage`).
+    pub(crate) fn compatible(&self, other: &Self) -> bool {
+        let (a, b) = (self.key.as_str(), other.key.as_str());
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        a == b
+            || self.maker() == other.maker()
+            || (short.len() >= MIN_PREFIX && long.starts_with(short))
+    }
 }
 
 /// Brand keys at the start of a title (its first three words, alone and in pairs), which a
 /// store with a different brand field may still name (`Logitech Ultimate Ears 700`).
-pub(crate) fn title_keys(title: &str) -> Vec<String> {
+pub(crate) fn title_keys(title: &str) -> Vec<Brand> {
     let mut keys: Vec<String> = text::brand_keys(title)
         .into_iter()
         .take(6)
@@ -96,5 +117,27 @@ pub(crate) fn title_keys(title: &str) -> Vec<String> {
         .collect();
     keys.sort_unstable();
     keys.dedup();
-    keys
+    keys.into_iter().map(Brand::new).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brands_of_one_maker_are_compatible() {
+        let compatible = |a: &str, b: &str| Brand::new(key(a)).compatible(&Brand::new(key(b)));
+        assert!(compatible("Sony", "SONY"));
+        assert!(compatible("Ultimate Ears", "Logitech"));
+        assert!(compatible("Alienware", "Dell"));
+        assert!(compatible("Beats", "Beats by Dre"), "both Apple");
+        assert!(compatible("Elite", "Elite Screens"), "a prefix");
+        assert!(compatible("Hewlett", "HP"), "an alias");
+        assert!(!compatible("Sony", "Bose"));
+        assert!(
+            !compatible("LG", "LGX"),
+            "a prefix shorter than three letters"
+        );
+        assert!(!compatible("Xbox", "Sony"));
+    }
 }

@@ -31,6 +31,8 @@ pub(crate) struct Variants {
     conditions: BTreeSet<&'static str>,
     tiers: BTreeSet<String>,
     accessories: BTreeSet<String>,
+    /// The [`ROMAN`] numerals among `models`, a bit each (compared per pair without lookups).
+    romans: u8,
 }
 
 impl Variants {
@@ -86,7 +88,7 @@ impl Variants {
                 {
                     v.colour_code = Some(colour);
                 }
-                v.models.insert(s.to_owned());
+                v.add_model_token(s.to_owned());
             }
             prev = s;
         }
@@ -97,7 +99,7 @@ impl Variants {
     pub(crate) fn add_model(&mut self, model: &str) {
         for t in text::tokens(model) {
             if text::has_digit(&t) && measure(&t).is_none() {
-                self.models.insert(t);
+                self.add_model_token(t);
             }
         }
     }
@@ -154,7 +156,7 @@ impl Variants {
             sets_conflict(&self.generations, &o.generations, |a, b| a == b),
             sets_conflict(&self.carriers, &o.carriers, |a, b| a == b),
             strict_models && sets_conflict(&self.models, &o.models, models_compatible),
-            strict_models && !self.romans().eq(o.romans()),
+            strict_models && self.romans != o.romans,
             self.accessories != o.accessories,
             self.code_contradicts(o) || o.code_contradicts(self),
         ]
@@ -162,10 +164,13 @@ impl Variants {
 }
 
 impl Variants {
-    /// Roman numerals among the model tokens: `QuietComfort Earbuds II` is not the first
-    /// model, so absence is meaningful.
-    fn romans(&self) -> impl Iterator<Item = &str> {
-        ROMAN.iter().copied().filter(|r| self.models.contains(*r))
+    /// Adds a model token. Roman numerals among them are also kept as bits: `QuietComfort
+    /// Earbuds II` is not the first model, so absence is meaningful.
+    fn add_model_token(&mut self, token: String) {
+        if let Some(i) = ROMAN.iter().position(|r| *r == token) {
+            self.romans |= 1 << i;
+        }
+        self.models.insert(token);
     }
 
     /// A colour code here (`/B`), none there, and there a colour word that is not the code's.
@@ -248,7 +253,7 @@ fn is_identifier(t: &str) -> bool {
         && !GENERIC_PREFIXES.iter().any(|p| t.starts_with(p))
 }
 
-/// Roman numerals read as model tokens.
+/// Roman numerals read as model tokens (at most 8: a bit each in `Variants::romans`).
 const ROMAN: &[&str] = &["ii", "iii", "iv", "vi", "vii", "viii"];
 
 /// Colour words beyond the lexicon's (as terms).

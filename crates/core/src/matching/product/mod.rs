@@ -141,7 +141,7 @@ pub fn same_product(a: &ProductKey, b: &ProductKey) -> SameProduct {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductFeatures {
     gtin: Option<String>,
-    brand: Option<String>,
+    brand: Option<brands::Brand>,
     mpn: Option<String>,
     model: Option<String>,
     terms: Vec<String>,
@@ -151,7 +151,7 @@ pub struct ProductFeatures {
     /// The codes and their stems without a short letter suffix (`keys::stems`).
     stems: Vec<String>,
     /// Brand keys the title starts with.
-    title_brands: Vec<String>,
+    title_brands: Vec<brands::Brand>,
     /// The [`term_id`] of the first title term after the brand.
     head: Option<u64>,
     /// Whether the title is an accessory of a product.
@@ -191,7 +191,11 @@ impl ProductFeatures {
     /// weights; [`Self::new`] uses the shipped ones).
     #[doc(hidden)]
     pub fn with_idf(key: &ProductKey, idf: &Idf) -> Self {
-        let brand = key.brand.map(brands::key).filter(|b| !b.is_empty());
+        let brand = key
+            .brand
+            .map(brands::key)
+            .filter(|b| !b.is_empty())
+            .map(brands::Brand::new);
         let analysed = text::analyze(key.title);
         let mut variants = Variants::of(&analysed);
         let head = head_term(&analysed, key.brand);
@@ -206,7 +210,7 @@ impl ProductFeatures {
             .filter(|t| t.kind != TermKind::PhraseWord && !text::is_stopword(&t.text))
             .map(|t| text::brand_alias(t.text))
             .collect();
-        terms.extend(brand.clone());
+        terms.extend(brand.as_ref().map(|b| b.key.clone()));
         if let Some(model) = key.model {
             variants.add_model(model);
             terms.extend(

@@ -8,7 +8,7 @@ use super::{
     CODE_MIN_SHARED, IDENTICAL_MIN_TERMS, IDENTIFIER_OVERLAP, ProductFeatures, SameProduct,
     TITLE_JACCARD, TITLE_MIN_SHARED, TITLE_OVERLAP,
 };
-use crate::matching::brands;
+use crate::matching::brands::Brand;
 use crate::matching::model::{self, Codes};
 use crate::matching::variants::models_compatible;
 
@@ -57,7 +57,7 @@ impl ProductFeatures {
                         return Rules::Decided(SameProduct::No);
                     }
                 }
-                Some(a == b)
+                Some(a.key == b.key)
             }
             _ => None,
         };
@@ -175,10 +175,10 @@ impl ProductFeatures {
 
     /// Whether brand keys `a` (of this listing) and `b` (of `other`) can name the same maker,
     /// also when one store's brand field is the other's distributor but the title names it.
-    fn same_maker(&self, a: &str, other: &Self, b: &str) -> bool {
-        brands::compatible(a, b)
-            || other.title_brands.iter().any(|k| brands::compatible(a, k))
-            || self.title_brands.iter().any(|k| brands::compatible(k, b))
+    fn same_maker(&self, a: &Brand, other: &Self, b: &Brand) -> bool {
+        a.compatible(b)
+            || other.title_brands.iter().any(|k| a.compatible(k))
+            || self.title_brands.iter().any(|k| k.compatible(b))
     }
 
     /// The first words after the brand differ and neither title has the other's.
