@@ -195,3 +195,53 @@ impl Merge {
         self.max_unshared = self.max_unshared.max(weight);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ProductKey;
+    use super::*;
+
+    /// The merge over ids finds what a merge of the term strings finds, and adds the shared
+    /// weights in the terms' order, bit for bit: also for titles of more than 64 terms.
+    #[test]
+    fn the_id_merge_is_the_string_merge() {
+        let long: String = (0..90).map(|i| format!("word{i}x ")).collect();
+        let half: String = (0..90).step_by(2).map(|i| format!("word{i}x ")).collect();
+        for (a, b) in [
+            (
+                "Sony WH-1000XM5 Wireless Headphones Black",
+                "Sony WH1000XM5 Headphones",
+            ),
+            (long.as_str(), half.as_str()),
+            (half.as_str(), long.as_str()),
+        ] {
+            let fa = ProductFeatures::new(&ProductKey {
+                title: a,
+                ..ProductKey::default()
+            });
+            let fb = ProductFeatures::new(&ProductKey {
+                title: b,
+                ..ProductKey::default()
+            });
+            let m = fa.merge(&fb);
+            let shared: Vec<usize> = (0..fa.terms.len())
+                .filter(|&i| fb.terms.contains(&fa.terms[i]))
+                .collect();
+            let weight = shared.iter().fold(0f32, |sum, &i| sum + fa.term_weights[i]);
+            assert_eq!(m.shared, shared.len(), "{a} / {b}");
+            assert_eq!(m.weight.to_bits(), weight.to_bits(), "{a} / {b}");
+            let digits = shared
+                .iter()
+                .filter(|&&i| crate::matching::text::has_digit(&fa.terms[i]))
+                .count();
+            assert_eq!(m.shared_digits, digits);
+        }
+        let terms = ProductFeatures::new(&ProductKey {
+            title: &long,
+            ..ProductKey::default()
+        })
+        .terms
+        .len();
+        assert!(terms > 64, "the long title spills: {terms} terms");
+    }
+}
