@@ -109,17 +109,14 @@ const VARIANT_DIFFERS: usize = 27;
 /// The log-odds of `trees` for `x`.
 pub(crate) fn margin_of(trees: &[Tree], base: f32, x: &[f32; FEATURES]) -> f32 {
     let padded = pad(x);
-    let mut chunks = trees.chunks_exact(CHUNK);
+    let (chunks, rest) = trees.as_chunks::<CHUNK>();
     let mut sum = base;
-    for chunk in &mut chunks {
-        let chunk: &[Tree; CHUNK] = chunk.try_into().unwrap_or_else(|_| unreachable!());
+    for chunk in chunks {
         for v in walk(chunk, &padded) {
             sum += v;
         }
     }
-    chunks
-        .remainder()
-        .iter()
+    rest.iter()
         .fold(sum, |sum, t| sum + walk(&[*t], &padded)[0])
 }
 
