@@ -213,7 +213,7 @@ impl Cluster {
     /// Polls until the worker `pid` is running at least one delivery, after `min_done` of this
     /// test's jobs have succeeded.
     async fn wait_mid_delivery(&self, pid: u32, ids: &HashSet<Uuid>, min_done: usize) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             let delivering = self
                 .running_on(pid)
