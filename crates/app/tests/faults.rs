@@ -28,6 +28,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 use uuid::Uuid;
 
+#[path = "common/served.rs"]
+mod served;
+use served::served_address;
+
 /// The outage the issue asks to survive.
 const OUTAGE: Duration = Duration::from_secs(20);
 
@@ -106,16 +110,6 @@ impl Drop for Proxy {
         self.accept.abort();
         self.cut();
     }
-}
-
-/// The base URL in the "serving on http://…" start-up line, once it is logged.
-fn served_address(log: &str) -> Option<String> {
-    let at = log.find("serving on http://")? + "serving on http://".len();
-    let addr: String = log[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
-    addr.contains(':').then(|| format!("http://{addr}"))
 }
 
 /// The socket address of a `scheme://[user@]host:port/...` URL.

@@ -28,6 +28,8 @@ mod relevance;
 mod replicas;
 mod scale;
 mod seed;
+#[path = "../common/served.rs"]
+mod served;
 mod system;
 mod tokens;
 mod ui;

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
+use crate::served::served_address;
+
 /// A running `deals serve`; killed when dropped.
 pub struct Served {
     pub base: String,
@@ -21,16 +23,6 @@ fn log_tail(dir: &std::path::Path) -> String {
     let bytes = std::fs::read(dir.join("serve.log")).unwrap_or_default();
     let start = bytes.len().saturating_sub(20_000);
     String::from_utf8_lossy(&bytes[start..]).into_owned()
-}
-
-/// The address in the "serving on http://…" line, once it is logged.
-fn served_address(log: &str) -> Option<String> {
-    let at = log.find("serving on http://")? + "serving on http://".len();
-    let addr: String = log[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
-    addr.contains(':').then(|| format!("http://{addr}"))
 }
 
 /// Starts `cmd` (a `deals serve` command with its environment set) on a port of its own and
@@ -82,14 +74,4 @@ pub async fn serve(mut cmd: Command) -> Served {
         _child: child,
         _log_dir: dir,
     }
-}
-
-#[test]
-fn the_address_is_read_from_the_start_up_line() {
-    let line = "2026-12-08T01:00:00Z  INFO agentic-deals is serving on http://127.0.0.1:40407 (API docs at /docs) addr=127.0.0.1:40407";
-    assert_eq!(
-        served_address(line).as_deref(),
-        Some("http://127.0.0.1:40407")
-    );
-    assert_eq!(served_address("starting"), None);
 }
